@@ -1,0 +1,156 @@
+/**
+ * The errors sockopts throws. Bad arguments are plain `TypeError` / `RangeError`, thrown before
+ * any system call; these classes cover what the system said, and what it cannot do.
+ *
+ * @module
+ */
+
+/** The details a {@link SockoptError} carries besides its message. */
+export interface SockoptErrorDetails {
+  /** The errno name, such as `"EBADF"`. */
+  readonly code: string;
+  /** The errno number on this OS. */
+  readonly errno: number;
+  /** The failing system call, or `null` where sockopts knew the answer without one. */
+  readonly syscall: string | null;
+  /** The option being read or set (canonical name), or `null`. */
+  readonly option: string | null;
+  /** The file descriptor the call was made on, or `null` when there was none. */
+  readonly fd: number | null;
+}
+
+/**
+ * A system call failed, or would fail, on the socket the caller named.
+ *
+ * @example Telling a closed socket from other failures
+ * ```ts
+ * import { SockoptError, setKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * try {
+ *   setKeepAlive(9999, { idle: 30_000 });
+ * } catch (error) {
+ *   if (error instanceof SockoptError && error.code === "EBADF") {
+ *     console.log("the socket is already closed");
+ *   }
+ * }
+ * ```
+ */
+export class SockoptError extends Error {
+  /** The errno name, such as `"EBADF"`. */
+  readonly code: string;
+  /** The errno number on this OS. */
+  readonly errno: number;
+  /** The failing system call, or `null` where sockopts knew the answer without one. */
+  readonly syscall: string | null;
+  /** The option being read or set (canonical name), or `null`. */
+  readonly option: string | null;
+  /** The file descriptor the call was made on, or `null` when there was none. */
+  readonly fd: number | null;
+
+  /**
+   * @param message The whole message, such as `Cannot set TCP_KEEPCNT on fd 7: EINVAL (invalid argument)`.
+   * @param details What failed.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, details: SockoptErrorDetails, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SockoptError";
+    this.code = details.code;
+    this.errno = details.errno;
+    this.syscall = details.syscall;
+    this.option = details.option;
+    this.fd = details.fd;
+  }
+}
+
+/**
+ * The handle was closed before the call: its socket is gone, so nothing was touched.
+ * `code` is `"EBADF"`, as it would be for a closed file descriptor.
+ *
+ * @example Ignoring sockets that closed meanwhile
+ * ```ts
+ * import { SocketClosedError, setKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * export function configure(socket: { fd: number }): void {
+ *   try {
+ *     setKeepAlive(socket, { idle: 30_000 });
+ *   } catch (error) {
+ *     if (!(error instanceof SocketClosedError)) throw error;
+ *   }
+ * }
+ * ```
+ */
+export class SocketClosedError extends SockoptError {
+  /**
+   * @param message The whole message.
+   * @param details What failed; `code` should be `"EBADF"`.
+   */
+  constructor(message: string, details: SockoptErrorDetails) {
+    super(message, details);
+    this.name = "SocketClosedError";
+  }
+}
+
+/**
+ * This OS, runtime or option is not supported: raised before any system call.
+ *
+ * @example Checking support up front instead
+ * ```ts
+ * import { isSupported, setUserTimeout, UnsupportedError } from "jsr:@sockopts/sockopts";
+ *
+ * export function bound(fd: number): void {
+ *   if (!isSupported()) return;
+ *   try {
+ *     setUserTimeout(fd, 30_000);
+ *   } catch (error) {
+ *     if (!(error instanceof UnsupportedError)) throw error; // FreeBSD has no user timeout
+ *   }
+ * }
+ * ```
+ */
+export class UnsupportedError extends Error {
+  /** The OS (`Deno.build.os` spelling), or `"unknown"`. */
+  readonly os: string;
+  /** The option that is missing on this OS, or `null` when the whole OS or runtime is unsupported. */
+  readonly option: string | null;
+
+  /**
+   * @param message The whole message, naming the OS or runtime.
+   * @param os The OS.
+   * @param option The option, if the OS lacks just that one.
+   */
+  constructor(message: string, os: string, option: string | null = null) {
+    super(message);
+    this.name = "UnsupportedError";
+    this.os = os;
+    this.option = option;
+  }
+}
+
+/**
+ * The runtime refused to load libc: in Deno, the program lacks `--allow-ffi`.
+ *
+ * @example Explaining the flag to the user
+ * ```ts
+ * import { PermissionError, getKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * export function read(fd: number): void {
+ *   try {
+ *     console.log(getKeepAlive(fd));
+ *   } catch (error) {
+ *     if (error instanceof PermissionError) console.error(error.message); // names --allow-ffi
+ *     else throw error;
+ *   }
+ * }
+ * ```
+ */
+export class PermissionError extends Error {
+  /**
+   * @param message The whole message, naming the flag to add.
+   * @param options Standard error options; `cause` holds the runtime's own error.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PermissionError";
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * What a runtime adapter gives the core: a way to bind {@link SYMBOLS} and to point at memory.
+ *
+ * @module
+ */
+import type { Pointer, Symbols } from "./symbols.ts";
+
+/** libc, bound by one runtime. */
+export interface Library {
+  /** The file that was opened, such as `libc.so.6`. */
+  readonly path: string;
+  /** The bound functions. */
+  readonly symbols: Symbols;
+  /** The address of a byte view's first byte; the view must stay alive as long as the pointer. */
+  pointerOf(view: Uint8Array): Pointer;
+  /** The calling thread's errno, read straight from the address the accessor returned at bind time. */
+  errno(): number;
+}
+
+/** One JavaScript runtime's FFI. */
+export interface RuntimeAdapter {
+  /** `"deno"` or `"bun"`. */
+  readonly name: "deno" | "bun";
+  /** The runtime's version, for messages. */
+  readonly version: string;
+  /** The OS as `Deno.build.os` spells it (`linux`, `darwin`, `freebsd`, `windows`, …). */
+  readonly os: string;
+  /** `x86_64` or `aarch64` (whatever the runtime reports, normalised to those names). */
+  readonly arch: string;
+  /**
+   * Binds the symbol table from the first library in `paths` that opens.
+   * @throws {PermissionError} where the runtime withholds FFI (Deno without `--allow-ffi`).
+   */
+  open(paths: readonly string[], errnoSymbol: string): Library;
+}

@@ -1,0 +1,221 @@
+/**
+ * TCP keep-alive: SO_KEEPALIVE with its idle time, probe interval and probe count.
+ *
+ * @module
+ */
+import { type SocketHandle, resolveFd } from "./handle.ts";
+import { assertTcp, getInt, setInt } from "./libc.ts";
+import { currentHost, optionConstant } from "./platform.ts";
+import { fromKernelDuration, toKernelBool, toKernelCount, toKernelDuration } from "./values.ts";
+
+/** What {@link setKeepAlive} changes; fields left out stay as they are. */
+export interface KeepAliveOptions {
+  /** Turn keep-alive on (`true`, the default) or off (`false`). */
+  readonly enable?: boolean;
+  /** Idle time before the first probe, in ms (TCP_KEEPIDLE; macOS: TCP_KEEPALIVE). Rounds up to whole seconds. */
+  readonly idle?: number;
+  /** Time between unanswered probes, in ms (TCP_KEEPINTVL). Rounds up to whole seconds. */
+  readonly interval?: number;
+  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
+  readonly count?: number;
+}
+
+/** A socket's keep-alive settings as the kernel holds them; durations in ms. */
+export interface KeepAliveSettings {
+  /** SO_KEEPALIVE is on. */
+  readonly enable: boolean;
+  /** Idle time before the first probe, in ms. */
+  readonly idle: number;
+  /** Time between unanswered probes, in ms. */
+  readonly interval: number;
+  /** Unanswered probes before the connection is dropped. */
+  readonly count: number;
+}
+
+const FIELDS = ["enable", "idle", "interval", "count"];
+
+function checkOptions(options: unknown): KeepAliveOptions {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`Cannot set keep-alive: expected an options object, got ${options === null ? "null" : typeof options}`);
+  }
+  for (const key in options) {
+    if (!FIELDS.includes(key)) {
+      throw new TypeError(`Cannot set keep-alive: unknown option "${key}" (expected ${FIELDS.join(", ")})`);
+    }
+  }
+  return options as KeepAliveOptions;
+}
+
+/**
+ * Turns keep-alive on (or off) and sets the idle time, probe interval and probe count that were
+ * given, leaving the others as they are. A dead peer is then noticed after about
+ * `idle + interval × count` ms of silence.
+ *
+ * Durations are milliseconds and round **up** to whole seconds (500 → 1 s, 1500 → 2 s), because
+ * the kernel's keep-alive timers count seconds. Every value is checked against the kernel's range
+ * before any system call. Runtimes' own `setKeepAlive` (Bun's, Node's) reset the interval to 1 s
+ * and the count to 10: call this after them, not before.
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param options What to change; `enable` defaults to `true`.
+ * @throws {TypeError} for a missing or unknown socket, or a value of the wrong type.
+ * @throws {RangeError} for a value outside the kernel's range (Linux: 1..32767 s, 1..127 probes).
+ * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
+ * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
+ *
+ * @example Noticing a dead peer within 45 seconds
+ * ```ts
+ * import { setKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * export function guard(fd: number): void {
+ *   // 30 s idle, then 3 probes 5 s apart: a silent peer is dropped after 45 s.
+ *   setKeepAlive(fd, { idle: 30_000, interval: 5_000, count: 3 });
+ * }
+ * ```
+ */
+export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
+  const fd = resolveFd(socket, "Cannot set keep-alive");
+  const { idle, interval, count, enable } = checkOptions(options);
+  const { platform } = currentHost();
+  const keepAlive = optionConstant(platform, "SO_KEEPALIVE");
+  const on = enable === undefined ? 1 : toKernelBool("SO_KEEPALIVE", keepAlive, enable, "enable");
+  const idleC = optionConstant(platform, "TCP_KEEPIDLE");
+  const intervalC = optionConstant(platform, "TCP_KEEPINTVL");
+  const countC = optionConstant(platform, "TCP_KEEPCNT");
+  const idleS = idle === undefined ? undefined : toKernelDuration("TCP_KEEPIDLE", idleC, idle);
+  const intervalS = interval === undefined ? undefined : toKernelDuration("TCP_KEEPINTVL", intervalC, interval);
+  const probes = count === undefined ? undefined : toKernelCount("TCP_KEEPCNT", countC, count);
+
+  // TCP-level options first: on a UDP or Unix-domain socket they fail before SO_KEEPALIVE,
+  // which such sockets would accept, has changed anything.
+  if (idleS !== undefined) setInt(fd, "TCP_KEEPIDLE", idleC, idleS);
+  if (intervalS !== undefined) setInt(fd, "TCP_KEEPINTVL", intervalC, intervalS);
+  if (probes !== undefined) setInt(fd, "TCP_KEEPCNT", countC, probes);
+  if (idleS === undefined && intervalS === undefined && probes === undefined) {
+    assertTcp(fd, "set", "SO_KEEPALIVE", keepAlive);
+  }
+  setInt(fd, "SO_KEEPALIVE", keepAlive, on);
+}
+
+/**
+ * Reads a socket's keep-alive settings. A socket that never set them reports the system defaults
+ * (Linux: `/proc/sys/net/ipv4/tcp_keepalive_time`, `_intvl` and `_probes`; 7200 s, 75 s and 9 out
+ * of the box).
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @returns `{ enable, idle, interval, count }`, with durations in ms.
+ * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
+ *
+ * @example Printing what a connection would do with a dead peer
+ * ```ts
+ * import { getKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * export function report(fd: number): string {
+ *   const { enable, idle, interval, count } = getKeepAlive(fd);
+ *   return enable ? `dead peer noticed after ${(idle + interval * count) / 1000} s` : "keep-alive is off";
+ * }
+ * ```
+ */
+export function getKeepAlive(socket: SocketHandle): KeepAliveSettings {
+  const fd = resolveFd(socket, "Cannot get keep-alive");
+  const { platform } = currentHost();
+  const idleC = optionConstant(platform, "TCP_KEEPIDLE");
+  const intervalC = optionConstant(platform, "TCP_KEEPINTVL");
+  const idle = fromKernelDuration(idleC, getInt(fd, "TCP_KEEPIDLE", idleC));
+  const interval = fromKernelDuration(intervalC, getInt(fd, "TCP_KEEPINTVL", intervalC));
+  const count = getInt(fd, "TCP_KEEPCNT", optionConstant(platform, "TCP_KEEPCNT"));
+  const enable = getInt(fd, "SO_KEEPALIVE", optionConstant(platform, "SO_KEEPALIVE")) !== 0;
+  return { enable, idle, interval, count };
+}
+
+/**
+ * Sets the time between unanswered keep-alive probes (TCP_KEEPINTVL), as `net-keepalive` names it.
+ * It only takes effect while keep-alive is on.
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param ms The interval in ms, rounded up to whole seconds (Linux: 1..32767000).
+ * @throws {RangeError} for a value outside the kernel's range.
+ * @throws {SockoptError} when the kernel refuses.
+ *
+ * @example Probing every 10 seconds
+ * ```ts
+ * import { setKeepAliveInterval } from "jsr:@sockopts/sockopts";
+ *
+ * export function probeOften(fd: number): void {
+ *   setKeepAliveInterval(fd, 10_000);
+ * }
+ * ```
+ */
+export function setKeepAliveInterval(socket: SocketHandle, ms: number): void {
+  const fd = resolveFd(socket, "Cannot set TCP_KEEPINTVL");
+  const constant = optionConstant(currentHost().platform, "TCP_KEEPINTVL");
+  setInt(fd, "TCP_KEEPINTVL", constant, toKernelDuration("TCP_KEEPINTVL", constant, ms));
+}
+
+/**
+ * Reads the time between unanswered keep-alive probes (TCP_KEEPINTVL).
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @returns The interval in ms.
+ * @throws {SockoptError} when the kernel refuses.
+ *
+ * @example Reading the interval
+ * ```ts
+ * import { getKeepAliveInterval } from "jsr:@sockopts/sockopts";
+ *
+ * export function interval(fd: number): number {
+ *   return getKeepAliveInterval(fd); // 75000 on a fresh Linux socket
+ * }
+ * ```
+ */
+export function getKeepAliveInterval(socket: SocketHandle): number {
+  const fd = resolveFd(socket, "Cannot get TCP_KEEPINTVL");
+  const constant = optionConstant(currentHost().platform, "TCP_KEEPINTVL");
+  return fromKernelDuration(constant, getInt(fd, "TCP_KEEPINTVL", constant));
+}
+
+/**
+ * Sets how many unanswered keep-alive probes drop the connection (TCP_KEEPCNT), as
+ * `net-keepalive` names it.
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param count A whole number of probes (Linux: 1..127).
+ * @throws {RangeError} for a fraction or a value outside the kernel's range.
+ * @throws {SockoptError} when the kernel refuses.
+ *
+ * @example Giving up after three probes
+ * ```ts
+ * import { setKeepAliveProbes } from "jsr:@sockopts/sockopts";
+ *
+ * export function giveUpSoon(fd: number): void {
+ *   setKeepAliveProbes(fd, 3);
+ * }
+ * ```
+ */
+export function setKeepAliveProbes(socket: SocketHandle, count: number): void {
+  const fd = resolveFd(socket, "Cannot set TCP_KEEPCNT");
+  const constant = optionConstant(currentHost().platform, "TCP_KEEPCNT");
+  setInt(fd, "TCP_KEEPCNT", constant, toKernelCount("TCP_KEEPCNT", constant, count));
+}
+
+/**
+ * Reads how many unanswered keep-alive probes drop the connection (TCP_KEEPCNT).
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @returns The number of probes.
+ * @throws {SockoptError} when the kernel refuses.
+ *
+ * @example Reading the probe count
+ * ```ts
+ * import { getKeepAliveProbes } from "jsr:@sockopts/sockopts";
+ *
+ * export function probes(fd: number): number {
+ *   return getKeepAliveProbes(fd); // 9 on a fresh Linux socket
+ * }
+ * ```
+ */
+export function getKeepAliveProbes(socket: SocketHandle): number {
+  const fd = resolveFd(socket, "Cannot get TCP_KEEPCNT");
+  return getInt(fd, "TCP_KEEPCNT", optionConstant(currentHost().platform, "TCP_KEEPCNT"));
+}

@@ -1,0 +1,215 @@
+/**
+ * The system-call layer: libc opened once, on first use, with every buffer allocated then, and
+ * failures turned into {@link SockoptError}s whose errno has been checked.
+ *
+ * @module
+ */
+import type { ErrnoName, OptionConstant, PlatformConstants } from "../platforms/types.ts";
+import { describeErrno, type ErrnoNames, errnoNames } from "./errno.ts";
+import { SockoptError } from "./errors.ts";
+import type { Library } from "./ffi/adapter.ts";
+import type { Pointer, Symbols } from "./ffi/symbols.ts";
+import { currentHost } from "./platform.ts";
+
+// One block of native memory for every call. Byte offsets:
+const LEN = 0; // socklen_t for the value
+const CHECK_LEN = 4; // socklen_t for the checks
+const CHECK = 8; // int for the checks
+const ADDR_LEN = 12; // socklen_t for the address
+const ADDR = 16; // struct sockaddr_storage (128 bytes)
+const VALUE = 256; // the option's value
+const BLOCK = 1024;
+
+/** Bytes available for one option value. */
+export const VALUE_CAPACITY: number = BLOCK - VALUE;
+
+// errnos setsockopt/getsockopt can return on a socket that is open and is a socket; EBADF and
+// ENOTSOCK are left out on purpose: those two are decided by asking the kernel, not errno.
+const PLAUSIBLE: readonly ErrnoName[] = [
+  "EINVAL",
+  "ENOPROTOOPT",
+  "EOPNOTSUPP",
+  "EPERM",
+  "EACCES",
+  "ENOMEM",
+  "ENOBUFS",
+  "EFAULT",
+  "EDOM",
+  "EISCONN",
+  "ENOTCONN",
+  "ECONNRESET",
+  "EBUSY",
+];
+
+// How often an idempotent call is repeated when errno names something it cannot return.
+const RETRIES = 3;
+
+/** libc, bound, with its buffers. */
+export interface Native {
+  readonly platform: PlatformConstants;
+  readonly lib: Library;
+  readonly fn: Symbols;
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly valuePtr: Pointer;
+  readonly lenPtr: Pointer;
+  readonly checkPtr: Pointer;
+  readonly checkLenPtr: Pointer;
+  readonly addrPtr: Pointer;
+  readonly addrLenPtr: Pointer;
+  readonly names: ErrnoNames;
+  readonly plausible: ReadonlySet<number>;
+}
+
+let native: Native | undefined;
+
+function load(): Native {
+  const { runtime, platform } = currentHost();
+  const lib = runtime.open(platform.libc.map((name) => name.replace("{arch}", runtime.arch)), platform.errnoAccessor);
+  const bytes = new Uint8Array(BLOCK);
+  const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
+  return {
+    platform,
+    lib,
+    fn: lib.symbols,
+    bytes,
+    view: new DataView(bytes.buffer),
+    valuePtr: at(VALUE),
+    lenPtr: at(LEN),
+    checkPtr: at(CHECK),
+    checkLenPtr: at(CHECK_LEN),
+    addrPtr: at(ADDR),
+    addrLenPtr: at(ADDR_LEN),
+    names: errnoNames(platform),
+    plausible: new Set(PLAUSIBLE.map((name) => platform.errno[name])),
+  };
+}
+
+/**
+ * libc, opened on first use so that importing sockopts needs no permission.
+ * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
+ * @throws {PermissionError} in Deno without `--allow-ffi`.
+ */
+export function getNative(): Native {
+  return native ??= load();
+}
+
+/** The option as messages name it: `TCP_KEEPIDLE`, or `TCP_KEEPIDLE (TCP_KEEPALIVE)` where the OS spells it otherwise. */
+export function label(option: string, constant: OptionConstant): string {
+  return constant.native === option ? option : `${option} (${constant.native})`;
+}
+
+/** Sets an int-sized option; `value` is already in the kernel's unit and range. */
+export function setInt(fd: number, option: string, constant: OptionConstant, value: number): void {
+  const n = native ?? getNative();
+  n.view.setInt32(VALUE, value, true);
+  if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4) !== 0) {
+    const errno = n.lib.errno();
+    fail(n, errno, "set", fd, option, constant, () => n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4));
+  }
+}
+
+/** Reads an int-sized option, in the kernel's unit. */
+export function getInt(fd: number, option: string, constant: OptionConstant): number {
+  const n = native ?? getNative();
+  n.view.setUint32(LEN, 4, true);
+  if (n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr) !== 0) {
+    const errno = n.lib.errno();
+    fail(n, errno, "get", fd, option, constant, () => {
+      n.view.setUint32(LEN, 4, true);
+      return n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr);
+    });
+  }
+  return n.view.getInt32(VALUE, true);
+}
+
+/**
+ * Fails unless `fd` is a TCP socket, for calls whose own options would not notice
+ * (SO_KEEPALIVE is accepted by UDP and Unix-domain sockets alike).
+ */
+export function assertTcp(fd: number, action: "set" | "get", option: string, constant: OptionConstant): void {
+  const n = native ?? getNative();
+  const { IPPROTO_TCP, options } = n.platform;
+  n.view.setUint32(CHECK_LEN, 4, true);
+  const probe = () => n.fn.getsockopt(fd, IPPROTO_TCP, options.TCP_NODELAY!.optname, n.checkPtr, n.checkLenPtr);
+  if (probe() !== 0) {
+    const errno = n.lib.errno();
+    fail(n, errno, action, fd, option, { ...constant, level: IPPROTO_TCP }, probe);
+  }
+}
+
+function isOpen(n: Native, fd: number): boolean {
+  // F_GETFD fails for one reason only: fd is not open.
+  return n.fn.fcntl(fd, n.platform.F_GETFD) !== -1;
+}
+
+function isSocket(n: Native, fd: number): boolean {
+  // On an open fd, SO_TYPE fails for one reason only: it is not a socket.
+  n.view.setUint32(CHECK_LEN, 4, true);
+  return n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) === 0;
+}
+
+/**
+ * The errno of a failed call, made true: errno read through FFI can be overwritten by runtime
+ * work between the call and the read, so EBADF and ENOTSOCK are derived from the kernel, and any
+ * other code must be one the call can return, or the call is repeated.
+ * Returns 0 when a repeat succeeded.
+ */
+function verifiedErrno(n: Native, fd: number, errno: number, retry: () => number): number {
+  const { EBADF, ENOTSOCK } = n.platform.errno;
+  for (let attempt = 0;; attempt++) {
+    if (!isOpen(n, fd)) return EBADF;
+    if (!isSocket(n, fd)) return ENOTSOCK;
+    if (n.plausible.has(errno) || attempt === RETRIES) return errno;
+    if (retry() === 0) return 0;
+    errno = n.lib.errno();
+  }
+}
+
+function fail(
+  n: Native,
+  reported: number,
+  action: "set" | "get",
+  fd: number,
+  option: string,
+  constant: OptionConstant,
+  retry: () => number,
+): void {
+  const errno = verifiedErrno(n, fd, reported, retry);
+  if (errno === 0) return;
+  const { code, text } = describeErrno(n.names, errno);
+  const { errno: E, IPPROTO_TCP } = n.platform;
+  let detail = text;
+  if (constant.level === IPPROTO_TCP && (errno === E.ENOPROTOOPT || errno === E.EOPNOTSUPP || errno === E.EINVAL)) {
+    const kind = describeSocket(n, fd);
+    if (kind !== "a TCP socket") detail = `fd ${fd} is ${kind}, and TCP options apply only to TCP sockets (${code})`;
+  }
+  throw new SockoptError(`Cannot ${action} ${label(option, constant)} on fd ${fd}: ${detail}`, {
+    code,
+    errno,
+    syscall: action === "set" ? "setsockopt" : "getsockopt",
+    option,
+    fd,
+  });
+}
+
+/** Names what kind of socket `fd` is (`a UDP socket`, `a Unix-domain stream socket`, …), for messages. */
+export function describeSocket(n: Native, fd: number): string {
+  const p = n.platform;
+  n.view.setUint32(CHECK_LEN, 4, true);
+  if (n.fn.getsockopt(fd, p.SOL_SOCKET, p.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) !== 0) return "not a socket";
+  const type = n.view.getInt32(CHECK, true);
+  n.view.setUint32(ADDR_LEN, 128, true);
+  let family = -1;
+  if (n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) === 0) {
+    const at = ADDR + p.sockaddrFamily.offset;
+    family = p.sockaddrFamily.bytes === 2 ? n.view.getUint16(at, true) : n.view.getUint8(at);
+  }
+  const typeName = type === p.SOCK_STREAM ? "stream" : type === p.SOCK_DGRAM ? "datagram" : `type ${type}`;
+  if (family === p.AF_UNIX) return `a Unix-domain ${typeName} socket`;
+  if (family === p.AF_INET || family === p.AF_INET6) {
+    if (type === p.SOCK_STREAM) return "a TCP socket";
+    if (type === p.SOCK_DGRAM) return "a UDP socket";
+  }
+  return family === -1 ? `a ${typeName} socket` : `a ${typeName} socket of address family ${family}`;
+}

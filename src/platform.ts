@@ -1,0 +1,82 @@
+/**
+ * Which runtime and OS this is, decided once and without any permission.
+ *
+ * @module
+ */
+import { darwin } from "../platforms/darwin.ts";
+import { freebsd } from "../platforms/freebsd.ts";
+import { linux } from "../platforms/linux.ts";
+import type { OptionConstant, OptionName, PlatformConstants } from "../platforms/types.ts";
+import { UnsupportedError } from "./errors.ts";
+import type { RuntimeAdapter } from "./ffi/adapter.ts";
+import { currentRuntime, describeOtherRuntime } from "./ffi/runtime.ts";
+
+const PLATFORMS: Readonly<Record<string, PlatformConstants>> = { linux, darwin, freebsd };
+
+/** The runtime adapter and the OS constants sockopts runs with. */
+export interface Host {
+  readonly runtime: RuntimeAdapter;
+  readonly platform: PlatformConstants;
+}
+
+let host: Host | undefined;
+let unsupported: UnsupportedError | undefined;
+
+function detect(): Host | UnsupportedError {
+  const runtime = currentRuntime();
+  if (runtime === undefined) {
+    const other = describeOtherRuntime();
+    return new UnsupportedError(
+      `Unsupported runtime: sockopts needs Deno or Bun, and ${other.name} has no FFI it can use`,
+      other.os,
+    );
+  }
+  const platform = PLATFORMS[runtime.os];
+  if (platform === undefined) {
+    return new UnsupportedError(
+      `Unsupported OS: sockopts runs on Linux, macOS and FreeBSD, not on ${runtime.os}`,
+      runtime.os,
+    );
+  }
+  return { runtime, platform };
+}
+
+/** The current host, or `undefined` where sockopts cannot run. */
+export function supportedHost(): Host | undefined {
+  if (host === undefined && unsupported === undefined) {
+    const found = detect();
+    if (found instanceof UnsupportedError) unsupported = found;
+    else host = found;
+  }
+  return host;
+}
+
+/**
+ * The current host.
+ * @throws {UnsupportedError} naming the OS or runtime where sockopts cannot run.
+ */
+export function currentHost(): Host {
+  const found = supportedHost();
+  if (found === undefined) {
+    // A fresh error each time, so its stack points at the caller.
+    const reason = unsupported!;
+    throw new UnsupportedError(reason.message, reason.os);
+  }
+  return found;
+}
+
+/**
+ * An option's constants on this OS.
+ * @throws {UnsupportedError} where this OS has no such option.
+ */
+export function optionConstant(platform: PlatformConstants, name: OptionName): OptionConstant {
+  const constant = platform.options[name];
+  if (constant === null) {
+    throw new UnsupportedError(
+      `Unsupported option: ${name} does not exist on ${platform.displayName} (${platform.os})`,
+      platform.os,
+      name,
+    );
+  }
+  return constant;
+}

@@ -1,0 +1,26 @@
+/**
+ * Whether sockopts can run here, asked without loading anything or needing any permission.
+ *
+ * @module
+ */
+import { supportedHost } from "./platform.ts";
+
+/**
+ * Tells whether this runtime (Deno or Bun) and OS (Linux, macOS or FreeBSD) are ones sockopts
+ * drives. Where it returns `false`, every other call throws {@link UnsupportedError} naming the
+ * OS or runtime. It needs no permission: in Deno, `--allow-ffi` is still needed for the calls.
+ *
+ * @returns `true` on Deno or Bun under Linux, macOS or FreeBSD.
+ *
+ * @example Configuring only where it can work
+ * ```ts
+ * import { isSupported, setKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * export function maybeGuard(fd: number): void {
+ *   if (isSupported()) setKeepAlive(fd, { idle: 60_000 });
+ * }
+ * ```
+ */
+export function isSupported(): boolean {
+  return supportedHost() !== undefined;
+}

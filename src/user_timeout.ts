@@ -1,0 +1,61 @@
+/**
+ * The user timeout: how long sent data may stay unacknowledged before the connection is dropped.
+ *
+ * @module
+ */
+import { type SocketHandle, resolveFd } from "./handle.ts";
+import { getInt, setInt } from "./libc.ts";
+import { currentHost, optionConstant } from "./platform.ts";
+import { fromKernelDuration, toKernelDuration } from "./values.ts";
+
+/**
+ * Bounds how long transmitted data may stay unacknowledged (and, on Linux, how long keep-alive
+ * probes may go unanswered) before the kernel drops the connection with ETIMEDOUT.
+ *
+ * Linux sets TCP_USER_TIMEOUT in ms (fractions round up). macOS sets TCP_RXT_CONNDROPTIME,
+ * which counts seconds, so the value rounds up to whole seconds. 0 restores the system default.
+ * FreeBSD has no such option.
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param ms The timeout in ms (Linux: 0..2147483647; macOS: 0..4294967000).
+ * @throws {RangeError} for a value outside the kernel's range.
+ * @throws {UnsupportedError} on FreeBSD.
+ * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
+ *
+ * @example Failing writes to a vanished peer after 20 seconds
+ * ```ts
+ * import { setUserTimeout } from "jsr:@sockopts/sockopts";
+ *
+ * export function failFast(fd: number): void {
+ *   setUserTimeout(fd, 20_000);
+ * }
+ * ```
+ */
+export function setUserTimeout(socket: SocketHandle, ms: number): void {
+  const fd = resolveFd(socket, "Cannot set TCP_USER_TIMEOUT");
+  const constant = optionConstant(currentHost().platform, "TCP_USER_TIMEOUT");
+  setInt(fd, "TCP_USER_TIMEOUT", constant, toKernelDuration("TCP_USER_TIMEOUT", constant, ms));
+}
+
+/**
+ * Reads the user timeout (Linux TCP_USER_TIMEOUT, macOS TCP_RXT_CONNDROPTIME).
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @returns The timeout in ms; 0 means the system default.
+ * @throws {UnsupportedError} on FreeBSD.
+ * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
+ *
+ * @example Reading the user timeout
+ * ```ts
+ * import { getUserTimeout } from "jsr:@sockopts/sockopts";
+ *
+ * export function userTimeout(fd: number): number {
+ *   return getUserTimeout(fd); // 0 until set
+ * }
+ * ```
+ */
+export function getUserTimeout(socket: SocketHandle): number {
+  const fd = resolveFd(socket, "Cannot get TCP_USER_TIMEOUT");
+  const constant = optionConstant(currentHost().platform, "TCP_USER_TIMEOUT");
+  return fromKernelDuration(constant, getInt(fd, "TCP_USER_TIMEOUT", constant));
+}
