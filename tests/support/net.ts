@@ -1,0 +1,71 @@
+/** Real loopback sockets, made with node:net and node:dgram so the same code runs on both runtimes. */
+import dgram from "node:dgram";
+import net from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { listenerFd, tcpFd, udpFd, unixFd } from "./proc.ts";
+
+/** A connected loopback TCP pair and both ends' fds. */
+export interface TcpPair {
+  readonly client: net.Socket;
+  readonly accepted: net.Socket;
+  readonly server: net.Server;
+  readonly clientFd: number;
+  readonly acceptedFd: number;
+  readonly listenerFd: number;
+  close(): Promise<void>;
+}
+
+/** Opens a loopback TCP connection to a fresh server. */
+export async function tcpPair(host = "127.0.0.1"): Promise<TcpPair> {
+  const server = net.createServer();
+  const acceptedP = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const client = net.connect(port, host);
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", resolve);
+    client.once("error", reject);
+  });
+  const accepted = await acceptedP;
+  const clientPort = client.localPort!;
+  return {
+    client,
+    accepted,
+    server,
+    clientFd: tcpFd(clientPort, port),
+    acceptedFd: tcpFd(port, clientPort),
+    listenerFd: listenerFd(port),
+    async close() {
+      client.destroy();
+      accepted.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A bound UDP socket and its fd. */
+export async function udpSocket(): Promise<{ fd: number; close(): Promise<void> }> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return {
+    fd: udpFd(socket.address().port),
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+/** A listening Unix-domain stream socket and its fd. */
+export async function unixListener(): Promise<{ fd: number; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "sockopts-"));
+  const path = join(dir, "s.sock");
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    fd: unixFd(path),
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
