@@ -105,7 +105,8 @@ export function setInt(fd: number, option: string, constant: OptionConstant, val
   n.view.setInt32(VALUE, value, true);
   if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4) !== 0) {
     const errno = n.lib.errno();
-    fail(n, errno, "set", fd, option, constant, () => n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4));
+    fail(n, errno, "set", "setsockopt", fd, option, constant, () =>
+      n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4));
   }
 }
 
@@ -115,7 +116,7 @@ export function getInt(fd: number, option: string, constant: OptionConstant): nu
   n.view.setUint32(LEN, 4, true);
   if (n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr) !== 0) {
     const errno = n.lib.errno();
-    fail(n, errno, "get", fd, option, constant, () => {
+    fail(n, errno, "get", "getsockopt", fd, option, constant, () => {
       n.view.setUint32(LEN, 4, true);
       return n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr);
     });
@@ -134,7 +135,8 @@ export function assertTcp(fd: number, action: "set" | "get", option: string, con
   const probe = () => n.fn.getsockopt(fd, IPPROTO_TCP, options.TCP_NODELAY!.optname, n.checkPtr, n.checkLenPtr);
   if (probe() !== 0) {
     const errno = n.lib.errno();
-    fail(n, errno, action, fd, option, { ...constant, level: IPPROTO_TCP }, probe);
+    // The probe is a getsockopt, whatever the caller meant to do.
+    fail(n, errno, action, "getsockopt", fd, option, { ...constant, level: IPPROTO_TCP }, probe);
   }
 }
 
@@ -170,6 +172,7 @@ function fail(
   n: Native,
   reported: number,
   action: "set" | "get",
+  syscall: "setsockopt" | "getsockopt",
   fd: number,
   option: string,
   constant: OptionConstant,
@@ -187,7 +190,7 @@ function fail(
   throw new SockoptError(`Cannot ${action} ${label(option, constant)} on fd ${fd}: ${detail}`, {
     code,
     errno,
-    syscall: action === "set" ? "setsockopt" : "getsockopt",
+    syscall,
     option,
     fd,
   });
