@@ -22,8 +22,11 @@ export interface Host {
 let host: Host | undefined;
 let unsupported: UnsupportedError | undefined;
 
-function detect(): Host | UnsupportedError {
-  const runtime = currentRuntime();
+/**
+ * The host for a runtime adapter, or the error every call will raise without one.
+ * Exported for tests, which hand it adapters of other OSes.
+ */
+export function hostFor(runtime: RuntimeAdapter | undefined): Host | UnsupportedError {
   if (runtime === undefined) {
     const other = describeOtherRuntime();
     return new UnsupportedError(
@@ -44,7 +47,7 @@ function detect(): Host | UnsupportedError {
 /** The current host, or `undefined` where sockopts cannot run. */
 export function supportedHost(): Host | undefined {
   if (host === undefined && unsupported === undefined) {
-    const found = detect();
+    const found = hostFor(currentRuntime());
     if (found instanceof UnsupportedError) unsupported = found;
     else host = found;
   }

@@ -1,0 +1,150 @@
+/// <reference types="npm:@types/bun@1.4.4" />
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout, SocketClosedError, SockoptError } from "../mod.ts";
+import { listenerFd, tcpFd } from "./support/proc.ts";
+import { bunOnly } from "./support/runtime.ts";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+const PROFILE = { idle: 11_000, interval: 3_000, count: 4 };
+const EXPECTED = { enable: true, ...PROFILE };
+
+type BunSocket = Bun.Socket<undefined>;
+
+/** A Bun.listen server with a Bun.connect client; `accepted` resolves to the server side. */
+async function bunPair(tls = false) {
+  let accept!: (socket: BunSocket) => void;
+  const acceptedP = new Promise<BunSocket>((resolve) => (accept = resolve));
+  const tlsOptions = tls
+    ? { cert: readFileSync(join(fixtures, "cert.pem"), "utf8"), key: readFileSync(join(fixtures, "key.pem"), "utf8") }
+    : undefined;
+  const listener = Bun.listen<undefined>({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: tlsOptions,
+    socket: {
+      open(socket) {
+        accept(socket);
+      },
+      data() {},
+    },
+  });
+  const client = await Bun.connect<undefined>({
+    hostname: "127.0.0.1",
+    port: listener.port,
+    tls: tls ? { rejectUnauthorized: false } : undefined,
+    socket: { data() {} },
+  });
+  const accepted = await acceptedP;
+  return {
+    listener,
+    client,
+    accepted,
+    close() {
+      client.end();
+      listener.stop(true);
+    },
+  };
+}
+
+describe("Bun handles", { skip: bunOnly }, () => {
+  it("configures a Bun.connect socket: the fd the kernel lists for it", async () => {
+    const pair = await bunPair();
+    try {
+      setKeepAlive(pair.client, PROFILE);
+      setUserTimeout(pair.client, 4_500);
+      assert.deepEqual(getKeepAlive(pair.client), EXPECTED);
+      const oracle = tcpFd(pair.client.localPort, pair.listener.port);
+      assert.deepEqual(getKeepAlive(oracle), EXPECTED);
+      assert.equal(getUserTimeout(oracle), 4_500);
+    } finally {
+      pair.close();
+    }
+  });
+
+  it("configures the socket a Bun.listen handler receives", async () => {
+    const pair = await bunPair();
+    try {
+      setKeepAlive(pair.accepted, PROFILE);
+      assert.deepEqual(getKeepAlive(pair.accepted), EXPECTED);
+      assert.deepEqual(getKeepAlive(tcpFd(pair.listener.port, pair.client.localPort)), EXPECTED);
+      // The other end was not touched.
+      assert.equal(getKeepAlive(pair.client).enable, false);
+    } finally {
+      pair.close();
+    }
+  });
+
+  it("configures the Bun.listen listener itself", async () => {
+    const pair = await bunPair();
+    try {
+      setKeepAlive(pair.listener, PROFILE);
+      assert.deepEqual(getKeepAlive(listenerFd(pair.listener.port)), EXPECTED);
+      assert.deepEqual(getKeepAlive(pair.listener), EXPECTED);
+    } finally {
+      pair.close();
+    }
+  });
+
+  it("configures TLS sockets on both ends", async () => {
+    const pair = await bunPair(true);
+    try {
+      setKeepAlive(pair.client, PROFILE);
+      setKeepAlive(pair.accepted, { ...PROFILE, count: 5 });
+      assert.deepEqual(getKeepAlive(tcpFd(pair.client.localPort, pair.listener.port)), EXPECTED);
+      assert.deepEqual(getKeepAlive(tcpFd(pair.listener.port, pair.client.localPort)), { ...EXPECTED, count: 5 });
+    } finally {
+      pair.close();
+    }
+  });
+
+  it("refuses a closed Bun socket with SocketClosedError", async () => {
+    const pair = await bunPair();
+    pair.client.end();
+    await Bun.sleep(20);
+    try {
+      assert.equal((pair.client as unknown as { fd: number }).fd, -1, "Bun reports fd -1 once closed");
+      assert.throws(() => setKeepAlive(pair.client, PROFILE), (e: unknown) => {
+        assert.ok(e instanceof SocketClosedError);
+        assert.ok(e instanceof SockoptError);
+        assert.equal(e.code, "EBADF");
+        assert.equal(e.message, "Cannot set keep-alive: the socket is closed");
+        return true;
+      });
+      assert.throws(() => getKeepAlive(pair.client), { name: "SocketClosedError", message: "Cannot get keep-alive: the socket is closed" });
+    } finally {
+      pair.close();
+    }
+  });
+
+  it("configures node:net sockets, and refuses them before connect and after close", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const client = net.connect(port, "127.0.0.1");
+    assert.throws(() => setKeepAlive(client, PROFILE), { name: "SockoptError", code: "ENOTCONN", message: /still connecting/ });
+    await new Promise<void>((resolve) => client.once("connect", resolve));
+    setKeepAlive(client, PROFILE);
+    assert.deepEqual(getKeepAlive(tcpFd(client.localPort!, port)), EXPECTED);
+    client.destroy();
+    assert.throws(() => setKeepAlive(client, PROFILE), { name: "SocketClosedError", message: /the socket is closed/ });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("sees Bun's own setKeepAlive reset interval to 1 s and count to 10, so ours goes after it", async () => {
+    const pair = await bunPair();
+    try {
+      setKeepAlive(pair.client, PROFILE);
+      pair.client.setKeepAlive(true, 30_000);
+      assert.deepEqual(getKeepAlive(pair.client), { enable: true, idle: 30_000, interval: 1_000, count: 10 });
+      setKeepAlive(pair.client, PROFILE);
+      assert.deepEqual(getKeepAlive(pair.client), EXPECTED);
+    } finally {
+      pair.close();
+    }
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { darwin } from "../platforms/darwin.ts";
+import { freebsd } from "../platforms/freebsd.ts";
+import { linux } from "../platforms/linux.ts";
+import type { OptionName, PlatformConstants } from "../platforms/types.ts";
+import { PermissionError, UnsupportedError } from "../mod.ts";
+import { hostFor, optionConstant } from "../src/platform.ts";
+import type { RuntimeAdapter } from "../src/ffi/adapter.ts";
+import { fromKernelDuration, toKernelDuration } from "../src/values.ts";
+import { denoOnly } from "./support/runtime.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+
+function compiler(): string | undefined {
+  for (const cc of ["cc", "gcc", "clang"]) {
+    if (spawnSync(cc, ["--version"]).status === 0) return cc;
+  }
+  return undefined;
+}
+
+const cc = compiler();
+
+describe("platform constants", () => {
+  it("match this machine's C headers (Linux)", { skip: cc === undefined ? "no C compiler (cc, gcc or clang) on PATH" : false }, () => {
+    const dir = mkdtempSync(join(tmpdir(), "sockopts-cc-"));
+    try {
+      const exe = join(dir, "constants");
+      execFileSync(cc!, [join(here, "fixtures", "constants.c"), "-o", exe]);
+      const headers = JSON.parse(execFileSync(exe, { encoding: "utf8" })) as Record<string, number>;
+      const p = linux;
+      for (const key of ["SOL_SOCKET", "IPPROTO_TCP", "F_GETFD", "AF_UNIX", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_DGRAM"] as const) {
+        assert.equal(p[key], headers[key], key);
+      }
+      for (const [name, constant] of Object.entries(p.options)) {
+        assert.ok(constant, name);
+        assert.equal(constant.optname, headers[constant.native], `${name} optname`);
+        const level = name.startsWith("SO_") ? headers.SOL_SOCKET : headers.IPPROTO_TCP;
+        assert.equal(constant.level, level, `${name} level`);
+      }
+      for (const [name, value] of Object.entries(p.errno)) assert.equal(value, headers[name], name);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("give every OS every option, with its own spelling and unit", () => {
+    const names = Object.keys(linux.options).sort();
+    for (const p of [darwin, freebsd]) assert.deepEqual(Object.keys(p.options).sort(), names, p.os);
+    assert.equal(darwin.options.TCP_KEEPIDLE?.native, "TCP_KEEPALIVE");
+    assert.equal(darwin.options.TCP_KEEPIDLE?.optname, 0x10);
+    assert.equal(darwin.options.TCP_USER_TIMEOUT?.native, "TCP_RXT_CONNDROPTIME");
+    assert.equal(darwin.options.TCP_USER_TIMEOUT?.optname, 0x80);
+    assert.equal(darwin.options.TCP_USER_TIMEOUT?.unit, "seconds");
+    assert.equal(linux.options.TCP_USER_TIMEOUT?.unit, "ms");
+    assert.equal(freebsd.options.TCP_USER_TIMEOUT, null);
+    assert.equal(freebsd.options.TCP_KEEPIDLE?.optname, 256);
+    assert.deepEqual([linux.errnoAccessor, darwin.errnoAccessor, freebsd.errnoAccessor], ["__errno_location", "__error", "__error"]);
+    assert.deepEqual(linux.libc, ["libc.so.6", "libc.musl-{arch}.so.1"]);
+    assert.deepEqual(freebsd.libc, ["libc.so.7"]);
+    assert.equal(darwin.libc[0], "libSystem.B.dylib");
+  });
+
+  it("convert macOS's user timeout to seconds, rounding up", () => {
+    const c = darwin.options.TCP_USER_TIMEOUT!;
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 1_500), 2);
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 30_000), 30);
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 0), 0);
+    assert.equal(fromKernelDuration(c, 2), 2_000);
+    assert.throws(() => toKernelDuration("TCP_USER_TIMEOUT", c, 4_294_967_001), {
+      name: "RangeError",
+      message: /^Cannot set TCP_USER_TIMEOUT \(TCP_RXT_CONNDROPTIME\): 4294967001 ms is outside 0\.\.4294967000 ms .*0 means the system default/,
+    });
+    // Linux keeps milliseconds as they are.
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", linux.options.TCP_USER_TIMEOUT!, 1_500), 1_500);
+  });
+
+  it("throw UnsupportedError for FreeBSD's missing user timeout", () => {
+    assert.throws(() => optionConstant(freebsd, "TCP_USER_TIMEOUT" as OptionName), (e: unknown) => {
+      assert.ok(e instanceof UnsupportedError);
+      assert.equal(e.os, "freebsd");
+      assert.equal(e.option, "TCP_USER_TIMEOUT");
+      assert.match(e.message, /TCP_USER_TIMEOUT does not exist on FreeBSD/);
+      return true;
+    });
+  });
+});
+
+function fakeRuntime(os: string): RuntimeAdapter {
+  return {
+    name: "deno",
+    version: "0",
+    os,
+    arch: "x86_64",
+    open() {
+      throw new Error("no library may be opened on an unsupported OS");
+    },
+  };
+}
+
+describe("unsupported hosts", () => {
+  it("name the OS", () => {
+    for (const os of ["windows", "netbsd", "android"]) {
+      const host = hostFor(fakeRuntime(os));
+      assert.ok(host instanceof UnsupportedError, os);
+      assert.equal(host.os, os);
+      assert.equal(host.message, `Unsupported OS: sockopts runs on Linux, macOS and FreeBSD, not on ${os}`);
+    }
+  });
+
+  it("name Deno and Bun when the runtime has no usable FFI", () => {
+    const host = hostFor(undefined);
+    assert.ok(host instanceof UnsupportedError);
+    assert.match(host.message, /^Unsupported runtime: sockopts needs Deno or Bun/);
+  });
+
+  it("accept the three supported OSes", () => {
+    for (const p of [linux, darwin, freebsd] as PlatformConstants[]) {
+      const host = hostFor(fakeRuntime(p.os));
+      assert.ok(!(host instanceof UnsupportedError));
+      assert.equal(host.platform, p);
+    }
+  });
+});
+
+describe("Deno permissions", { skip: denoOnly }, () => {
+  it("import without any permission, and name --allow-ffi on the first call", async () => {
+    const script = `
+      import * as so from ${JSON.stringify(join(root, "mod.ts"))};
+      console.log(JSON.stringify({ supported: so.isSupported() }));
+      try { so.getKeepAlive(0); } catch (e) { console.log(JSON.stringify({ name: e.name, message: e.message, isPermission: e instanceof so.PermissionError })); }
+      try { so.setKeepAlive(0, { count: 500 }); } catch (e) { console.log(JSON.stringify({ name: e.name })); }
+    `;
+    // Deno.Command, not node:child_process: Deno's node compat grants -A to a `deno` it spawns.
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--no-prompt", "-"],
+      cwd: tmpdir(),
+      stdin: "piped",
+      stdout: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(script));
+    await writer.close();
+    const out = new TextDecoder().decode((await child.output()).stdout);
+    const [support, perm, range] = out.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(support, { supported: true });
+    assert.equal(perm.name, "PermissionError");
+    assert.equal(perm.isPermission, true);
+    assert.match(perm.message, /Deno needs --allow-ffi/);
+    // Bad values are refused before libc is even loaded, so no permission is needed to see them.
+    assert.deepEqual(range, { name: "RangeError" });
+    assert.ok(PermissionError);
+  });
+});
