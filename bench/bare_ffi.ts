@@ -1,0 +1,72 @@
+/**
+ * setsockopt and getsockopt bound straight to libc, without sockopts: the floor a library can
+ * reach in each runtime, shown beside the library's own rows so its overhead is visible.
+ * Pointers are made once, as sockopts does (building a Deno pointer per call doubles the cost).
+ * Linux (glibc) only, like the rest of the benchmark.
+ */
+
+/** TCP_KEEPINTVL through the runtime's FFI with no checks beyond the return value. */
+export interface BareFfi {
+  /** setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &seconds, 4); returns its result. */
+  set(fd: number, seconds: number): number;
+  /** getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, …); returns the value, or -1 when the call fails. */
+  get(fd: number): number;
+}
+
+const IPPROTO_TCP = 6;
+const TCP_KEEPINTVL = 5;
+
+interface BunFFI {
+  dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): {
+    symbols: Record<string, (...args: unknown[]) => number>;
+  };
+  ptr(view: ArrayBufferView): number;
+}
+
+function bunBare(): BareFfi {
+  const ffi = (import.meta as unknown as { require(id: string): BunFFI }).require("bun:ffi");
+  const { symbols } = ffi.dlopen("libc.so.6", {
+    setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
+    getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
+  });
+  const value = new Int32Array(2); // [value, socklen_t]
+  const valuePtr = ffi.ptr(value);
+  const lenPtr = valuePtr + 4;
+  const { setsockopt, getsockopt } = symbols;
+  return {
+    set(fd, seconds) {
+      value[0] = seconds;
+      return setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, 4);
+    },
+    get(fd) {
+      value[1] = 4;
+      return getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, lenPtr) === 0 ? value[0] : -1;
+    },
+  };
+}
+
+function denoBare(): BareFfi {
+  const lib = Deno.dlopen("libc.so.6", {
+    setsockopt: { parameters: ["i32", "i32", "i32", "pointer", "u32"], result: "i32" },
+    getsockopt: { parameters: ["i32", "i32", "i32", "pointer", "pointer"], result: "i32" },
+  });
+  const value = new Int32Array(2);
+  const valuePtr = Deno.UnsafePointer.of(value);
+  const lenPtr = Deno.UnsafePointer.offset(valuePtr!, 4);
+  const { setsockopt, getsockopt } = lib.symbols;
+  return {
+    set(fd, seconds) {
+      value[0] = seconds;
+      return setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, 4);
+    },
+    get(fd) {
+      value[1] = 4;
+      return getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, lenPtr) === 0 ? value[0] : -1;
+    },
+  };
+}
+
+/** The bare binding for this runtime. */
+export function bareFfi(runtime: "bun" | "deno"): BareFfi {
+  return runtime === "bun" ? bunBare() : denoBare();
+}
