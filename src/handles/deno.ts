@@ -13,8 +13,10 @@ interface DenoAddr {
   readonly port?: unknown;
 }
 
+// Deno.startTls() gives addresses without `transport`; every other handle names it.
 function addr(value: unknown): DenoAddr | undefined {
-  return typeof value === "object" && value !== null && "transport" in value ? value as DenoAddr : undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  return "transport" in value || ("hostname" in value && "port" in value) ? value as DenoAddr : undefined;
 }
 
 function internalFd(handle: object): number | undefined {
