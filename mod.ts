@@ -21,8 +21,15 @@
  *
  * @module
  */
-export { PermissionError, SocketClosedError, SockoptError, type SockoptErrorDetails, UnsupportedError } from "./src/errors.ts";
-export type { SocketHandle } from "./src/handle.ts";
+export {
+  AmbiguousSocketError,
+  PermissionError,
+  SocketClosedError,
+  SockoptError,
+  type SockoptErrorDetails,
+  UnsupportedError,
+} from "./src/errors.ts";
+export { fdOf, type FdOfOptions, type SocketHandle } from "./src/handle.ts";
 export {
   getKeepAlive,
   getKeepAliveInterval,

@@ -31,9 +31,18 @@ export const darwin: PlatformConstants = {
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
   sockaddrFamily: { offset: 1, bytes: 1 },
+  // devfs lists every open fd here. struct dirent (64-bit inodes, `bsd/sys/dirent.h`): d_ino (8),
+  // d_seekoff (8), d_reclen (2), d_namlen (2), d_type (1), then d_name. On x86_64 that layout
+  // is only behind the $INODE64 symbol; plain `readdir` there is the 32-bit-inode one.
+  fdDirectory: "/dev/fd",
+  direntNameOffset: 21,
+  readdirSymbol: { x86_64: "readdir$INODE64", aarch64: "readdir" },
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "enum", min: 0, max: INT_MAX, readOnly: true },
+    // Defined in socket.h, but xnu's sogetopt has no case for it (ENOPROTOOPT).
+    SO_ACCEPTCONN: null,
+    SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 0x1, unit: "bool", min: 0, max: 1 },
     TCP_KEEPIDLE: {
       native: "TCP_KEEPALIVE",

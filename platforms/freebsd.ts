@@ -30,9 +30,17 @@ export const freebsd: PlatformConstants = {
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
   sockaddrFamily: { offset: 1, bytes: 1 },
+  // Lists every open fd only where fdescfs is mounted on /dev/fd; otherwise 0-2, and sockopts
+  // probes the numbers above the listing. struct dirent (`sys/sys/dirent.h`, FreeBSD 12+):
+  // d_fileno (8), d_off (8), d_reclen (2), d_type (1), d_pad0 (1), d_namlen (2), d_pad1 (2), d_name.
+  fdDirectory: "/dev/fd",
+  direntNameOffset: 24,
+  readdirSymbol: { x86_64: "readdir", aarch64: "readdir" },
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "enum", min: 0, max: INT_MAX, readOnly: true },
+    SO_ACCEPTCONN: { native: "SO_ACCEPTCONN", level: 0xffff, optname: 0x2, unit: "bool", min: 0, max: 1, readOnly: true },
+    SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 1, unit: "bool", min: 0, max: 1 },
     TCP_KEEPIDLE: {
       native: "TCP_KEEPIDLE",

@@ -30,9 +30,18 @@ export const linux: PlatformConstants = {
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
   sockaddrFamily: { offset: 0, bytes: 2 },
+  // Listing /proc/self/fd through libc needs only --allow-ffi in Deno. dirent: d_ino (8),
+  // d_off (8), d_reclen (2), d_type (1), then d_name, in glibc's and musl's <dirent.h> alike.
+  fdDirectory: "/proc/self/fd",
+  direntNameOffset: 19,
+  readdirSymbol: { x86_64: "readdir", aarch64: "readdir" },
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 1, optname: 9, unit: "bool", min: 0, max: 1 },
     SO_TYPE: { native: "SO_TYPE", level: 1, optname: 3, unit: "enum", min: 0, max: INT_MAX, readOnly: true },
+    SO_ACCEPTCONN: { native: "SO_ACCEPTCONN", level: 1, optname: 30, unit: "bool", min: 0, max: 1, readOnly: true },
+    // A 64-bit identity the kernel never reuses while it runs: one getsockopt tells whether a
+    // cached fd still holds the same socket.
+    SO_COOKIE: { native: "SO_COOKIE", level: 1, optname: 57, unit: "u64", min: 0, max: Number.MAX_SAFE_INTEGER, readOnly: true },
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 1, unit: "bool", min: 0, max: 1 },
     TCP_KEEPIDLE: { native: "TCP_KEEPIDLE", level: 6, optname: 4, unit: "seconds", min: 1, max: 32767 },
     TCP_KEEPINTVL: { native: "TCP_KEEPINTVL", level: 6, optname: 5, unit: "seconds", min: 1, max: 32767 },

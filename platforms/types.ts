@@ -12,12 +12,14 @@ export type OsName = "linux" | "darwin" | "freebsd";
  * How the kernel stores an option's value. The public API always speaks milliseconds for
  * durations; `seconds` options are converted by rounding up to the next whole second.
  */
-export type KernelUnit = "bool" | "count" | "seconds" | "ms" | "enum";
+export type KernelUnit = "bool" | "count" | "seconds" | "ms" | "enum" | "u64";
 
 /** The names of the options sockopts reads and sets. Linux's spelling is the canonical one. */
 export type OptionName =
   | "SO_KEEPALIVE"
   | "SO_TYPE"
+  | "SO_ACCEPTCONN"
+  | "SO_COOKIE"
   | "TCP_NODELAY"
   | "TCP_KEEPIDLE"
   | "TCP_KEEPINTVL"
@@ -90,6 +92,12 @@ export interface PlatformConstants {
   readonly SOCK_DGRAM: number;
   /** Where `sa_family` sits in `struct sockaddr`: BSDs put a one-byte `sa_len` before a one-byte family. */
   readonly sockaddrFamily: { readonly offset: number; readonly bytes: 1 | 2 };
+  /** The directory that lists this process's open file descriptors by number. */
+  readonly fdDirectory: string;
+  /** Byte offset of `d_name` in `struct dirent`. */
+  readonly direntNameOffset: number;
+  /** The `readdir` symbol per architecture (macOS x86_64 keeps 64-bit inodes under another name). */
+  readonly readdirSymbol: { readonly x86_64: string; readonly aarch64: string };
   /** Each option, or `null` where this OS has no equivalent. */
   readonly options: { readonly [K in OptionName]: OptionConstant | null };
   /** errno numbers by name. */

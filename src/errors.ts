@@ -154,3 +154,36 @@ export class PermissionError extends Error {
     this.name = "PermissionError";
   }
 }
+
+/**
+ * A handle matched more than one socket (two SO_REUSEPORT listeners on one address, say), and
+ * sockopts will not guess. `fds` lists them; `fdOf(handle, { all: true })` returns them too.
+ *
+ * @example Configuring every listener of a reuse-port server
+ * ```ts
+ * import { AmbiguousSocketError, fdOf, setKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * export function configure(server: object): void {
+ *   try {
+ *     setKeepAlive(server, { idle: 30_000 });
+ *   } catch (error) {
+ *     if (!(error instanceof AmbiguousSocketError)) throw error;
+ *     for (const fd of fdOf(server, { all: true })) setKeepAlive(fd, { idle: 30_000 });
+ *   }
+ * }
+ * ```
+ */
+export class AmbiguousSocketError extends Error {
+  /** Every fd that matched. */
+  readonly fds: readonly number[];
+
+  /**
+   * @param message The whole message, naming the handle, its address and the fds.
+   * @param fds Every fd that matched.
+   */
+  constructor(message: string, fds: readonly number[]) {
+    super(message);
+    this.name = "AmbiguousSocketError";
+    this.fds = fds;
+  }
+}

@@ -1,27 +1,77 @@
 /**
  * Turns what the caller passed into the file descriptor of the socket it names, or a clear error.
+ * Handles without an fd of their own are found by address once, then re-checked on every use,
+ * so a handle whose socket closed can never reach the socket that took its number.
  *
  * @module
  */
-import { SocketClosedError, SockoptError } from "./errors.ts";
+import { endpointKey, showEndpoint } from "./address.ts";
+import { AmbiguousSocketError, SocketClosedError, SockoptError } from "./errors.ts";
+import { describeQuery, findSockets, type SocketQuery } from "./fd_index.ts";
+import { bunServer, bunSocket } from "./handles/bun.ts";
+import { denoConn, denoListener } from "./handles/deno.ts";
+import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
+import { className, type Target } from "./handles/target.ts";
+import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 
 /**
- * Anything sockopts can find a socket in: a file descriptor (a non-negative integer), a Bun
- * socket or listener (`Bun.connect`, `Bun.listen` and their TLS forms), or a `node:net` socket
- * under Bun. Anything else is rejected at run time with a `TypeError` listing these.
+ * Anything sockopts can find a socket in:
+ * - a file descriptor (a non-negative integer);
+ * - Deno: `Deno.Conn` / `Deno.TcpConn` / `Deno.TlsConn`, `Deno.Listener`, the `Deno.serve()` server;
+ * - Bun: sockets from `Bun.connect` and `Bun.listen` (TLS too), the `Bun.listen` listener, the
+ *   `Bun.serve()` server;
+ * - both: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https` Server.
+ *
+ * Anything else is rejected at run time with a `TypeError` listing these.
  */
 export type SocketHandle = number | object;
 
-const ACCEPTED = "a file descriptor (an integer 0..2147483647), a Bun socket or listener " +
-  "(from Bun.connect or Bun.listen), or a node:net socket under Bun";
+const ACCEPTED = "a file descriptor (an integer 0..2147483647); Deno.Conn, Deno.TlsConn, Deno.Listener " +
+  "or a Deno.serve() server; a Bun socket, Bun.listen listener or Bun.serve() server; a node:net Socket or " +
+  "Server, node:tls TLSSocket or node:http(s) Server";
 
 const FD_MAX = 2147483647;
 
-function describe(value: unknown): string {
-  if (typeof value !== "object" || value === null) return `${typeof value} ${String(value)}`;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "Object" ? `a ${name}` : "an object";
+const RECOGNISERS: readonly ((handle: object) => Target | undefined)[] = [
+  bunSocket,
+  denoConn,
+  denoListener,
+  nodeSocket,
+  nodeServer,
+  nodeDatagram,
+  bunServer,
+];
+
+// What a looked-up handle resolved to, and how to tell it still holds the same socket.
+interface Identity {
+  readonly fd: number;
+  readonly what: string;
+  readonly cookieLow: number;
+  readonly cookieHigh: number;
+  readonly local: string;
+  readonly remote: string;
+}
+
+const identities = new WeakMap<object, Identity>();
+
+function nameKey(fd: number, peer: boolean): string {
+  const name = socketName(fd, peer);
+  return typeof name === "string" ? name : endpointKey(name.ip, name.port);
+}
+
+function identify(fd: number, what: string): Identity {
+  if (hasCookies() && readCookie(fd)) {
+    const [cookieLow, cookieHigh] = cookieParts();
+    return { fd, what, cookieLow, cookieHigh, local: "", remote: "" };
+  }
+  return { fd, what, cookieLow: 0, cookieHigh: 0, local: nameKey(fd, false), remote: nameKey(fd, true) };
+}
+
+function stillSame(identity: Identity): boolean {
+  // Linux: one getsockopt. Elsewhere the addresses are read again: a live socket keeps both.
+  if (identity.local === "") return readCookie(identity.fd) && cookieEquals(identity.cookieLow, identity.cookieHigh);
+  return nameKey(identity.fd, false) === identity.local && nameKey(identity.fd, true) === identity.remote;
 }
 
 function closed(action: string, why: string): SocketClosedError {
@@ -34,11 +84,83 @@ function closed(action: string, why: string): SocketClosedError {
   });
 }
 
-// A node:net Socket keeps its native handle in `_handle`, null before connect and after close.
-interface NodeSocketLike {
-  readonly _handle?: { readonly fd?: unknown } | null;
-  readonly destroyed?: unknown;
-  readonly connecting?: unknown;
+function describe(value: unknown): string {
+  if (typeof value === "object" && value !== null) return `a ${className(value)}`;
+  if (typeof value === "function") return "a function";
+  return `${typeof value} ${String(value)}`;
+}
+
+function recognise(handle: object, action: string): Target {
+  for (const recogniser of RECOGNISERS) {
+    const target = recogniser(handle);
+    if (target !== undefined) return target;
+  }
+  throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+}
+
+function query(target: Target & { kind: "connection" | "listener" }): SocketQuery {
+  return target.kind === "connection"
+    ? { kind: "connection", local: target.local, remote: target.remote }
+    : { kind: "listener", ip: target.ip, port: target.port };
+}
+
+/** Every fd a handle's target names (more than one only for SO_REUSEPORT listeners). */
+function lookUp(handle: object, target: Target, action: string, everyMatch: boolean): number[] {
+  switch (target.kind) {
+    case "fd":
+      return [target.fd];
+    case "closed":
+      throw closed(action, `${target.what} is closed`);
+    case "not-ready":
+      throw new SockoptError(`${action}: ${target.what} is not ready: ${target.why}`, {
+        code: "ENOTCONN",
+        errno: currentHost().platform.errno.ENOTCONN,
+        syscall: null,
+        option: null,
+        fd: null,
+      });
+    case "not-tcp":
+      throw new TypeError(
+        `${action}: ${target.what} is a ${target.transport} socket, and TCP options apply only to TCP sockets`,
+      );
+  }
+  const q = query(target);
+  // A listener is always looked up in full, so that a second match is never missed.
+  const fds = findSockets(q, everyMatch || target.kind === "listener", target.hint);
+  if (fds.length === 0) {
+    const where = target.kind === "connection" ? "is" : "listens on";
+    throw closed(action, `${target.what} is closed (no open socket in this process ${where} ${describeQuery(q, showEndpoint)})`);
+  }
+  if (fds.length > 1 && !everyMatch) {
+    throw new AmbiguousSocketError(
+      `${action}: ${fds.length} sockets match ${target.what} on ${describeQuery(q, showEndpoint)} ` +
+        `(fds ${fds.join(", ")}), as SO_REUSEPORT allows; configure each of fdOf(handle, { all: true })`,
+      fds,
+    );
+  }
+  if (fds.length === 1) identities.set(handle, identify(fds[0], target.what));
+  return fds;
+}
+
+function resolve(handle: unknown, action: string, everyMatch: boolean): number[] {
+  if (typeof handle === "number") {
+    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) return [handle];
+    throw new RangeError(`${action}: ${handle} is not a file descriptor (expected an integer 0..${FD_MAX})`);
+  }
+  if (handle === undefined || handle === null) {
+    throw new TypeError(`${action}: missing socket (got ${handle}); expected ${ACCEPTED}`);
+  }
+  if (typeof handle !== "object") {
+    throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+  }
+  const identity = identities.get(handle);
+  if (identity !== undefined) {
+    if (stillSame(identity)) return [identity.fd];
+    identities.delete(handle);
+    // The socket it named is gone, and its number may already belong to another socket.
+    throw closed(action, `${identity.what} is closed`);
+  }
+  return lookUp(handle, recognise(handle, action), action, everyMatch);
 }
 
 /**
@@ -46,40 +168,67 @@ interface NodeSocketLike {
  *
  * @param handle What the caller passed.
  * @param action The start of any error message, such as `Cannot set TCP_KEEPIDLE`.
- * @throws {TypeError} for a missing or unrecognised handle.
+ * @throws {TypeError} for a missing or unrecognised handle, or a Unix-domain or UDP one.
  * @throws {RangeError} for a number that cannot be a file descriptor.
  * @throws {SocketClosedError} for a handle whose socket is closed.
+ * @throws {AmbiguousSocketError} when several sockets match (SO_REUSEPORT listeners).
  */
 export function resolveFd(handle: unknown, action: string): number {
-  if (typeof handle === "number") {
-    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) return handle;
-    throw new RangeError(`${action}: ${handle} is not a file descriptor (expected an integer 0..${FD_MAX})`);
-  }
-  if (handle === undefined || handle === null) {
-    throw new TypeError(`${action}: missing socket (got ${handle}); expected ${ACCEPTED}`);
-  }
-  if (typeof handle === "object") {
-    // Bun sockets and listeners: `fd` turns to -1 once closed.
-    const fd = (handle as { fd?: unknown }).fd;
-    if (typeof fd === "number") {
-      if (fd >= 0) return fd;
-      throw closed(action, "the socket is closed");
-    }
-    if ("_handle" in handle) {
-      const socket = handle as NodeSocketLike;
-      const inner = socket._handle;
-      if (inner !== null && inner !== undefined && typeof inner.fd === "number" && inner.fd >= 0) return inner.fd;
-      if (socket.connecting === true) {
-        throw new SockoptError(`${action}: the socket is still connecting; wait for its "connect" event`, {
-          code: "ENOTCONN",
-          errno: currentHost().platform.errno.ENOTCONN,
-          syscall: null,
-          option: null,
-          fd: null,
-        });
-      }
-      if (socket.destroyed === true || inner === null) throw closed(action, "the socket is closed");
-    }
-  }
-  throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) return handle;
+  return resolve(handle, action, false)[0];
+}
+
+/** Options for {@link fdOf}. */
+export interface FdOfOptions {
+  /** Return every matching fd (several SO_REUSEPORT listeners on one address) instead of throwing. */
+  readonly all: true;
+}
+
+/**
+ * The file descriptor of the socket a handle holds, found the way every sockopts call finds it.
+ *
+ * Caveats: the fd belongs to the runtime. Do not close it, and do not keep the number: once the
+ * handle closes, the number is free for the next socket or file. sockopts' own calls re-check a
+ * handle's socket identity on every use (SO_COOKIE on Linux, addresses elsewhere); a number you
+ * keep is not re-checked. Deno handles are found by their addresses the first time.
+ *
+ * @param handle A socket, listener or server handle (see {@link SocketHandle}).
+ * @returns The fd.
+ * @throws {SocketClosedError} when the handle's socket is closed.
+ * @throws {AmbiguousSocketError} when several sockets match and `{ all: true }` was not given.
+ *
+ * @example Handing a Deno connection's fd to other native code
+ * ```ts
+ * import { fdOf } from "jsr:@sockopts/sockopts";
+ *
+ * export async function show(): Promise<void> {
+ *   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ *   console.log(`listening on fd ${fdOf(listener)}`);
+ *   listener.close();
+ * }
+ * ```
+ */
+export function fdOf(handle: SocketHandle): number;
+/**
+ * Every file descriptor matching a handle: several when SO_REUSEPORT listeners share an address.
+ *
+ * @param handle A socket, listener or server handle (see {@link SocketHandle}).
+ * @param options `{ all: true }`.
+ * @returns The fds, one or more.
+ * @throws {SocketClosedError} when no socket matches.
+ *
+ * @example Configuring every reuse-port listener
+ * ```ts
+ * import { fdOf, setKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * export function configureAll(server: Deno.HttpServer): void {
+ *   for (const fd of fdOf(server, { all: true })) setKeepAlive(fd, { idle: 60_000 });
+ * }
+ * ```
+ */
+export function fdOf(handle: SocketHandle, options: FdOfOptions): number[];
+export function fdOf(handle: SocketHandle, options?: FdOfOptions): number | number[] {
+  const all = options?.all === true;
+  const fds = resolve(handle, "Cannot find the socket", all);
+  return all ? fds : fds[0];
 }

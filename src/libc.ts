@@ -5,6 +5,7 @@
  * @module
  */
 import type { ErrnoName, OptionConstant, PlatformConstants } from "../platforms/types.ts";
+import { formatIp } from "./address.ts";
 import { describeErrno, type ErrnoNames, errnoNames } from "./errno.ts";
 import { SockoptError } from "./errors.ts";
 import type { Library } from "./ffi/adapter.ts";
@@ -17,6 +18,9 @@ const CHECK_LEN = 4; // socklen_t for the checks
 const CHECK = 8; // int for the checks
 const ADDR_LEN = 12; // socklen_t for the address
 const ADDR = 16; // struct sockaddr_storage (128 bytes)
+const COOKIE = 144; // u64 socket cookie (Linux)
+const COOKIE_LEN = 152; // socklen_t for the cookie
+const PATH = 160; // NUL-terminated path of the fd directory (96 bytes)
 const VALUE = 256; // the option's value
 const BLOCK = 1024;
 
@@ -57,6 +61,9 @@ export interface Native {
   readonly checkLenPtr: Pointer;
   readonly addrPtr: Pointer;
   readonly addrLenPtr: Pointer;
+  readonly cookiePtr: Pointer;
+  readonly cookieLenPtr: Pointer;
+  readonly pathPtr: Pointer;
   readonly names: ErrnoNames;
   readonly plausible: ReadonlySet<number>;
 }
@@ -65,9 +72,15 @@ let native: Native | undefined;
 
 function load(): Native {
   const { runtime, platform } = currentHost();
-  const lib = runtime.open(platform.libc.map((name) => name.replace("{arch}", runtime.arch)), platform.errnoAccessor);
+  const arch = runtime.arch === "aarch64" ? "aarch64" : "x86_64";
+  const lib = runtime.open(platform.libc.map((name) => name.replace("{arch}", runtime.arch)), {
+    errno_location: platform.errnoAccessor,
+    readdir: platform.readdirSymbol[arch],
+  });
   const bytes = new Uint8Array(BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
+  const path = new TextEncoder().encode(platform.fdDirectory);
+  bytes.set(path.subarray(0, VALUE - PATH - 1), PATH);
   return {
     platform,
     lib,
@@ -80,6 +93,9 @@ function load(): Native {
     checkLenPtr: at(CHECK_LEN),
     addrPtr: at(ADDR),
     addrLenPtr: at(ADDR_LEN),
+    cookiePtr: at(COOKIE),
+    cookieLenPtr: at(COOKIE_LEN),
+    pathPtr: at(PATH),
     names: errnoNames(platform),
     plausible: new Set(PLAUSIBLE.map((name) => platform.errno[name])),
   };
@@ -215,4 +231,105 @@ export function describeSocket(n: Native, fd: number): string {
     if (type === p.SOCK_DGRAM) return "a UDP socket";
   }
   return family === -1 ? `a ${typeName} socket` : `a ${typeName} socket of address family ${family}`;
+}
+
+/** An IP endpoint read from a socket: canonical ip (see address.ts) and port. */
+export interface Endpoint {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** What getsockname or getpeername found. */
+export type NameResult = Endpoint | "closed" | "not-socket" | "not-ip" | "none";
+
+/**
+ * The local (`peer = false`) or remote address of `fd`. "none" means the call failed on an open
+ * socket (getpeername on a listener); "not-ip" is a socket of another family (Unix-domain).
+ * EBADF and ENOTSOCK are derived from the kernel, not from errno.
+ */
+export function socketName(fd: number, peer: boolean): NameResult {
+  const n = native ?? getNative();
+  n.view.setUint32(ADDR_LEN, 128, true);
+  const r = peer ? n.fn.getpeername(fd, n.addrPtr, n.addrLenPtr) : n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr);
+  if (r !== 0) {
+    if (!isOpen(n, fd)) return "closed";
+    if (!isSocket(n, fd)) return "not-socket";
+    return "none";
+  }
+  const p = n.platform;
+  const at = ADDR + p.sockaddrFamily.offset;
+  const family = p.sockaddrFamily.bytes === 2 ? n.view.getUint16(at, true) : n.view.getUint8(at);
+  // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at byte 2.
+  const port = n.view.getUint16(ADDR + 2, false);
+  if (family === p.AF_INET) return { ip: formatIp(n.bytes, ADDR + 4, 4), port };
+  if (family === p.AF_INET6) return { ip: formatIp(n.bytes, ADDR + 8, 16), port };
+  return "not-ip";
+}
+
+/** SO_TYPE of an open socket, or -1 when it cannot be read. */
+export function socketType(fd: number): number {
+  const n = native ?? getNative();
+  n.view.setUint32(CHECK_LEN, 4, true);
+  const ok = n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr);
+  return ok === 0 ? n.view.getInt32(CHECK, true) : -1;
+}
+
+/** SO_ACCEPTCONN: 1 listening, 0 not, -1 where the OS cannot tell (macOS). */
+export function isListening(fd: number): number {
+  const n = native ?? getNative();
+  const constant = n.platform.options.SO_ACCEPTCONN;
+  if (constant === null) return -1;
+  n.view.setUint32(CHECK_LEN, 4, true);
+  const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
+  return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
+}
+
+/** Whether the OS gives sockets a never-reused cookie (Linux SO_COOKIE). */
+export function hasCookies(): boolean {
+  return (native ?? getNative()).platform.options.SO_COOKIE !== null;
+}
+
+/**
+ * Reads `fd`'s SO_COOKIE into the cookie buffer; compare it with {@link cookieEquals} or take it
+ * with {@link cookieParts}. Returns false when the fd holds no socket.
+ */
+export function readCookie(fd: number): boolean {
+  const n = native ?? getNative();
+  const constant = n.platform.options.SO_COOKIE!;
+  n.view.setUint32(COOKIE_LEN, 8, true);
+  return n.fn.getsockopt(fd, constant.level, constant.optname, n.cookiePtr, n.cookieLenPtr) === 0;
+}
+
+/** The cookie last read, as two 32-bit halves (no bigint, so no allocation). */
+export function cookieParts(): [number, number] {
+  const n = native ?? getNative();
+  return [n.view.getUint32(COOKIE, true), n.view.getUint32(COOKIE + 4, true)];
+}
+
+/** Whether the cookie last read equals `low`/`high`. */
+export function cookieEquals(low: number, high: number): boolean {
+  const n = native ?? getNative();
+  return n.view.getUint32(COOKIE, true) === low && n.view.getUint32(COOKIE + 4, true) === high;
+}
+
+/** Every open fd number, from the platform's fd directory (`/proc/self/fd`, `/dev/fd`). */
+export function listFds(): number[] {
+  const n = native ?? getNative();
+  const dir = n.fn.opendir(n.pathPtr);
+  if (n.lib.isNull(dir)) {
+    throw new Error(`Cannot list open file descriptors: opendir(${n.platform.fdDirectory}) failed`);
+  }
+  const fds: number[] = [];
+  try {
+    for (;;) {
+      const entry = n.fn.readdir(dir);
+      if (n.lib.isNull(entry)) break;
+      const name = n.lib.cString(entry, n.platform.direntNameOffset);
+      const fd = Number(name);
+      if (name !== "" && Number.isInteger(fd)) fds.push(fd);
+    }
+  } finally {
+    n.fn.closedir(dir);
+  }
+  return fds;
 }

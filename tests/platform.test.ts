@@ -45,6 +45,7 @@ describe("platform constants", () => {
         assert.equal(constant.level, level, `${name} level`);
       }
       for (const [name, value] of Object.entries(p.errno)) assert.equal(value, headers[name], name);
+      assert.equal(p.direntNameOffset, headers["offsetof(struct dirent, d_name)"], "d_name offset");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Pointer, Symbols } from "./symbols.ts";
+import type { Pointer, SymbolNames, Symbols } from "./symbols.ts";
 
 /** libc, bound by one runtime. */
 export interface Library {
@@ -15,6 +15,10 @@ export interface Library {
   pointerOf(view: Uint8Array): Pointer;
   /** The calling thread's errno, read straight from the address the accessor returned at bind time. */
   errno(): number;
+  /** Whether a pointer a C function returned is NULL. */
+  isNull(pointer: Pointer): boolean;
+  /** The NUL-terminated string at `pointer + offset`. */
+  cString(pointer: Pointer, offset: number): string;
 }
 
 /** One JavaScript runtime's FFI. */
@@ -28,8 +32,9 @@ export interface RuntimeAdapter {
   /** `x86_64` or `aarch64` (whatever the runtime reports, normalised to those names). */
   readonly arch: string;
   /**
-   * Binds the symbol table from the first library in `paths` that opens.
+   * Binds the symbol table from the first library in `paths` that opens, binding the symbols in
+   * `names` under the C names given there.
    * @throws {PermissionError} where the runtime withholds FFI (Deno without `--allow-ffi`).
    */
-  open(paths: readonly string[], errnoSymbol: string): Library;
+  open(paths: readonly string[], names: SymbolNames): Library;
 }

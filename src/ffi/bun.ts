@@ -4,7 +4,7 @@
  * @module
  */
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { SYMBOLS, type NativeType, type Pointer, type Symbols } from "./symbols.ts";
+import { type NativeType, type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols.ts";
 
 // The part of `bun:ffi` used here, declared locally so the package needs no Bun types to check.
 interface BunFFI {
@@ -14,6 +14,7 @@ interface BunFFI {
   ): { symbols: Record<string, (...args: unknown[]) => unknown> };
   ptr(view: ArrayBufferView, byteOffset?: number): number;
   read: { i32(pointer: number, byteOffset: number): number };
+  CString: new (pointer: number, byteOffset?: number) => string;
 }
 
 interface BunGlobal {
@@ -28,12 +29,13 @@ function loadFFI(): BunFFI {
   return (import.meta as unknown as { require(id: string): BunFFI }).require("bun:ffi");
 }
 
-function open(paths: readonly string[], errnoSymbol: string): Library {
+function open(paths: readonly string[], names: SymbolNames): Library {
   const ffi = loadFFI();
-  // Bun has no per-symbol `name`, so the errno accessor is bound under its real name.
+  // Bun has no per-symbol `name`, so renamed symbols are bound under their C names.
+  const cName = (key: string) => (key in names ? names[key as keyof SymbolNames] : key);
   const table: Record<string, { args: readonly string[]; returns: string }> = {};
   for (const [key, symbol] of Object.entries(SYMBOLS)) {
-    table[key === "errno_location" ? errnoSymbol : key] = {
+    table[cName(key)] = {
       args: symbol.parameters.map((type: NativeType) => BUN_TYPE[type]),
       returns: BUN_TYPE[symbol.result],
     };
@@ -48,14 +50,16 @@ function open(paths: readonly string[], errnoSymbol: string): Library {
       continue;
     }
     const bound = lib.symbols;
-    const symbols = { ...bound, errno_location: bound[errnoSymbol] } as unknown as Symbols;
-    const errnoAddress = bound[errnoSymbol]() as number;
+    const symbols = Object.fromEntries(Object.keys(SYMBOLS).map((key) => [key, bound[cName(key)]])) as unknown as Symbols;
+    const errnoAddress = bound[names.errno_location]() as number;
     const read = ffi.read;
     return {
       path,
       symbols,
       pointerOf: (bytes) => ffi.ptr(bytes) as unknown as Pointer,
       errno: () => read.i32(errnoAddress, 0),
+      isNull: (pointer) => (pointer as unknown) === null || (pointer as unknown) === 0,
+      cString: (pointer, offset) => String(new ffi.CString(pointer as unknown as number, offset)),
     };
   }
   throw new Error(`Cannot load libc: ${failures.join("; ")}`);

@@ -5,13 +5,17 @@
  */
 import { PermissionError } from "../errors.ts";
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { SYMBOLS, type Pointer, type Symbols } from "./symbols.ts";
+import { type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols.ts";
 
 // Keeps the shared table honest against Deno's own types.
 const _checked: Deno.ForeignLibraryInterface = SYMBOLS satisfies Deno.ForeignLibraryInterface;
 
-function open(paths: readonly string[], errnoSymbol: string): Library {
-  const table = { ...SYMBOLS, errno_location: { ...SYMBOLS.errno_location, name: errnoSymbol } };
+function open(paths: readonly string[], names: SymbolNames): Library {
+  const table = {
+    ...SYMBOLS,
+    errno_location: { ...SYMBOLS.errno_location, name: names.errno_location },
+    readdir: { ...SYMBOLS.readdir, name: names.readdir },
+  };
   const failures: string[] = [];
   for (const path of paths) {
     let lib;
@@ -36,6 +40,9 @@ function open(paths: readonly string[], errnoSymbol: string): Library {
       symbols,
       pointerOf: (bytes) => Deno.UnsafePointer.of(bytes) as unknown as Pointer,
       errno: () => view.getInt32(0),
+      isNull: (pointer) => pointer === null,
+      cString: (pointer, offset) =>
+        Deno.UnsafePointerView.getCString(pointer as unknown as Deno.PointerObject, offset),
     };
   }
   throw new Error(`Cannot load libc: ${failures.join("; ")}`);

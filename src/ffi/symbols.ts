@@ -56,6 +56,27 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
+  // DIR *opendir(const char *name);
+  opendir: {
+    parameters: [
+      "pointer", // const char *name
+    ],
+    result: "pointer",
+  },
+  // struct dirent *readdir(DIR *dirp); macOS x86_64 binds readdir$INODE64, named by the platform.
+  readdir: {
+    parameters: [
+      "pointer", // DIR *dirp
+    ],
+    result: "pointer",
+  },
+  // int closedir(DIR *dirp);
+  closedir: {
+    parameters: [
+      "pointer", // DIR *dirp
+    ],
+    result: "i32",
+  },
   // int *__errno_location(void) on Linux, int *__error(void) on macOS and FreeBSD; the
   // platform module names the real symbol.
   errno_location: {
@@ -64,12 +85,15 @@ export const SYMBOLS = {
   },
 } as const;
 
+/** Symbols whose C name depends on the platform, and the name to bind each under. */
+export type SymbolNames = { readonly errno_location: string; readonly readdir: string };
+
 /** An FFI type as the symbol table spells it. */
 export type NativeType = "i32" | "u32" | "pointer";
 
 declare const pointerBrand: unique symbol;
 
-/** An address in native memory: a number in Bun, a pointer object in Deno. Never inspect it. */
+/** An address in native memory: a number in Bun, a pointer object (or null) in Deno. */
 export type Pointer = { readonly [pointerBrand]: true };
 
 type JsValue<T> = T extends "pointer" ? Pointer : number;

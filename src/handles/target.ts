@@ -1,0 +1,43 @@
+/**
+ * What a handle names, worked out from its shape alone (no system call): a file descriptor the
+ * runtime vouches for, or addresses to look up, or a reason it cannot be configured.
+ *
+ * @module
+ */
+import { canonicalIp } from "../address.ts";
+import type { Endpoint } from "../libc.ts";
+
+/** The outcome of recognising a handle. */
+export type Target =
+  /** The runtime's own fd for the socket (Bun), valid while the handle is open. */
+  | { readonly kind: "fd"; readonly fd: number }
+  /** A connected TCP socket, found by its two ends; `hint` is an fd read from runtime internals. */
+  | { readonly kind: "connection"; readonly what: string; readonly local: Endpoint; readonly remote: Endpoint; readonly hint?: number }
+  /** A listening TCP socket, found by its local end (`ip` undefined: any address on the port). */
+  | { readonly kind: "listener"; readonly what: string; readonly ip: string | undefined; readonly port: number; readonly hint?: number }
+  /** The handle's socket is gone. */
+  | { readonly kind: "closed"; readonly what: string }
+  /** The handle has no socket yet (connecting, or a server not listening). */
+  | { readonly kind: "not-ready"; readonly what: string; readonly why: string }
+  /** A Unix-domain or UDP handle: TCP options do not apply. */
+  | { readonly kind: "not-tcp"; readonly what: string; readonly transport: "Unix-domain" | "UDP" };
+
+/** An endpoint from a handle's hostname (an IP literal) and port, or undefined if either is not one. */
+export function endpoint(hostname: unknown, port: unknown): Endpoint | undefined {
+  if (typeof hostname !== "string" || typeof port !== "number") return undefined;
+  const ip = canonicalIp(hostname);
+  return ip === undefined ? undefined : { ip, port };
+}
+
+/** A listener target from a hostname (any spelling) and port. */
+export function listenerTarget(what: string, hostname: unknown, port: unknown, hint?: number): Target | undefined {
+  if (typeof port !== "number") return undefined;
+  const ip = typeof hostname === "string" ? canonicalIp(hostname) : undefined;
+  return { kind: "listener", what, ip, port, hint };
+}
+
+/** The name a handle's class goes by, for messages. */
+export function className(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" && name !== "Object" ? name : "object";
+}
