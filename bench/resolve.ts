@@ -1,0 +1,126 @@
+/**
+ * Deno handle resolution under load: `deno run -A bench/resolve.ts <connections>` opens that many
+ * loopback connections (both ends in this process, so about twice as many fds), then prints one
+ * JSON line:
+ *
+ * - `firstLookupMs`: the process's first `fdOf()` of a `Deno.connect` connection, which carries no
+ *   fd hint, so sockopts' index starts cold and must find it among every open fd;
+ * - `acceptedUs`: what configuring each newly accepted connection costs (`setKeepAlive(conn, …)`,
+ *   four setsockopt calls included) while the server holds that many and has configured them all,
+ *   with churn: for each new connection the oldest one closes, so fd numbers are reused as in a
+ *   real server;
+ * - `connectedUs`: the same for the client end (`Deno.connect`, which gives no fd hint).
+ *
+ * Run fresh for every measurement so that no earlier lookup warms the index.
+ */
+import * as sockopts from "../mod.ts";
+import { getKeepAlive, getKeepAliveInterval, setKeepAlive } from "../mod.ts";
+import { fdOfConnection } from "./oracle.ts";
+
+const HOST = "127.0.0.1";
+const PROFILE = { idle: 30_000, interval: 10_000, count: 3 } as const;
+// New connections per run, each replacing the oldest one: untimed, then timed at the server end,
+// then timed at the client end (fewer: each may cost a full scan, see connectedUs).
+const WARMUP_ARRIVALS = 200;
+const ARRIVALS = 500;
+const CLIENT_ARRIVALS = 20;
+// Connections opened concurrently while filling up.
+const BATCH = 100;
+
+const connections = Number(Deno.args[0]);
+if (!Number.isInteger(connections) || connections < 1) throw new Error("usage: resolve.ts <connections>");
+
+const fdOf = (sockopts as Record<string, unknown>).fdOf as ((handle: object) => number) | undefined;
+if (typeof fdOf !== "function") {
+  console.log(JSON.stringify({ pending: "sockopts does not export fdOf(Deno.Conn) yet" }));
+  Deno.exit(0);
+}
+
+interface Pair {
+  readonly client: Deno.TcpConn;
+  readonly accepted: Deno.TcpConn;
+}
+
+const listener = Deno.listen({ hostname: HOST, port: 0 });
+const port = listener.addr.port;
+
+async function open(): Promise<Pair> {
+  const [client, accepted] = await Promise.all([Deno.connect({ hostname: HOST, port }), listener.accept()]);
+  return { client, accepted: accepted as Deno.TcpConn };
+}
+
+function kernelFd(conn: Deno.TcpConn): number {
+  return fdOfConnection(conn.localAddr.port, conn.remoteAddr.port);
+}
+
+function expectProfile(conn: Deno.TcpConn, what: string): void {
+  const got = getKeepAlive(kernelFd(conn));
+  const want = { enable: true, ...PROFILE };
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: keep-alive is ${JSON.stringify(got)}`);
+}
+
+// Filling up: connects run concurrently, accepts one at a time (Deno allows one pending accept),
+// so a client and the accepted end beside it may belong to different connections; only the count
+// matters until the timed arrivals, which are opened as true pairs.
+const pairs: Pair[] = [];
+while (pairs.length < connections) {
+  const n = Math.min(BATCH, connections - pairs.length);
+  const clients = Array.from({ length: n }, () => Deno.connect({ hostname: HOST, port }));
+  for (const client of clients) pairs.push({ accepted: await listener.accept() as Deno.TcpConn, client: await client });
+}
+const fds = [...Deno.readDirSync("/proc/self/fd")].length;
+
+// The first lookup: the newest client end, found without any hint in a cold index.
+const target = pairs[pairs.length - 1].client;
+const expected = kernelFd(target);
+getKeepAliveInterval(expected); // loads libc through a raw fd, which touches no index
+let start = performance.now();
+const found = fdOf(target);
+const firstLookupMs = performance.now() - start;
+if (found !== expected) throw new Error(`fdOf() found fd ${found}, the kernel lists fd ${expected}`);
+
+/** Replaces the oldest connection with a new one, as a server with steady churn sees. */
+async function arrive(): Promise<Pair> {
+  const oldest = pairs.shift()!;
+  oldest.client.close();
+  oldest.accepted.close();
+  const pair = await open();
+  pairs.push(pair);
+  return pair;
+}
+
+// A server that configures every connection it accepts has configured the ones it holds, and its
+// code is warm: configure them all and a few arrivals before timing anything.
+for (const { accepted } of pairs) setKeepAlive(accepted, PROFILE);
+for (let i = 0; i < WARMUP_ARRIVALS; i++) setKeepAlive((await arrive()).accepted, PROFILE);
+
+let acceptedMs = 0;
+for (let i = 0; i < ARRIVALS; i++) {
+  const pair = await arrive();
+  start = performance.now();
+  setKeepAlive(pair.accepted, PROFILE);
+  acceptedMs += performance.now() - start;
+  if (i === 0 || i === ARRIVALS - 1) expectProfile(pair.accepted, "accepted connection");
+}
+
+let connectedMs = 0;
+for (let i = 0; i < CLIENT_ARRIVALS; i++) {
+  const pair = await arrive();
+  start = performance.now();
+  setKeepAlive(pair.client, PROFILE);
+  connectedMs += performance.now() - start;
+  if (i === 0 || i === CLIENT_ARRIVALS - 1) expectProfile(pair.client, "client connection");
+}
+
+console.log(JSON.stringify({
+  connections,
+  fds,
+  firstLookupMs,
+  acceptedUs: (acceptedMs * 1000) / ARRIVALS,
+  connectedUs: (connectedMs * 1000) / CLIENT_ARRIVALS,
+}));
+for (const { client, accepted } of pairs) {
+  client.close();
+  accepted.close();
+}
+listener.close();
