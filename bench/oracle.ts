@@ -59,7 +59,9 @@ export function fdOfConnection(localPort: number, remotePort: number): number {
     const ends = inode === undefined ? undefined : table.get(inode);
     if (ends?.localPort === localPort && ends.remotePort === remotePort) found.push(Number(name));
   }
-  if (found.length !== 1) throw new Error(`expected one fd for TCP ${localPort} -> ${remotePort}, found ${JSON.stringify(found)}`);
+  if (found.length !== 1) {
+    throw new Error(`expected one fd for TCP ${localPort} -> ${remotePort}, found ${JSON.stringify(found)}`);
+  }
   return found[0];
 }
 
@@ -68,7 +70,9 @@ export function assertConnection(fd: number, localPort: number, remotePort: numb
   const ends = tcpEndpoints(fd);
   if (ends?.localPort !== localPort || ends.remotePort !== remotePort || ends.state !== ESTABLISHED) {
     throw new Error(
-      `${what}: fd ${fd} is not the established connection ${localPort} -> ${remotePort} (kernel: ${JSON.stringify(ends)})`,
+      `${what}: fd ${fd} is not the established connection ${localPort} -> ${remotePort} (kernel: ${
+        JSON.stringify(ends)
+      })`,
     );
   }
 }

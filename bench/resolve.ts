@@ -9,6 +9,7 @@
  *   four setsockopt calls included) while the server holds that many and has configured them all,
  *   with churn: for each new connection the oldest one closes, so fd numbers are reused as in a
  *   real server;
+ * - `acceptedRawUs`: the same on the accepted connection's raw fd, for reference;
  * - `connectedUs`: the same for the client end (`Deno.connect`, which gives no fd hint).
  *
  * Run fresh for every measurement so that no earlier lookup warms the index.
@@ -19,8 +20,9 @@ import { fdOfConnection } from "./oracle.ts";
 
 const HOST = "127.0.0.1";
 const PROFILE = { idle: 30_000, interval: 10_000, count: 3 } as const;
-// New connections per run, each replacing the oldest one: untimed, then timed at the server end,
-// then timed at the client end (fewer: each may cost a full scan, see connectedUs).
+// New connections per run, each replacing the oldest one: untimed, then timed at the server end
+// (ARRIVALS through the handle and as many on the raw fd), then timed at the client end (fewer:
+// each may cost a full scan, see connectedUs).
 const WARMUP_ARRIVALS = 200;
 const ARRIVALS = 500;
 const CLIENT_ARRIVALS = 20;
@@ -94,13 +96,33 @@ async function arrive(): Promise<Pair> {
 for (const { accepted } of pairs) setKeepAlive(accepted, PROFILE);
 for (let i = 0; i < WARMUP_ARRIVALS; i++) setKeepAlive((await arrive()).accepted, PROFILE);
 
+// Deno keeps an accepted connection's fd under an internal symbol: the reference rows configure
+// that raw fd, so the difference to the handle rows is what finding the socket costs.
+function internalFd(conn: Deno.TcpConn): number {
+  const symbol = Object.getOwnPropertySymbols(conn).find((s) => s.description === "Deno.internal.fd");
+  const fd = symbol === undefined ? undefined : (conn as unknown as Record<symbol, unknown>)[symbol];
+  if (typeof fd !== "number") throw new Error("this Deno keeps no fd on accepted connections");
+  return fd;
+}
+
+// Arrivals alternate between the handle and the raw fd, so both see the same conditions.
 let acceptedMs = 0;
-for (let i = 0; i < ARRIVALS; i++) {
-  const pair = await arrive();
-  start = performance.now();
-  setKeepAlive(pair.accepted, PROFILE);
-  acceptedMs += performance.now() - start;
-  if (i === 0 || i === ARRIVALS - 1) expectProfile(pair.accepted, "accepted connection");
+let rawMs = 0;
+for (let i = 0; i < 2 * ARRIVALS; i++) {
+  const { accepted } = await arrive();
+  const checked = i < 2 || i >= 2 * ARRIVALS - 2;
+  if (i % 2 === 0) {
+    start = performance.now();
+    setKeepAlive(accepted, PROFILE);
+    acceptedMs += performance.now() - start;
+  } else {
+    const fd = internalFd(accepted);
+    if (checked && fd !== kernelFd(accepted)) throw new Error(`Deno's internal fd ${fd} is not the connection's`);
+    start = performance.now();
+    setKeepAlive(fd, PROFILE);
+    rawMs += performance.now() - start;
+  }
+  if (checked) expectProfile(accepted, "accepted connection");
 }
 
 let connectedMs = 0;
@@ -117,6 +139,7 @@ console.log(JSON.stringify({
   fds,
   firstLookupMs,
   acceptedUs: (acceptedMs * 1000) / ARRIVALS,
+  acceptedRawUs: (rawMs * 1000) / ARRIVALS,
   connectedUs: (connectedMs * 1000) / CLIENT_ARRIVALS,
 }));
 for (const { client, accepted } of pairs) {

@@ -74,8 +74,14 @@ function answer(ops: Ops, warmed: Set<string>, request: Request): Answer {
  * Announces the worker (its ops and any facts worth reporting), then answers requests until
  * stdin closes.
  */
-export async function serve(ops: Ops, facts: Record<string, unknown>, close: () => void | Promise<void>): Promise<void> {
-  const available = Object.fromEntries(Object.entries(ops).map(([name, op]) => [name, typeof op === "string" ? op : "ok"]));
+export async function serve(
+  ops: Ops,
+  facts: Record<string, unknown>,
+  close: () => void | Promise<void>,
+): Promise<void> {
+  const available = Object.fromEntries(
+    Object.entries(ops).map(([name, op]) => [name, typeof op === "string" ? op : "ok"]),
+  );
   process.stdout.write(JSON.stringify({ ready: true, ops: available, ...facts }) + "\n");
   const warmed = new Set<string>();
   for await (const line of createInterface({ input: process.stdin })) {

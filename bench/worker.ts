@@ -52,7 +52,10 @@ async function bunConnection(): Promise<Connection> {
 
 async function denoConnection(): Promise<Connection> {
   const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const [conn, peer] = await Promise.all([Deno.connect({ hostname: HOST, port: listener.addr.port }), listener.accept()]);
+  const [conn, peer] = await Promise.all([
+    Deno.connect({ hostname: HOST, port: listener.addr.port }),
+    listener.accept(),
+  ]);
   return {
     handle: conn,
     fd: fdOfConnection(conn.localAddr.port, listener.addr.port),
@@ -146,7 +149,9 @@ function builtinOp(): Op {
     return {
       check: checkHandle,
       loop(calls) {
-        for (let i = 0; i < calls; i++) if (socket.setKeepAlive(true, PROFILE.idle) !== true) fail("socket.setKeepAlive", false);
+        for (let i = 0; i < calls; i++) {
+          if (socket.setKeepAlive(true, PROFILE.idle) !== true) fail("socket.setKeepAlive", false);
+        }
       },
       // Bun's own call also forces a 1 s interval and 10 probes.
       after: () => expectKeepAlive(fd, { idle: PROFILE.idle, interval: 1_000, count: 10 }),
@@ -203,7 +208,9 @@ const ops: Ops = {
       setKeepAliveInterval(fd, INTERVAL_MS);
     },
     loop(calls) {
-      for (let i = 0; i < calls; i++) if (getKeepAliveInterval(fd) !== INTERVAL_MS) fail("getKeepAliveInterval", getKeepAliveInterval(fd));
+      for (let i = 0; i < calls; i++) {
+        if (getKeepAliveInterval(fd) !== INTERVAL_MS) fail("getKeepAliveInterval", getKeepAliveInterval(fd));
+      }
     },
   },
   "set-ffi": {

@@ -16,6 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef SO_COOKIE
+#define SO_COOKIE 57 /* <asm-generic/socket.h>, Linux 4.12+ */
+#endif
+
 static int client = -1, accepted = -1, listener = -1;
 static unsigned short server_port, client_port;
 
@@ -99,6 +103,17 @@ static double run(const char *op, long calls) {
       socklen_t len = sizeof value;
       if (getsockopt(client, IPPROTO_TCP, TCP_KEEPINTVL, &value, &len) != 0 || value != interval || len != sizeof value)
         die("get");
+    }
+    end = now_ns();
+  } else if (strcmp(op, "cookie+set") == 0) {
+    /* What a set through an identity-checked handle costs at least: read SO_COOKIE, then set. */
+    start = now_ns();
+    for (long i = 0; i < calls; i++) {
+      unsigned long long cookie;
+      socklen_t len = sizeof cookie;
+      if (getsockopt(client, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0 || len != sizeof cookie || cookie == 0)
+        die("SO_COOKIE");
+      if (setsockopt(client, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) != 0) die("set");
     }
     end = now_ns();
   } else if (strcmp(op, "set4") == 0) {

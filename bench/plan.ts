@@ -1,0 +1,250 @@
+/**
+ * What `npm run bench` measures: the rows of the table, grouped, each naming the worker operation
+ * that times it, the C operation it is compared with, and the issue's target where there is one.
+ */
+
+/** Which process times a row. */
+export type Impl = "c" | "bun" | "deno" | "node";
+
+/** A target judged on a row's median ratio, or on how much slower a peer is than sockopts. */
+export type Target =
+  | { readonly kind: "ratio"; readonly max: number }
+  | { readonly kind: "slower"; readonly min: number; readonly than: readonly { impl: Impl; op: string }[] };
+
+/** One row of the timed table. */
+export interface Member {
+  readonly impl: Impl;
+  /** The worker operation (bench/worker.ts, bench/node_worker.ts, or the C program's op). */
+  readonly op: string;
+  readonly label: string;
+  /** The C op in the same group this row's ratio is taken against; C rows have none. */
+  readonly baseline?: string;
+  readonly target?: Target;
+  /** A footnote for this row. */
+  readonly note?: string;
+}
+
+/** Rows timed one after another in each round, so they share the machine's state. */
+export interface Group {
+  readonly title: string;
+  readonly members: readonly Member[];
+}
+
+const c = (op: string, label: string, note?: string): Member => ({ impl: "c", op, label, note });
+
+export const GROUPS: readonly Group[] = [
+  {
+    title: "set TCP_KEEPINTVL, raw fd",
+    members: [
+      c("set", "C `setsockopt`"),
+      {
+        impl: "bun",
+        op: "set-fd",
+        label: "Bun `setKeepAliveInterval(fd, ms)`",
+        baseline: "set",
+        target: { kind: "ratio", max: 1.4 },
+      },
+      {
+        impl: "deno",
+        op: "set-fd",
+        label: "Deno `setKeepAliveInterval(fd, ms)`",
+        baseline: "set",
+        target: { kind: "ratio", max: 1.5 },
+      },
+      { impl: "bun", op: "set-ffi", label: "Bun bare FFI `setsockopt`, no library", baseline: "set", note: "floor" },
+      { impl: "deno", op: "set-ffi", label: "Deno bare FFI `setsockopt`, no library", baseline: "set", note: "floor" },
+      {
+        impl: "node",
+        op: "nk-set",
+        label: "Node `net-keepalive` `setKeepAliveInterval(socket, ms)`",
+        baseline: "set",
+        note: "ceiling",
+        target: { kind: "slower", min: 25, than: [{ impl: "bun", op: "set-fd" }, { impl: "deno", op: "set-fd" }] },
+      },
+    ],
+  },
+  {
+    title: "get TCP_KEEPINTVL, raw fd",
+    members: [
+      c("get", "C `getsockopt`"),
+      {
+        impl: "bun",
+        op: "get-fd",
+        label: "Bun `getKeepAliveInterval(fd)`",
+        baseline: "get",
+        target: { kind: "ratio", max: 1.4 },
+      },
+      {
+        impl: "deno",
+        op: "get-fd",
+        label: "Deno `getKeepAliveInterval(fd)`",
+        baseline: "get",
+        target: { kind: "ratio", max: 1.5 },
+      },
+      { impl: "bun", op: "get-ffi", label: "Bun bare FFI `getsockopt`, no library", baseline: "get", note: "floor" },
+      { impl: "deno", op: "get-ffi", label: "Deno bare FFI `getsockopt`, no library", baseline: "get", note: "floor" },
+      {
+        impl: "node",
+        op: "nk-get",
+        label: "Node `net-keepalive` `getKeepAliveInterval(socket)`",
+        baseline: "get",
+        note: "ceiling",
+        target: { kind: "slower", min: 25, than: [{ impl: "bun", op: "get-fd" }, { impl: "deno", op: "get-fd" }] },
+      },
+    ],
+  },
+  {
+    title: "set TCP_KEEPINTVL through a handle",
+    members: [
+      c("set", "C `setsockopt`"),
+      {
+        impl: "c",
+        op: "cookie+set",
+        label: "C `getsockopt(SO_COOKIE)` + `setsockopt`",
+        baseline: "set",
+        note: "identity",
+      },
+      {
+        impl: "bun",
+        op: "set-handle",
+        label: "Bun `setKeepAliveInterval(socket, ms)`",
+        baseline: "set",
+        target: { kind: "ratio", max: 1.5 },
+      },
+      {
+        impl: "deno",
+        op: "set-handle",
+        label: "Deno `setKeepAliveInterval(conn, ms)`, identity-checked",
+        baseline: "set",
+        target: { kind: "ratio", max: 2.5 },
+        note: "identity",
+      },
+    ],
+  },
+  {
+    title: "`setKeepAlive({ idle, interval, count })`",
+    members: [
+      c("set4", "C: the same 4 `setsockopt` calls"),
+      {
+        impl: "bun",
+        op: "ka4-fd",
+        label: "Bun `setKeepAlive(fd, …)`",
+        baseline: "set4",
+        target: { kind: "ratio", max: 1.6 },
+      },
+      {
+        impl: "deno",
+        op: "ka4-fd",
+        label: "Deno `setKeepAlive(fd, …)`",
+        baseline: "set4",
+        target: { kind: "ratio", max: 1.6 },
+      },
+      {
+        impl: "bun",
+        op: "ka4-handle",
+        label: "Bun `setKeepAlive(socket, …)`",
+        baseline: "set4",
+        target: { kind: "ratio", max: 1.6 },
+      },
+      {
+        impl: "deno",
+        op: "ka4-handle",
+        label: "Deno `setKeepAlive(conn, …)`, identity-checked",
+        baseline: "set4",
+        note: "identity",
+      },
+    ],
+  },
+  {
+    title: "`getTcpInfo`",
+    members: [
+      c("tcpinfo", "C `getsockopt(TCP_INFO)`"),
+      { impl: "bun", op: "tcpinfo-fd", label: "Bun `getTcpInfo(fd)`", baseline: "tcpinfo" },
+      { impl: "deno", op: "tcpinfo-fd", label: "Deno `getTcpInfo(fd)`", baseline: "tcpinfo" },
+    ],
+  },
+  {
+    title: "the runtimes' own `setKeepAlive`",
+    members: [
+      c("set4", "C: 4 `setsockopt` calls"),
+      c("keepalive", "C: `SO_KEEPALIVE` alone"),
+      c("keepalive+idle", "C: `SO_KEEPALIVE` + `TCP_KEEPIDLE`"),
+      {
+        impl: "bun",
+        op: "builtin",
+        label: "Bun `socket.setKeepAlive(true, ms)` (4 calls)",
+        baseline: "set4",
+        note: "builtin",
+      },
+      {
+        impl: "bun",
+        op: "builtin-node",
+        label: "Bun `node:net` `setKeepAlive(true, ms)` (4 calls)",
+        baseline: "set4",
+        note: "nodeNet",
+      },
+      {
+        impl: "deno",
+        op: "builtin",
+        label: "Deno `conn.setKeepAlive(true)` (1 call)",
+        baseline: "keepalive",
+        note: "builtin",
+      },
+      {
+        impl: "deno",
+        op: "builtin-node",
+        label: "Deno `node:net` `setKeepAlive(true, ms)` (2 calls)",
+        baseline: "keepalive+idle",
+        note: "nodeNet",
+      },
+      {
+        impl: "node",
+        op: "builtin-node",
+        label: "Node `net.Socket.setKeepAlive(true, ms)` (4 calls)",
+        baseline: "set4",
+        note: "nodeNet",
+      },
+    ],
+  },
+];
+
+/** Open connections for the Deno handle-resolution rows. */
+export const RESOLUTION_SIZES: readonly number[] = [100, 1_000, 5_000];
+
+/** Resolution targets: first lookup at the largest size, per-connection growth from smallest to largest. */
+export const RESOLUTION_TARGETS = { firstLookupMs: 10, growth: 2 } as const;
+
+/** One memory row: 5,000,000 calls of `op` in a fresh process. */
+export interface MemoryRow {
+  readonly impl: Impl;
+  readonly op: string;
+  readonly label: string;
+  /** Growth limit in bytes, where the issue sets one. */
+  readonly maxGrowth?: number;
+}
+
+export const MEMORY_CALLS = 5_000_000;
+
+export const MEMORY_ROWS: readonly MemoryRow[] = [
+  { impl: "c", op: "mem", label: "C `setsockopt`" },
+  { impl: "bun", op: "set-fd", label: "Bun `setKeepAliveInterval(fd, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  { impl: "deno", op: "set-fd", label: "Deno `setKeepAliveInterval(fd, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  { impl: "bun", op: "set-handle", label: "Bun `setKeepAliveInterval(socket, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  { impl: "deno", op: "set-handle", label: "Deno `setKeepAliveInterval(conn, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  { impl: "node", op: "nk-set", label: "Node `net-keepalive` `setKeepAliveInterval`" },
+];
+
+/** Footnotes that rows point at. */
+export const NOTES: Readonly<Record<string, string>> = {
+  floor: "Bare FFI rows bind `setsockopt`/`getsockopt` directly with pointers made once and check only the return " +
+    "value: the floor for any library in that runtime; the gap to the sockopts row is the library's own cost.",
+  ceiling: "The vs C column of a net-keepalive row is also the most any library could be faster than it on this " +
+    "machine: sockopts can approach the C call's cost but not go below it.",
+  identity: "A Deno connection has no fd: sockopts finds it by address once, then re-reads its `SO_COOKIE` before " +
+    "every use, so a closed connection can never reach the socket that took its number. The C row with " +
+    "`SO_COOKIE` does that same pair of calls.",
+  builtin: "Bun's `socket.setKeepAlive(true, ms)` makes 4 calls (SO_KEEPALIVE, TCP_KEEPIDLE, and TCP_KEEPINTVL 1 s, " +
+    "TCP_KEEPCNT 10); Deno's `conn.setKeepAlive(true)` makes 1 (SO_KEEPALIVE). Counted with strace on this machine.",
+  nodeNet: "`node:net` skips `setKeepAlive` when the settings equal its last call's, so these loops alternate the " +
+    "delay (30 s, 31 s) to make every call reach the kernel: 4 calls in Bun and Node (libuv), 2 in Deno.",
+};

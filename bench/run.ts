@@ -1,0 +1,263 @@
+/**
+ * `npm run bench`: times sockopts against a C program making the same system calls and against
+ * Node's net-keepalive, prints one table, and writes it to bench/RESULTS.md and the README's
+ * Performance section.
+ *
+ * How it runs: C, Bun and Deno each get one long-lived worker process that opens its loopback
+ * connection once; Node gets a fresh one every round (net-keepalive leaks). Each round walks the
+ * groups of bench/plan.ts and asks every implementation in a group, in an order rotated every
+ * round, to time its row, so noise hits all of them alike and each ratio pairs numbers taken
+ * seconds apart. Deno handle resolution and memory run in fresh processes.
+ *
+ * Flags: `--rounds N` (5), `--calls N` (1,000,000), `--memory-calls N` (5,000,000), `--write` /
+ * `--no-write` (the files are written by default only for a full run).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describeMachine, type Machine } from "./machine.ts";
+import { GROUPS, type Impl, MEMORY_CALLS, MEMORY_ROWS, RESOLUTION_SIZES } from "./plan.ts";
+import { LineWorker, output } from "./processes.ts";
+import { buildReport, type Measurements, type Report, type ResolutionRun, timingKey } from "./report.ts";
+import { buildCBaseline, buildNodePeer } from "./setup.ts";
+
+const ROOT = join(import.meta.dirname!, "..");
+const FULL = { rounds: 5, calls: 1_000_000 };
+
+function flags(args: string[]): { rounds: number; calls: number; memoryCalls: number; write: boolean } {
+  const value = (name: string, fallback: number) => {
+    const i = args.indexOf(name);
+    if (i === -1) return fallback;
+    const n = Number(args[i + 1]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive whole number`);
+    return n;
+  };
+  const rounds = value("--rounds", FULL.rounds);
+  const calls = value("--calls", FULL.calls);
+  const memoryCalls = value("--memory-calls", MEMORY_CALLS);
+  const full = rounds >= FULL.rounds && calls >= FULL.calls && memoryCalls >= MEMORY_CALLS;
+  const write = args.includes("--write") || (full && !args.includes("--no-write"));
+  return { rounds, calls, memoryCalls, write };
+}
+
+const log = (text: string) => console.error(text);
+
+function bunPath(): string {
+  const local = join(ROOT, "node_modules", ".bin", "bun");
+  try {
+    Deno.statSync(local);
+    return local;
+  } catch {
+    return "bun";
+  }
+}
+
+/** How each implementation's worker is started, or why it cannot be. */
+interface Launcher {
+  start(): Promise<LineWorker>;
+  /** The line that asks for `calls` timed calls of `op`. */
+  timing(op: string, calls: number): string;
+  memory(op: string, calls: number): string;
+}
+
+const jsLine = {
+  timing: (op: string, calls: number) => JSON.stringify({ op, calls }),
+  memory: (op: string, calls: number) => JSON.stringify({ op, calls, memory: true }),
+};
+
+async function main(): Promise<void> {
+  if (Deno.build.os !== "linux") throw new Error("the benchmark runs on Linux: its C baseline and checks read /proc");
+  const options = flags(Deno.args);
+  const machine = describeMachine();
+  log(`sockopts bench: ${options.rounds} rounds × ${options.calls.toLocaleString("en-US")} calls per row`);
+
+  const [cBuild, nodeBuild] = await Promise.all([buildCBaseline(ROOT), buildNodePeer(ROOT)]);
+  if (!cBuild.ok) log(`C baseline skipped: ${cBuild.reason}`);
+  if (!nodeBuild.ok) log(`Node peer skipped: ${nodeBuild.reason}`);
+
+  const unavailable = new Map<Impl, string>();
+  if (!cBuild.ok) unavailable.set("c", cBuild.reason);
+  if (!nodeBuild.ok) unavailable.set("node", nodeBuild.reason);
+
+  const launchers: Record<Impl, Launcher> = {
+    c: {
+      start: () => LineWorker.start("C", cBuild.ok ? cBuild.value.path : "false", []),
+      timing: (op, calls) => `${op} ${calls}`,
+      memory: (_op, calls) => `mem ${calls}`,
+    },
+    bun: { start: () => LineWorker.start("Bun", bunPath(), ["bench/worker.ts"], ROOT), ...jsLine },
+    deno: {
+      start: () =>
+        LineWorker.start("Deno", Deno.execPath(), ["run", "-A", "--v8-flags=--expose-gc", "bench/worker.ts"], ROOT),
+      ...jsLine,
+    },
+    node: {
+      start: () => LineWorker.start("Node", "node", ["--expose-gc", nodeBuild.ok ? nodeBuild.value.script : ""], ROOT),
+      ...jsLine,
+    },
+  };
+
+  const m: Measurements = {
+    rounds: options.rounds,
+    calls: options.calls,
+    memoryCalls: options.memoryCalls,
+    timings: new Map(),
+    resolution: new Map(),
+    memory: new Map(),
+  };
+  const versions: Record<string, string> = {};
+
+  const longLived = new Map<Impl, LineWorker>();
+  for (const impl of ["c", "bun", "deno"] as const) {
+    if (unavailable.has(impl)) continue;
+    const worker = await launchers[impl].start();
+    longLived.set(impl, worker);
+    if (typeof worker.ready.version === "string") versions[impl] = worker.ready.version;
+  }
+
+  const started = performance.now();
+  for (let round = 0; round < options.rounds; round++) {
+    const workers = new Map(longLived);
+    if (!unavailable.has("node")) {
+      const node = await launchers.node.start();
+      workers.set("node", node);
+      versions.node = String(node.ready.version);
+      versions.netKeepalive = String(node.ready.netKeepalive);
+    }
+    for (const [g, group] of GROUPS.entries()) {
+      log(`round ${round + 1}/${options.rounds}: ${group.title.replaceAll("`", "")}`);
+      const members = group.members.map((_, i) => group.members[(i + round) % group.members.length]);
+      for (const member of members) {
+        const key = timingKey(g, member.impl, member.op);
+        const worker = workers.get(member.impl);
+        const state = member.impl === "c" || worker === undefined
+          ? "ok"
+          : String((worker.ready.ops as Record<string, string>)[member.op]);
+        if (worker === undefined || state !== "ok") {
+          m.timings.set(key, {
+            missing: worker === undefined ? `unavailable: ${unavailable.get(member.impl)}` : state,
+          });
+          continue;
+        }
+        const reply = await worker.request(launchers[member.impl].timing(member.op, options.calls));
+        const rounds = m.timings.get(key);
+        const list = Array.isArray(rounds) ? rounds : [];
+        list.push(reply.ns as number);
+        m.timings.set(key, list);
+      }
+    }
+    await workers.get("node")?.close();
+    for (const size of RESOLUTION_SIZES) {
+      log(`round ${round + 1}/${options.rounds}: Deno handle resolution, ${size} connections`);
+      const reply = JSON.parse(
+        (await output(Deno.execPath(), ["run", "-A", "bench/resolve.ts", String(size)], ROOT)).trim().split("\n").at(
+          -1,
+        )!,
+      );
+      if (typeof reply.pending === "string") {
+        m.resolution.set(size, { missing: `pending: ${reply.pending}` });
+        continue;
+      }
+      const runs = m.resolution.get(size);
+      const list = Array.isArray(runs) ? runs : [];
+      list.push(reply as ResolutionRun);
+      m.resolution.set(size, list);
+    }
+  }
+  for (const worker of longLived.values()) await worker.close();
+
+  for (const row of MEMORY_ROWS) {
+    const key = `${row.impl}/${row.op}`;
+    if (unavailable.has(row.impl)) {
+      m.memory.set(key, { missing: `unavailable: ${unavailable.get(row.impl)}` });
+      continue;
+    }
+    log(`memory: ${row.label.replaceAll("`", "")}, ${options.memoryCalls.toLocaleString("en-US")} calls`);
+    const worker = await launchers[row.impl].start();
+    const state = row.impl === "c" ? "ok" : String((worker.ready.ops as Record<string, string>)[row.op]);
+    if (state !== "ok") {
+      m.memory.set(key, { missing: state });
+    } else {
+      const reply = await worker.request(launchers[row.impl].memory(row.op, options.memoryCalls));
+      m.memory.set(key, { before: reply.rssBefore as number, after: reply.rssAfter as number });
+    }
+    await worker.close();
+  }
+  const minutes = (performance.now() - started) / 60_000;
+
+  const report = buildReport(m);
+  const context = describeRun(machine, versions, cBuild.ok ? cBuild.value.compiler : undefined, options, minutes);
+  const body = [context, "", report.table, "", ...report.notes].join("\n");
+  console.log(body);
+  log("");
+  log(`targets: ${report.met} met, ${report.missed.length} missed, ${report.pending.length} pending`);
+  for (const miss of report.missed) log(`  missed: ${miss}`);
+
+  if (options.write) {
+    writeFileSync(join(ROOT, "bench", "RESULTS.md"), resultsFile(body, report));
+    updateReadme(body);
+    log("wrote bench/RESULTS.md and the README's Performance section");
+  } else {
+    log("not a full run (or --no-write): bench/RESULTS.md and the README are unchanged");
+  }
+}
+
+function describeRun(
+  machine: Machine,
+  versions: Record<string, string>,
+  compiler: string | undefined,
+  options: { rounds: number; calls: number },
+  minutes: number,
+): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const runtimes = [
+    `Deno ${versions.deno ?? "?"}`,
+    `Bun ${versions.bun ?? "?"}`,
+    versions.node === undefined ? "Node: not run" : `Node ${versions.node} with net-keepalive ${versions.netKeepalive}`,
+    compiler === undefined ? "C: not run" : `C: ${compiler}, -O2`,
+  ].join(", ");
+  return [
+    `Measured ${date} with \`npm run bench\` (${options.rounds} rounds × ${
+      options.calls.toLocaleString("en-US")
+    } calls ` +
+    `per row, ${
+      minutes.toFixed(1)
+    } min) on ${machine.cpu} (${machine.cores} cores), ${machine.os}, ${machine.kernel}; ` +
+    `${runtimes}.`,
+  ].join("\n");
+}
+
+const METHOD = `## How it measures
+
+- Every timed row makes the stated number of calls per round, for every round; the median and
+  the min–max are over rounds, in ns per call. **vs C** is the median of per-round ratios to the
+  C row named in the same group, timed in the same round by \`bench/c/baseline.c\`, compiled with
+  \`-O2\` at the start of the run.
+- C, Bun and Deno each run one long-lived worker (\`bench/worker.ts\`, the C program) that opens
+  its loopback connection once and warms each row with 100,000 untimed calls; Node runs a fresh
+  worker every round (\`bench/node_worker.ts\`, bundled with esbuild; net-keepalive leaks).
+  Within a round the rows of a group run one after another in an order rotated every round, so
+  machine noise falls on all implementations alike.
+- Before every timed loop a worker checks its fd against \`/proc\`: it must be the established
+  loopback connection it opened (for handles: the fd the handle resolves to). Every call's return
+  value is checked inside the loop, and the kernel's value is read back after it.
+- net-keepalive is installed with this machine's npm into git-ignored \`bench/.node/\`; it is not
+  a dependency of sockopts.`;
+
+function resultsFile(body: string, report: Report): string {
+  const summary = `Targets: ${report.met} met, ${report.missed.length} missed, ${report.pending.length} pending.`;
+  return `# Benchmark results\n\nGenerated by \`npm run bench\` (bench/run.ts); do not edit by hand.\n\n${body}\n\n${summary}\n\n${METHOD}\n`;
+}
+
+const BEGIN = "<!-- bench:begin -->";
+const END = "<!-- bench:end -->";
+
+function updateReadme(body: string): void {
+  const path = join(ROOT, "README.md");
+  const readme = readFileSync(path, "utf8");
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start === -1 || end < start) throw new Error(`README.md has no ${BEGIN} … ${END} block for the table`);
+  writeFileSync(path, readme.slice(0, start + BEGIN.length) + "\n" + body + "\n" + readme.slice(end));
+}
+
+await main();
