@@ -175,6 +175,12 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
  */
 export function resolveFd(handle: unknown, action: string): number {
   if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) return handle;
+  // Every call after a handle's first lands here: answer without the array resolve() returns, so
+  // a call allocates nothing (the benchmark holds RSS growth over 5M calls under 2 MB).
+  if (typeof handle === "object" && handle !== null) {
+    const identity = identities.get(handle);
+    if (identity !== undefined && stillSame(identity)) return identity.fd;
+  }
   return resolve(handle, action, false)[0];
 }
 
