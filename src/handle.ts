@@ -155,7 +155,8 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
   }
   const identity = identities.get(handle);
   if (identity !== undefined) {
-    if (stillSame(identity)) return [identity.fd];
+    // node:net marks a socket destroyed before Deno closes its fd: believe the flag first.
+    if ((handle as { destroyed?: unknown }).destroyed !== true && stillSame(identity)) return [identity.fd];
     identities.delete(handle);
     // The socket it named is gone, and its number may already belong to another socket.
     throw closed(action, `${identity.what} is closed`);

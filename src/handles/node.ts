@@ -1,7 +1,8 @@
 /**
  * `node:net`, `node:tls`, `node:http(s)` and `node:dgram` handles, as Bun and Deno implement
- * them. Bun's native handle carries the fd; Deno's offers `fdForIpc()`, a hint confirmed by
- * address before use; otherwise the socket is found by its addresses.
+ * them. Bun's native handle carries the fd; under Deno the socket is found by its addresses.
+ * (Deno's `_handle.fdForIpc()` is no way round that: it returns a fresh dup() on every call,
+ * leaking a descriptor each time.)
  *
  * @module
  */
@@ -31,20 +32,6 @@ interface NodeServerLike {
   readonly listening?: unknown;
 }
 
-function handleFd(native: NativeHandle | null | undefined): number | undefined {
-  if (native === null || native === undefined) return undefined;
-  if (typeof native.fd === "number" && native.fd >= 0) return native.fd;
-  if (typeof native.fdForIpc === "function") {
-    try {
-      const fd: unknown = (native.fdForIpc as () => unknown).call(native);
-      return typeof fd === "number" && fd >= 0 ? fd : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
 function isBunNative(native: NativeHandle | null | undefined): boolean {
   return native !== null && native !== undefined && typeof native.fd === "number" && typeof native.fdForIpc !== "function";
 }
@@ -64,7 +51,7 @@ export function nodeSocket(handle: object): Target | undefined {
   const local = endpoint(socket.localAddress, socket.localPort);
   const remote = endpoint(socket.remoteAddress, socket.remotePort);
   if (local !== undefined && remote !== undefined) {
-    return { kind: "connection", what, local, remote, hint: handleFd(native) };
+    return { kind: "connection", what, local, remote };
   }
   if (native === null || native === undefined) {
     return socket.pending === true
@@ -92,7 +79,7 @@ export function nodeServer(handle: object): Target | undefined {
     return { kind: "not-ready", what, why: "it is not listening" };
   }
   const info = address as { address?: unknown; port?: unknown };
-  return listenerTarget(what, info.address, info.port, handleFd(server._handle));
+  return listenerTarget(what, info.address, info.port);
 }
 
 /** A `node:dgram` Socket. */

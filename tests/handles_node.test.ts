@@ -1,0 +1,192 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { fdOf, getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout } from "../mod.ts";
+import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+const cert = readFileSync(join(fixtures, "cert.pem"), "utf8");
+const key = readFileSync(join(fixtures, "key.pem"), "utf8");
+const ca = readFileSync(join(fixtures, "ca.pem"), "utf8");
+const PROFILE = { idle: 13_000, interval: 2_000, count: 6 };
+const EXPECTED = { enable: true, ...PROFILE };
+
+function listen(server: net.Server, host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve) => server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+function close(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Opens a raw TCP connection to `port` and returns it once connected. */
+async function connect(port: number): Promise<net.Socket> {
+  const socket = net.connect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  return socket;
+}
+
+/** Polls until the server-side socket of `client` exists, then returns its fd (accept is asynchronous). */
+async function acceptedFd(serverPort: number, client: net.Socket): Promise<number> {
+  for (let i = 0;; i++) {
+    try {
+      return tcpFd(serverPort, client.localPort!);
+    } catch (error) {
+      if (i > 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
+  it("configure a node:net socket on both ends", async () => {
+    const server = net.createServer();
+    const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+    const port = await listen(server);
+    const client = await connect(port);
+    const serverSide = await accepted;
+    try {
+      setKeepAlive(client, PROFILE);
+      setUserTimeout(client, 3_300);
+      assert.equal(fdOf(client), tcpFd(client.localPort!, port));
+      assert.deepEqual(getKeepAlive(tcpFd(client.localPort!, port)), EXPECTED);
+      assert.equal(getUserTimeout(client), 3_300);
+      setKeepAlive(serverSide, { ...PROFILE, count: 1 });
+      assert.deepEqual(getKeepAlive(tcpFd(port, client.localPort!)), { ...EXPECTED, count: 1 });
+    } finally {
+      client.destroy();
+      serverSide.destroy();
+      await close(server);
+    }
+  });
+
+  it("configure a node:net server's listener, inherited by the connections it accepts (Linux)", async () => {
+    const server = net.createServer((socket) => socket.on("error", () => {}));
+    const port = await listen(server);
+    try {
+      setKeepAlive(server, PROFILE);
+      setUserTimeout(server, 5_500);
+      assert.equal(fdOf(server), listenerFd(port));
+      assert.deepEqual(getKeepAlive(listenerFd(port)), EXPECTED);
+      const client = await connect(port);
+      const fd = await acceptedFd(port, client);
+      assert.deepEqual(getKeepAlive(fd), EXPECTED);
+      assert.equal(getUserTimeout(fd), 5_500);
+      assert.deepEqual(getKeepAlive(client), { enable: false, ...keepAliveDefaults() });
+      client.destroy();
+    } finally {
+      await close(server);
+    }
+  });
+
+  it("resolve a node:tls TLSSocket to its TCP socket, and a tls.Server to its listener", async () => {
+    const server = tls.createServer({ cert, key }, (socket) => socket.on("error", () => {}));
+    const port = await listen(server);
+    const client = tls.connect({ host: "127.0.0.1", port, ca, servername: "localhost" });
+    await new Promise<void>((resolve, reject) => {
+      client.once("secureConnect", resolve);
+      client.once("error", reject);
+    });
+    try {
+      setKeepAlive(client, PROFILE);
+      assert.deepEqual(getKeepAlive(tcpFd(client.localPort!, port)), EXPECTED);
+      assert.equal(fdOf(client), tcpFd(client.localPort!, port));
+      setKeepAlive(server, { ...PROFILE, count: 2 });
+      assert.deepEqual(getKeepAlive(listenerFd(port)), { ...EXPECTED, count: 2 });
+    } finally {
+      client.destroy();
+      await close(server);
+    }
+  });
+
+  it("configure node:http and node:https servers through their listeners", async () => {
+    const plain = http.createServer((_req, res) => res.end("ok"));
+    const secure = https.createServer({ cert, key }, (_req, res) => res.end("ok"));
+    const plainPort = await listen(plain);
+    const securePort = await listen(secure);
+    try {
+      setKeepAlive(plain, PROFILE);
+      setKeepAlive(secure, { ...PROFILE, count: 3 });
+      assert.equal(fdOf(plain), listenerFd(plainPort));
+      assert.equal(fdOf(secure), listenerFd(securePort));
+      assert.deepEqual(getKeepAlive(listenerFd(plainPort)), EXPECTED);
+      assert.deepEqual(getKeepAlive(listenerFd(securePort)), { ...EXPECTED, count: 3 });
+      // A connection the HTTP server accepts afterwards carries the listener's values.
+      const client = await connect(plainPort);
+      client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      await new Promise((resolve) => client.once("data", resolve));
+      assert.deepEqual(getKeepAlive(await acceptedFd(plainPort, client)), EXPECTED);
+      client.destroy();
+    } finally {
+      plain.closeAllConnections();
+      await close(plain);
+      await close(secure);
+    }
+  });
+
+  it("refuse node:dgram sockets and Unix-domain node:net handles", async () => {
+    const udp = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", resolve));
+    const dir = mkdtempSync(join(tmpdir(), "sockopts-"));
+    const path = join(dir, "s.sock");
+    const server = net.createServer((socket) => socket.on("error", () => {}));
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const client = net.connect(path);
+    await new Promise<void>((resolve) => client.once("connect", resolve));
+    try {
+      assert.throws(() => setKeepAlive(udp, PROFILE), {
+        name: "TypeError",
+        message: "Cannot set keep-alive: the node:dgram socket is a UDP socket, and TCP options apply only to TCP sockets",
+      });
+      assert.throws(() => setKeepAlive(server, PROFILE), /is a Unix-domain (stream )?socket, and TCP options apply only to TCP sockets/);
+      assert.throws(() => setKeepAlive(client, PROFILE), /is a Unix-domain (stream )?socket, and TCP options apply only to TCP sockets/);
+    } finally {
+      client.destroy();
+      await close(server);
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuse a node:net socket before it connects, after it closes, and a server that is not listening", async () => {
+    const server = net.createServer();
+    const port = await listen(server);
+    const client = net.connect(port, "127.0.0.1");
+    assert.throws(() => setKeepAlive(client, PROFILE), {
+      name: "SockoptError",
+      code: "ENOTCONN",
+      message: 'Cannot set keep-alive: the node:net socket is not ready: it is still connecting; wait for its "connect" event',
+    });
+    await new Promise<void>((resolve) => client.once("connect", resolve));
+    setKeepAlive(client, PROFILE);
+    client.destroy();
+    assert.throws(() => setKeepAlive(client, PROFILE), { name: "SocketClosedError", message: "Cannot set keep-alive: the node:net socket is closed" });
+    await close(server);
+    assert.throws(() => setKeepAlive(server, PROFILE), {
+      name: "SockoptError",
+      code: "ENOTCONN",
+      message: "Cannot set keep-alive: the node:net server is not ready: it is not listening",
+    });
+  });
+
+  it("reject anything else with a TypeError that lists what is accepted", () => {
+    for (const value of [{}, { fd: "7" }, new Map(), [], () => 0, "socket"]) {
+      assert.throws(() => fdOf(value as never), (e: unknown) => {
+        assert.ok(e instanceof TypeError);
+        assert.match(e.message, /is not a socket sockopts can use; expected a file descriptor .*Deno\.Conn.*Bun socket.*node:net Socket/);
+        return true;
+      });
+    }
+  });
+});
