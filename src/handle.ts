@@ -74,6 +74,12 @@ function stillSame(identity: Identity): boolean {
   return nameKey(identity.fd, false) === identity.local && nameKey(identity.fd, true) === identity.remote;
 }
 
+/** Whether a handle still holds the socket it was resolved to. */
+function stillHolds(handle: object, identity: Identity): boolean {
+  // node:net marks a socket destroyed before Deno closes its fd: believe the flag first.
+  return (handle as { destroyed?: unknown }).destroyed !== true && stillSame(identity);
+}
+
 function closed(action: string, why: string): SocketClosedError {
   return new SocketClosedError(`${action}: ${why}`, {
     code: "EBADF",
@@ -155,8 +161,7 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
   }
   const identity = identities.get(handle);
   if (identity !== undefined) {
-    // node:net marks a socket destroyed before Deno closes its fd: believe the flag first.
-    if ((handle as { destroyed?: unknown }).destroyed !== true && stillSame(identity)) return [identity.fd];
+    if (stillHolds(handle, identity)) return [identity.fd];
     identities.delete(handle);
     // The socket it named is gone, and its number may already belong to another socket.
     throw closed(action, `${identity.what} is closed`);
@@ -180,7 +185,7 @@ export function resolveFd(handle: unknown, action: string): number {
   // a call allocates nothing (the benchmark holds RSS growth over 5M calls under 2 MB).
   if (typeof handle === "object" && handle !== null) {
     const identity = identities.get(handle);
-    if (identity !== undefined && stillSame(identity)) return identity.fd;
+    if (identity !== undefined && stillHolds(handle, identity)) return identity.fd;
   }
   return resolve(handle, action, false)[0];
 }
