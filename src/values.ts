@@ -11,7 +11,7 @@ import { label } from "./libc.ts";
 function show(value: unknown): string {
   if (typeof value === "string") return `string ${JSON.stringify(value)}`;
   if (typeof value === "bigint") return `bigint ${value}n`;
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
 }
