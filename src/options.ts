@@ -57,9 +57,24 @@ export interface OptionSchemaEntry {
  * ```
  */
 export const optionSchema = {
-  SO_KEEPALIVE: { level: "SOL_SOCKET", type: "bool", readOnly: false, summary: "Send keep-alive probes on an idle connection" },
-  SO_REUSEADDR: { level: "SOL_SOCKET", type: "bool", readOnly: false, summary: "Allow binding an address in TIME_WAIT" },
-  SO_REUSEPORT: { level: "SOL_SOCKET", type: "bool", readOnly: false, summary: "Allow several sockets to bind one port" },
+  SO_KEEPALIVE: {
+    level: "SOL_SOCKET",
+    type: "bool",
+    readOnly: false,
+    summary: "Send keep-alive probes on an idle connection",
+  },
+  SO_REUSEADDR: {
+    level: "SOL_SOCKET",
+    type: "bool",
+    readOnly: false,
+    summary: "Allow binding an address in TIME_WAIT",
+  },
+  SO_REUSEPORT: {
+    level: "SOL_SOCKET",
+    type: "bool",
+    readOnly: false,
+    summary: "Allow several sockets to bind one port",
+  },
   SO_RCVBUF: { level: "SOL_SOCKET", type: "bytes", readOnly: false, summary: "Receive buffer size" },
   SO_SNDBUF: { level: "SOL_SOCKET", type: "bytes", readOnly: false, summary: "Send buffer size" },
   SO_LINGER: { level: "SOL_SOCKET", type: "struct", readOnly: false, summary: "How close() treats unsent data" },
@@ -67,16 +82,51 @@ export const optionSchema = {
   SO_TYPE: { level: "SOL_SOCKET", type: "int", readOnly: true, summary: "Socket type (SOCK_STREAM, SOCK_DGRAM, …)" },
   SO_ACCEPTCONN: { level: "SOL_SOCKET", type: "bool", readOnly: true, summary: "The socket is listening" },
   SO_COOKIE: { level: "SOL_SOCKET", type: "bigint", readOnly: true, summary: "Unique socket identifier" },
-  TCP_NODELAY: { level: "IPPROTO_TCP", type: "bool", readOnly: false, summary: "Send small segments at once (no Nagle)" },
-  TCP_KEEPIDLE: { level: "IPPROTO_TCP", type: "ms", readOnly: false, summary: "Idle time before the first keep-alive probe" },
-  TCP_KEEPINTVL: { level: "IPPROTO_TCP", type: "ms", readOnly: false, summary: "Time between unanswered keep-alive probes" },
-  TCP_KEEPCNT: { level: "IPPROTO_TCP", type: "int", readOnly: false, summary: "Unanswered probes before the connection drops" },
-  TCP_USER_TIMEOUT: { level: "IPPROTO_TCP", type: "ms", readOnly: false, summary: "How long sent data may stay unacknowledged" },
+  TCP_NODELAY: {
+    level: "IPPROTO_TCP",
+    type: "bool",
+    readOnly: false,
+    summary: "Send small segments at once (no Nagle)",
+  },
+  TCP_KEEPIDLE: {
+    level: "IPPROTO_TCP",
+    type: "ms",
+    readOnly: false,
+    summary: "Idle time before the first keep-alive probe",
+  },
+  TCP_KEEPINTVL: {
+    level: "IPPROTO_TCP",
+    type: "ms",
+    readOnly: false,
+    summary: "Time between unanswered keep-alive probes",
+  },
+  TCP_KEEPCNT: {
+    level: "IPPROTO_TCP",
+    type: "int",
+    readOnly: false,
+    summary: "Unanswered probes before the connection drops",
+  },
+  TCP_USER_TIMEOUT: {
+    level: "IPPROTO_TCP",
+    type: "ms",
+    readOnly: false,
+    summary: "How long sent data may stay unacknowledged",
+  },
   TCP_MAXSEG: { level: "IPPROTO_TCP", type: "bytes", readOnly: false, summary: "Largest segment to send (MSS)" },
-  TCP_QUICKACK: { level: "IPPROTO_TCP", type: "bool", readOnly: false, summary: "Acknowledge at once instead of delaying ACKs" },
+  TCP_QUICKACK: {
+    level: "IPPROTO_TCP",
+    type: "bool",
+    readOnly: false,
+    summary: "Acknowledge at once instead of delaying ACKs",
+  },
   TCP_CONGESTION: { level: "IPPROTO_TCP", type: "string", readOnly: false, summary: "Congestion-control algorithm" },
   TCP_FASTOPEN: { level: "IPPROTO_TCP", type: "int", readOnly: false, summary: "TCP Fast Open on a listener" },
-  TCP_NOTSENT_LOWAT: { level: "IPPROTO_TCP", type: "bytes", readOnly: false, summary: "Unsent bytes at which the socket is writable" },
+  TCP_NOTSENT_LOWAT: {
+    level: "IPPROTO_TCP",
+    type: "bytes",
+    readOnly: false,
+    summary: "Unsent bytes at which the socket is writable",
+  },
 } as const satisfies { readonly [N in OptionName]: OptionSchemaEntry };
 // `satisfies` makes a missing or extra option a type error.
 const SCHEMA = optionSchema;

@@ -30,7 +30,7 @@ function rangeText(constant: OptionConstant): string {
   return `${zeroToo}${constant.min}..${constant.max}${unit}${zero}`;
 }
 
-/** 0 where the option gives 0 a meaning below its range (Linux TCP_MAXSEG: 0 or 88..32767). */
+/** Within `min..max`, or 0 where the option gives 0 a meaning of its own (Linux TCP_MAXSEG: 0 or 88..32767). */
 function inRange(constant: OptionConstant, value: number): boolean {
   return (value >= constant.min && value <= constant.max) || (value === 0 && constant.zero !== undefined);
 }

@@ -61,12 +61,32 @@ export function typeChecks(s: number): unknown[] {
   const value: OptionValue<"SO_RCVBUF"> = 65_536;
   const readOnly: true = options.SO_COOKIE.readOnly;
   const writable: false = options.TCP_NODELAY.readOnly;
-  return [notBoolean, notNumber, notState, noDelay, cookie, linger, algorithm, idle, type, state, rto, value, readOnly, writable];
+  return [
+    notBoolean,
+    notNumber,
+    notState,
+    noDelay,
+    cookie,
+    linger,
+    algorithm,
+    idle,
+    type,
+    state,
+    rto,
+    value,
+    readOnly,
+    writable,
+  ];
 }
 
 // The writable names are exactly the table's options minus the four read-only ones.
 type ReadOnlyName = Exclude<OptionName, WritableOptionName>;
-const readOnlyNames: Record<ReadOnlyName, true> = { SO_ERROR: true, SO_TYPE: true, SO_ACCEPTCONN: true, SO_COOKIE: true };
+const readOnlyNames: Record<ReadOnlyName, true> = {
+  SO_ERROR: true,
+  SO_TYPE: true,
+  SO_ACCEPTCONN: true,
+  SO_COOKIE: true,
+};
 
 it("type-level checks are compiled by deno check (npm test)", () => {
   assert.equal(typeof typeChecks, "function");

@@ -159,37 +159,38 @@ function buffer(fd: number, name: "SO_RCVBUF" | "SO_SNDBUF", sysctlMax: number):
 }
 
 // Every read-only option: what it reads on Linux, and that the kernel itself refuses to set it.
-const READ_ONLY: { readonly [N in Exclude<OptionName, WritableOptionName>]: (pair: TcpPair) => void | Promise<void> } = {
-  SO_ERROR: (p) => {
-    assert.equal(getOption(p.clientFd, "SO_ERROR"), 0);
-  },
-  SO_TYPE: async (p) => {
-    assert.equal(getOption(p.clientFd, "SO_TYPE"), linux.SOCK_STREAM);
-    const udp = await udpSocket();
-    try {
-      assert.equal(getOption(udp.fd, "SO_TYPE"), linux.SOCK_DGRAM);
-    } finally {
-      await udp.close();
-    }
-  },
-  SO_ACCEPTCONN: (p) => {
-    assert.equal(getOption(p.listenerFd, "SO_ACCEPTCONN"), true);
-    assert.equal(getOption(p.clientFd, "SO_ACCEPTCONN"), false);
-    assert.equal(getOption(p.acceptedFd, "SO_ACCEPTCONN"), false);
-  },
-  SO_COOKIE: (p) => {
-    const client = getOption(p.clientFd, "SO_COOKIE");
-    const accepted = getOption(p.acceptedFd, "SO_COOKIE");
-    assert.equal(typeof client, "bigint");
-    assert.ok(client > 0n && accepted > 0n && client !== accepted);
-    assert.equal(getOption(p.clientFd, "SO_COOKIE"), client, "stable");
-    // ss -e prints the same cookie, from inet_diag, as sk:<hex>.
-    if (!ssMissing) {
-      assert.equal(ssConnection(p.client.localPort!, port(p)).fields.get("sk"), client.toString(16));
-      assert.equal(ssConnection(port(p), p.client.localPort!).fields.get("sk"), accepted.toString(16));
-    }
-  },
-};
+const READ_ONLY: { readonly [N in Exclude<OptionName, WritableOptionName>]: (pair: TcpPair) => void | Promise<void> } =
+  {
+    SO_ERROR: (p) => {
+      assert.equal(getOption(p.clientFd, "SO_ERROR"), 0);
+    },
+    SO_TYPE: async (p) => {
+      assert.equal(getOption(p.clientFd, "SO_TYPE"), linux.SOCK_STREAM);
+      const udp = await udpSocket();
+      try {
+        assert.equal(getOption(udp.fd, "SO_TYPE"), linux.SOCK_DGRAM);
+      } finally {
+        await udp.close();
+      }
+    },
+    SO_ACCEPTCONN: (p) => {
+      assert.equal(getOption(p.listenerFd, "SO_ACCEPTCONN"), true);
+      assert.equal(getOption(p.clientFd, "SO_ACCEPTCONN"), false);
+      assert.equal(getOption(p.acceptedFd, "SO_ACCEPTCONN"), false);
+    },
+    SO_COOKIE: (p) => {
+      const client = getOption(p.clientFd, "SO_COOKIE");
+      const accepted = getOption(p.acceptedFd, "SO_COOKIE");
+      assert.equal(typeof client, "bigint");
+      assert.ok(client > 0n && accepted > 0n && client !== accepted);
+      assert.equal(getOption(p.clientFd, "SO_COOKIE"), client, "stable");
+      // ss -e prints the same cookie, from inet_diag, as sk:<hex>.
+      if (!ssMissing) {
+        assert.equal(ssConnection(p.client.localPort!, port(p)).fields.get("sk"), client.toString(16));
+        assert.equal(ssConnection(port(p), p.client.localPort!).fields.get("sk"), accepted.toString(16));
+      }
+    },
+  };
 
 describe("every option in the table, on real loopback sockets", () => {
   it("has a round trip or a read-only check here", () => {
@@ -209,7 +210,10 @@ describe("every option in the table, on real loopback sockets", () => {
         await check(p);
         // Not just our types: setsockopt itself says ENOPROTOOPT.
         const { level, optname } = onLinux(name as OptionName);
-        assert.throws(() => setsockoptRaw(p.clientFd, level, optname, int32(1)), { name: "SockoptError", code: "ENOPROTOOPT" });
+        assert.throws(() => setsockoptRaw(p.clientFd, level, optname, int32(1)), {
+          name: "SockoptError",
+          code: "ENOPROTOOPT",
+        });
       }));
   }
 });
@@ -220,7 +224,12 @@ describe("getOption and setOption refuse bad input before any system call", () =
     ["TCP_NODELAY", "yes", "TypeError", 'Cannot set TCP_NODELAY: expected a boolean, got string "yes"'],
     ["SO_TYPE", 1, "TypeError", "Cannot set SO_TYPE: it is read-only"],
     ["SO_COOKIE", 1n, "TypeError", "Cannot set SO_COOKIE: it is read-only"],
-    ["NO_SUCH_OPTION", 1, "TypeError", /^Cannot set option "NO_SUCH_OPTION": unknown option \(expected one of SO_KEEPALIVE, /],
+    [
+      "NO_SUCH_OPTION",
+      1,
+      "TypeError",
+      /^Cannot set option "NO_SUCH_OPTION": unknown option \(expected one of SO_KEEPALIVE, /,
+    ],
     ["TCP_KEEPCNT", 500, "RangeError", "Cannot set TCP_KEEPCNT: 500 is outside 1..127"],
     ["TCP_KEEPCNT", 2.5, "RangeError", "Cannot set TCP_KEEPCNT: 2.5 is not a whole number"],
     [
@@ -239,7 +248,12 @@ describe("getOption and setOption refuse bad input before any system call", () =
       "Cannot set TCP_MAXSEG: 50 is outside 0 or 88..32767 bytes (0 means no limit of the socket's own)",
     ],
     ["TCP_FASTOPEN", -1, "RangeError", "Cannot set TCP_FASTOPEN: -1 is outside 0..2147483647"],
-    ["TCP_NOTSENT_LOWAT", 2 ** 31, "RangeError", "Cannot set TCP_NOTSENT_LOWAT: 2147483648 is outside 0..2147483647 bytes (0 means the system default (net.ipv4.tcp_notsent_lowat))"],
+    [
+      "TCP_NOTSENT_LOWAT",
+      2 ** 31,
+      "RangeError",
+      "Cannot set TCP_NOTSENT_LOWAT: 2147483648 is outside 0..2147483647 bytes (0 means the system default (net.ipv4.tcp_notsent_lowat))",
+    ],
     ["TCP_CONGESTION", 13, "TypeError", "Cannot set TCP_CONGESTION: expected a string, got number 13"],
     ["TCP_CONGESTION", "", "RangeError", 'Cannot set TCP_CONGESTION: "" has 0 characters, outside 1..15'],
     [
@@ -248,13 +262,38 @@ describe("getOption and setOption refuse bad input before any system call", () =
       "RangeError",
       'Cannot set TCP_CONGESTION: "averyveryverylongname" has 21 characters, outside 1..15',
     ],
-    ["TCP_CONGESTION", "cu bic", "RangeError", 'Cannot set TCP_CONGESTION: "cu bic" is not a name of printable ASCII characters'],
+    [
+      "TCP_CONGESTION",
+      "cu bic",
+      "RangeError",
+      'Cannot set TCP_CONGESTION: "cu bic" is not a name of printable ASCII characters',
+    ],
     ["TCP_CONGESTION", "cübic", "RangeError", /is not a name of printable ASCII characters$/],
     ["SO_LINGER", true, "TypeError", "Cannot set SO_LINGER: expected { enable, seconds }, got boolean true"],
-    ["SO_LINGER", { enable: 1, seconds: 1 }, "TypeError", "Cannot set SO_LINGER: expected a boolean for enable, got number 1"],
-    ["SO_LINGER", { enable: true }, "TypeError", "Cannot set SO_LINGER: expected a whole number of seconds, got undefined"],
-    ["SO_LINGER", { enable: true, seconds: -1 }, "RangeError", "Cannot set SO_LINGER: -1 seconds is outside 0..2147483647"],
-    ["SO_LINGER", { enable: true, seconds: 1.5 }, "RangeError", "Cannot set SO_LINGER: 1.5 seconds is not a whole number"],
+    [
+      "SO_LINGER",
+      { enable: 1, seconds: 1 },
+      "TypeError",
+      "Cannot set SO_LINGER: expected a boolean for enable, got number 1",
+    ],
+    [
+      "SO_LINGER",
+      { enable: true },
+      "TypeError",
+      "Cannot set SO_LINGER: expected a whole number of seconds, got undefined",
+    ],
+    [
+      "SO_LINGER",
+      { enable: true, seconds: -1 },
+      "RangeError",
+      "Cannot set SO_LINGER: -1 seconds is outside 0..2147483647",
+    ],
+    [
+      "SO_LINGER",
+      { enable: true, seconds: 1.5 },
+      "RangeError",
+      "Cannot set SO_LINGER: 1.5 seconds is not a whole number",
+    ],
     [
       "SO_LINGER",
       { enable: true, seconds: 1, timeout: 2 },
@@ -275,9 +314,18 @@ describe("getOption and setOption refuse bad input before any system call", () =
       name: "TypeError",
       message: /^Cannot get option "TCP_NODELAYY": unknown option/,
     });
-    assert.throws(() => getOption(NEVER_OPEN, 7 as never), { name: "TypeError", message: /^Cannot get option number 7: unknown option/ });
-    assert.throws(() => getOption(undefined as never, "TCP_NODELAY"), { name: "TypeError", message: /^Cannot get TCP_NODELAY: missing socket/ });
-    assert.throws(() => setOption(-1, "TCP_NODELAY", true), { name: "RangeError", message: /^Cannot set TCP_NODELAY: -1 is not a file descriptor/ });
+    assert.throws(() => getOption(NEVER_OPEN, 7 as never), {
+      name: "TypeError",
+      message: /^Cannot get option number 7: unknown option/,
+    });
+    assert.throws(() => getOption(undefined as never, "TCP_NODELAY"), {
+      name: "TypeError",
+      message: /^Cannot get TCP_NODELAY: missing socket/,
+    });
+    assert.throws(() => setOption(-1, "TCP_NODELAY", true), {
+      name: "RangeError",
+      message: /^Cannot set TCP_NODELAY: -1 is not a file descriptor/,
+    });
   });
 
   it("reports what the kernel says once the value is good", async () => {
@@ -287,12 +335,17 @@ describe("getOption and setOption refuse bad input before any system call", () =
       syscall: "setsockopt",
       message: `Cannot set TCP_NODELAY on fd ${NEVER_OPEN}: EBADF (bad file descriptor)`,
     });
-    assert.throws(() => getOption(NEVER_OPEN, "SO_COOKIE"), { name: "SockoptError", code: "EBADF", syscall: "getsockopt" });
+    assert.throws(() => getOption(NEVER_OPEN, "SO_COOKIE"), {
+      name: "SockoptError",
+      code: "EBADF",
+      syscall: "getsockopt",
+    });
     const udp = await udpSocket();
     try {
       assert.throws(() => setOption(udp.fd, "TCP_NODELAY", true), {
         name: "SockoptError",
-        message: `Cannot set TCP_NODELAY on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (ENOPROTOOPT)`,
+        message:
+          `Cannot set TCP_NODELAY on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (ENOPROTOOPT)`,
       });
       // Socket-level options apply to UDP too.
       setOption(udp.fd, "SO_RCVBUF", 65_536);
@@ -336,7 +389,10 @@ describe("the option table", () => {
     for (const [name, info] of Object.entries(options)) {
       assert.equal(info.name, name);
       assert.equal(info.type, optionSchema[name as OptionName].type);
-      assert.deepEqual(info.supportedOn, platforms.filter((p) => p.options[name as OptionName] !== null).map((p) => p.os));
+      assert.deepEqual(
+        info.supportedOn,
+        platforms.filter((p) => p.options[name as OptionName] !== null).map((p) => p.os),
+      );
       for (const p of platforms) {
         const constant = info.os[p.os];
         assert.equal(constant, p.options[name as OptionName], `${name} on ${p.os}`);
@@ -344,7 +400,11 @@ describe("the option table", () => {
         const units = info.type === "ms" ? ["ms", "seconds"] : [info.type];
         assert.ok(units.includes(constant.unit), `${name} on ${p.os}: unit ${constant.unit} for type ${info.type}`);
         assert.equal(constant.readOnly ?? false, info.readOnly, `${name} read-only on ${p.os}`);
-        assert.equal(constant.level, info.level === "SOL_SOCKET" ? p.SOL_SOCKET : p.IPPROTO_TCP, `${name} level on ${p.os}`);
+        assert.equal(
+          constant.level,
+          info.level === "SOL_SOCKET" ? p.SOL_SOCKET : p.IPPROTO_TCP,
+          `${name} level on ${p.os}`,
+        );
         assert.ok(constant.min <= constant.max, `${name} range on ${p.os}`);
       }
     }

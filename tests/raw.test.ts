@@ -71,11 +71,19 @@ describe("getsockoptRaw and setsockoptRaw (unchecked)", () => {
       [() => getsockoptRaw(NEVER_OPEN, 1.5, 1, 4), "RangeError", /^Cannot get a raw option: level 1.5 is not a C int/],
       [() => getsockoptRaw(NEVER_OPEN, 6, 2 ** 31, 4), "RangeError", /optname 2147483648 is not a C int/],
       [() => getsockoptRaw(NEVER_OPEN, "6" as never, 1, 4), "TypeError", /expected an integer level, got string/],
-      [() => getsockoptRaw(NEVER_OPEN, 6, 1, 769), "RangeError", /^Cannot get a raw option: byteLength 769 is outside 0\.\.768$/],
+      [
+        () => getsockoptRaw(NEVER_OPEN, 6, 1, 769),
+        "RangeError",
+        /^Cannot get a raw option: byteLength 769 is outside 0\.\.768$/,
+      ],
       [() => getsockoptRaw(NEVER_OPEN, 6, 1, -1), "RangeError", /byteLength -1 is outside/],
       [() => setsockoptRaw(NEVER_OPEN, 6, 1, [1, 0, 0, 0] as never), "TypeError", /expected a Uint8Array/],
       [() => setsockoptRaw(NEVER_OPEN, 6, 1, new Uint8Array(769)), "RangeError", /769 bytes is more than 768/],
-      [() => setsockoptRaw(undefined as never, 6, 1, int32(1)), "TypeError", /^Cannot set a raw option: missing socket/],
+      [
+        () => setsockoptRaw(undefined as never, 6, 1, int32(1)),
+        "TypeError",
+        /^Cannot set a raw option: missing socket/,
+      ],
     ];
     for (const [call, name, message] of cases) assert.throws(call, { name, message });
     // With good arguments, the call is made: EBADF.

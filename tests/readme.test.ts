@@ -22,7 +22,9 @@ it("README's All options table lists every option with the table's OSes and read
       assert.equal(shown[os].startsWith("✅"), info.supportedOn.includes(os), `${name} on ${os}: ${shown[os]}`);
       assert.equal(shown[os].startsWith("❌"), !info.supportedOn.includes(os), `${name} on ${os}: ${shown[os]}`);
       const native = info.os[os]?.native;
-      if (native !== undefined && native !== name) assert.ok(shown[os].includes(`\`${native}\``), `${name} on ${os} names ${native}`);
+      if (native !== undefined && native !== name) {
+        assert.ok(shown[os].includes(`\`${native}\``), `${name} on ${os} names ${native}`);
+      }
     }
     assert.equal(readOnly.startsWith("read-only"), info.readOnly, `${name} read-only`);
   }

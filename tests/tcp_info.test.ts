@@ -8,7 +8,7 @@ import { getsockoptRaw, getTcpInfo, SockoptError, type TcpInfo } from "../mod.ts
 import { decodeTcpInfo } from "../src/tcp_info.ts";
 import { udpSocket } from "./support/net.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
-import { SS_STATES, type SsSocket, ssConnection, ssListener, ssMissing } from "./support/ss.ts";
+import { SS_STATES, ssConnection, ssListener, ssMissing, type SsSocket } from "./support/ss.ts";
 
 const TCP_INFO = 11; // Linux
 
@@ -178,7 +178,8 @@ describe("getTcpInfo decodes the bytes the kernel returned", () => {
         code: "EOPNOTSUPP",
         syscall: "getsockopt",
         option: "TCP_INFO",
-        message: `Cannot get TCP_INFO on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (EOPNOTSUPP)`,
+        message:
+          `Cannot get TCP_INFO on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (EOPNOTSUPP)`,
       });
     } finally {
       await udp.close();

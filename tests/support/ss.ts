@@ -57,7 +57,9 @@ function run(filter: string): SsSocket[] {
 /** The TCP connection with these local and remote ports, as ss reports it (TIME-WAIT leftovers skipped). */
 export function ssConnection(localPort: number, remotePort: number): SsSocket {
   const found = run(`( sport = :${localPort} and dport = :${remotePort} )`).filter((s) => s.state !== "TIME-WAIT");
-  if (found.length !== 1) throw new Error(`expected one ss entry for ${localPort} -> ${remotePort}, got ${found.length}`);
+  if (found.length !== 1) {
+    throw new Error(`expected one ss entry for ${localPort} -> ${remotePort}, got ${found.length}`);
+  }
   return found[0];
 }
 
