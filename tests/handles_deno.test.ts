@@ -127,7 +127,7 @@ describe("Deno handles", { skip: denoOnly }, () => {
     }
   });
 
-  it("refuses two reuse-port listeners on one address unless every match is asked for", async () => {
+  it("refuses two reuse-port listeners on one address unless every match is asked for", () => {
     const a = Deno.listen({ hostname: "127.0.0.1", port: 0, reusePort: true });
     const b = Deno.listen({ hostname: "127.0.0.1", port: port(a.addr), reusePort: true });
     try {
