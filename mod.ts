@@ -1,8 +1,9 @@
 /**
  * Socket options for Deno and Bun, through libc's `setsockopt` and `getsockopt` and each runtime's
- * own FFI: TCP keep-alive (on/off, idle time, probe interval, probe count) and the user timeout,
- * with durations in milliseconds, every value checked before the system call, and errors that
- * name the option, the value and the errno.
+ * own FFI: TCP keep-alive (on/off, idle time, probe interval, probe count), the user timeout, a
+ * typed table of common socket and TCP options (`getOption` / `setOption`), live connection
+ * statistics (`getTcpInfo`) and an unchecked escape hatch, with durations in milliseconds, every
+ * value checked before the system call, and errors that name the option, the value and the errno.
  *
  * In Deno, run with `--allow-ffi`.
  *
@@ -40,5 +41,29 @@ export {
   setKeepAliveInterval,
   setKeepAliveProbes,
 } from "./src/keepalive.ts";
+export type {
+  ErrnoName,
+  KernelUnit,
+  OptionConstant,
+  OptionName,
+  OsName,
+} from "./platforms/types.ts";
+export type { Linger } from "./src/option_values.ts";
+export {
+  getOption,
+  type OptionInfo,
+  type OptionLevel,
+  options,
+  optionSchema,
+  type OptionSchemaEntry,
+  type OptionTable,
+  type OptionType,
+  type OptionTypeValues,
+  type OptionValue,
+  setOption,
+  type WritableOptionName,
+} from "./src/options.ts";
+export { getsockoptRaw, setsockoptRaw } from "./src/raw.ts";
 export { isSupported } from "./src/support.ts";
+export { getTcpInfo, type TcpInfo, type TcpState } from "./src/tcp_info.ts";
 export { getUserTimeout, setUserTimeout } from "./src/user_timeout.ts";

@@ -2,11 +2,15 @@
  * macOS constants (x86_64 and arm64 share them).
  *
  * Sources (xnu): `bsd/sys/socket.h` (SOL_SOCKET, SO_*, AF_*, SOCK_*), `bsd/netinet/tcp.h`
- * (TCP_NODELAY, TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_RXT_CONNDROPTIME),
- * `bsd/sys/errno.h` (errno), `bsd/sys/fcntl.h` (F_GETFD). Ranges from `bsd/netinet/tcp_usrreq.c`
- * tcp_ctloutput: idle and interval are seconds that must fit `UINT32_MAX / TCP_RETRANSHZ`
- * (1000 ticks a second), negatives are EINVAL, and 0 falls back to the sysctl default.
- * Cross-checked against the rust-lang/libc crate's apple module.
+ * (TCP_NODELAY, TCP_MAXSEG, TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_RXT_CONNDROPTIME,
+ * TCP_FASTOPEN, TCP_CONNECTION_INFO, TCP_NOTSENT_LOWAT, `struct tcp_connection_info`),
+ * `bsd/netinet/tcp_fsm.h` (TCPS_* states), `bsd/sys/errno.h` (errno), `bsd/sys/fcntl.h`
+ * (F_GETFD). Ranges from `bsd/netinet/tcp_usrreq.c` tcp_ctloutput: idle and interval are
+ * seconds that must fit `UINT32_MAX / TCP_RETRANSHZ` (1000 ticks a second), negatives are EINVAL,
+ * and 0 falls back to the sysctl default; and from `bsd/kern/uipc_socket.c` sosetoptlock and
+ * sogetoptlock (SO_LINGER_SEC, SO_SNDBUF, SO_RCVBUF; no SO_ACCEPTCONN case). Cross-checked against
+ * the rust-lang/libc crate's apple module. None of this can be run here; the tests decode a
+ * `tcp_connection_info` built byte by byte from the header.
  *
  * @module
  */
@@ -15,6 +19,10 @@ import type { PlatformConstants } from "./types.ts";
 const INT_MAX = 2147483647;
 // UINT32_MAX / TCP_RETRANSHZ: the largest number of seconds xnu can hold as milliseconds.
 const MAX_SECONDS = 4294967;
+// SO_LINGER_SEC stores `(short)(seconds * hz)` with hz = 100: 327 s is the most that fits.
+const MAX_LINGER_SECONDS = 327;
+// TCP_MAXSEG must be ≥ tcp_minmss − 40 (TCP_MINMSS is 216) and ≤ the current MSS.
+const MIN_MAXSEG = 176;
 
 /** macOS's socket-option constants. */
 export const darwin: PlatformConstants = {
@@ -39,8 +47,34 @@ export const darwin: PlatformConstants = {
   readdirSymbol: { x86_64: "readdir$INODE64", aarch64: "readdir" },
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
-    SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "enum", min: 0, max: INT_MAX, readOnly: true },
-    // Defined in socket.h, but xnu's sogetopt has no case for it (ENOPROTOOPT).
+    SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
+    SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
+    // "Values < 1 make no sense": EINVAL; sbreserve fails with ENOBUFS above kern.ipc.maxsockbuf.
+    SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
+    SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
+    // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
+    SO_LINGER: {
+      native: "SO_LINGER_SEC",
+      level: 0xffff,
+      optname: 0x1080,
+      unit: "struct",
+      min: 0,
+      max: MAX_LINGER_SECONDS,
+      size: 8,
+      note: "xnu keeps hundredths of a second in a 16-bit field, so at most 327 s",
+    },
+    SO_ERROR: {
+      native: "SO_ERROR",
+      level: 0xffff,
+      optname: 0x1007,
+      unit: "int",
+      min: 0,
+      max: INT_MAX,
+      readOnly: true,
+      note: "Reading it clears the pending error",
+    },
+    SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
+    // sys/socket.h defines SO_ACCEPTCONN (0x2), but sogetoptlock has no case for it: ENOPROTOOPT.
     SO_ACCEPTCONN: null,
     SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 0x1, unit: "bool", min: 0, max: 1 },
@@ -66,7 +100,7 @@ export const darwin: PlatformConstants = {
       native: "TCP_KEEPCNT",
       level: 6,
       optname: 0x102,
-      unit: "count",
+      unit: "int",
       min: 0,
       max: INT_MAX,
       zero: "the system default (net.inet.tcp.keepcnt)",
@@ -80,6 +114,72 @@ export const darwin: PlatformConstants = {
       min: 0,
       max: MAX_SECONDS,
       zero: "the system default",
+    },
+    TCP_MAXSEG: {
+      native: "TCP_MAXSEG",
+      level: 6,
+      optname: 0x2,
+      unit: "bytes",
+      min: MIN_MAXSEG,
+      max: INT_MAX,
+      note: "Can only lower the current MSS (EINVAL above it); 176 is net.inet.tcp.minmss (216) − 40",
+    },
+    TCP_QUICKACK: null,
+    TCP_CONGESTION: null,
+    // A flag here, not a queue length: 0 or 1, listeners only.
+    TCP_FASTOPEN: {
+      native: "TCP_FASTOPEN",
+      level: 6,
+      optname: 0x105,
+      unit: "int",
+      min: 0,
+      max: 1,
+      note: "On (1) or off (0), on a listener only (EINVAL otherwise), and only while net.inet.tcp.fastopen " +
+        "enables the server side (ENOTSUP otherwise)",
+    },
+    TCP_NOTSENT_LOWAT: {
+      native: "TCP_NOTSENT_LOWAT",
+      level: 6,
+      optname: 0x201,
+      unit: "bytes",
+      min: 0,
+      max: INT_MAX,
+      zero: "no low-water mark",
+    },
+  },
+  // struct tcp_connection_info (bsd/netinet/tcp.h), the public counterpart of Linux's tcp_info:
+  // durations in ms, the congestion window in bytes. Retransmit counts of the current segment,
+  // keep-alive probes, unacked segments and last-data times are not in it.
+  tcpInfo: {
+    native: "TCP_CONNECTION_INFO",
+    optname: 0x106,
+    // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (bsd/netinet/tcp_fsm.h).
+    states: [
+      "CLOSED",
+      "LISTEN",
+      "SYN_SENT",
+      "SYN_RECEIVED",
+      "ESTABLISHED",
+      "CLOSE_WAIT",
+      "FIN_WAIT_1",
+      "CLOSING",
+      "LAST_ACK",
+      "FIN_WAIT_2",
+      "TIME_WAIT",
+    ],
+    fields: {
+      state: { offset: 0, size: 1 }, // tcpi_state
+      rto: { offset: 12, size: 4, unit: "ms" }, // tcpi_rto
+      mss: { offset: 16, size: 4 }, // tcpi_maxseg
+      cwnd: { offset: 24, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
+      rtt: { offset: 44, size: 4, unit: "ms" }, // tcpi_srtt (tcpi_rttcur at 40 is the latest sample)
+      rttvar: { offset: 48, size: 4, unit: "ms" }, // tcpi_rttvar
+      totalRetransmits: { offset: 104, size: 8 }, // tcpi_txretransmitpackets
+      retransmits: null,
+      probes: null,
+      unacked: null,
+      lastDataSent: null,
+      lastDataReceived: null,
     },
   },
   errno: {

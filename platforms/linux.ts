@@ -1,12 +1,15 @@
 /**
  * Linux constants (x86_64 and aarch64 share them).
  *
- * Sources: `<asm-generic/socket.h>` (SOL_SOCKET, SO_*), `<linux/tcp.h>` (TCP_*),
- * `<asm-generic/errno-base.h>` and `<asm-generic/errno.h>` (errno), `<bits/fcntl-linux.h>`
- * (F_GETFD), `<bits/socket.h>` (AF_*), `<bits/socket_type.h>` (SOCK_*). Ranges from
- * `include/net/tcp.h` (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT) and
- * `net/ipv4/tcp.c` do_tcp_setsockopt (TCP_USER_TIMEOUT rejects negatives).
- * Checked on Debian 12 by compiling a program that prints each one.
+ * Sources: `<asm-generic/socket.h>` (SOL_SOCKET, SO_*), `<linux/tcp.h>` (TCP_*, `struct tcp_info`,
+ * TCP_CA_NAME_MAX), `<netinet/tcp.h>` (TCP states), `<asm-generic/errno-base.h>` and
+ * `<asm-generic/errno.h>` (errno), `<bits/fcntl-linux.h>` (F_GETFD), `<bits/socket.h>` (AF_*),
+ * `<bits/socket_type.h>` (SOCK_*). Ranges from `include/net/tcp.h` (MAX_TCP_KEEPIDLE,
+ * MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT, TCP_MIN_MSS, MAX_TCP_WINDOW), `net/ipv4/tcp.c`
+ * do_tcp_setsockopt (TCP_USER_TIMEOUT and TCP_FASTOPEN reject negatives, TCP_MAXSEG takes 0 or
+ * TCP_MIN_MSS..MAX_TCP_WINDOW) and `net/core/sock.c` sk_setsockopt (SO_RCVBUF, SO_SNDBUF, SO_LINGER).
+ * Checked on Debian 12 by compiling a program that prints each one (tests/fixtures/constants.c,
+ * struct offsets included), and each quirk below measured on kernel 6.18.
  *
  * @module
  */
@@ -37,15 +40,68 @@ export const linux: PlatformConstants = {
   readdirSymbol: { x86_64: "readdir", aarch64: "readdir" },
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 1, optname: 9, unit: "bool", min: 0, max: 1 },
-    SO_TYPE: { native: "SO_TYPE", level: 1, optname: 3, unit: "enum", min: 0, max: INT_MAX, readOnly: true },
+    SO_REUSEADDR: { native: "SO_REUSEADDR", level: 1, optname: 2, unit: "bool", min: 0, max: 1 },
+    SO_REUSEPORT: { native: "SO_REUSEPORT", level: 1, optname: 15, unit: "bool", min: 0, max: 1 },
+    // sk_setsockopt clamps to net.core.rmem_max, doubles the value and keeps at least
+    // SOCK_MIN_RCVBUF; getsockopt reports the doubled size.
+    SO_RCVBUF: {
+      native: "SO_RCVBUF",
+      level: 1,
+      optname: 8,
+      unit: "bytes",
+      min: 0,
+      max: INT_MAX,
+      note: "Linux doubles the value (room for bookkeeping), clamps it to 2 × net.core.rmem_max and to at " +
+        "least SOCK_MIN_RCVBUF, and reads back the doubled size",
+    },
+    SO_SNDBUF: {
+      native: "SO_SNDBUF",
+      level: 1,
+      optname: 7,
+      unit: "bytes",
+      min: 0,
+      max: INT_MAX,
+      note: "Linux doubles the value (room for bookkeeping), clamps it to 2 × net.core.wmem_max and to at " +
+        "least SOCK_MIN_SNDBUF, and reads back the doubled size",
+    },
+    // struct linger { int l_onoff; int l_linger; }: seconds, kept as jiffies in an unsigned long.
+    SO_LINGER: {
+      native: "SO_LINGER",
+      level: 1,
+      optname: 13,
+      unit: "struct",
+      min: 0,
+      max: INT_MAX,
+      size: 8,
+      note: "Turning it off (enable: false) leaves the previous seconds in place, and they read back",
+    },
+    SO_ERROR: {
+      native: "SO_ERROR",
+      level: 1,
+      optname: 4,
+      unit: "int",
+      min: 0,
+      max: INT_MAX,
+      readOnly: true,
+      note: "Reading it clears the pending error",
+    },
+    SO_TYPE: { native: "SO_TYPE", level: 1, optname: 3, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     SO_ACCEPTCONN: { native: "SO_ACCEPTCONN", level: 1, optname: 30, unit: "bool", min: 0, max: 1, readOnly: true },
-    // A 64-bit identity the kernel never reuses while it runs: one getsockopt tells whether a
-    // cached fd still holds the same socket.
-    SO_COOKIE: { native: "SO_COOKIE", level: 1, optname: 57, unit: "u64", min: 0, max: Number.MAX_SAFE_INTEGER, readOnly: true },
+    // A u64 from a global counter that starts at 1 and is never reused while the system runs.
+    SO_COOKIE: {
+      native: "SO_COOKIE",
+      level: 1,
+      optname: 57,
+      unit: "bigint",
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      size: 8,
+      readOnly: true,
+    },
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 1, unit: "bool", min: 0, max: 1 },
     TCP_KEEPIDLE: { native: "TCP_KEEPIDLE", level: 6, optname: 4, unit: "seconds", min: 1, max: 32767 },
     TCP_KEEPINTVL: { native: "TCP_KEEPINTVL", level: 6, optname: 5, unit: "seconds", min: 1, max: 32767 },
-    TCP_KEEPCNT: { native: "TCP_KEEPCNT", level: 6, optname: 6, unit: "count", min: 1, max: 127 },
+    TCP_KEEPCNT: { native: "TCP_KEEPCNT", level: 6, optname: 6, unit: "int", min: 1, max: 127 },
     TCP_USER_TIMEOUT: {
       native: "TCP_USER_TIMEOUT",
       level: 6,
@@ -54,6 +110,98 @@ export const linux: PlatformConstants = {
       min: 0,
       max: INT_MAX,
       zero: "the system default (retransmission limits from tcp_retries2)",
+    },
+    // 0, or TCP_MIN_MSS (88) ..MAX_TCP_WINDOW (32767); anything else is EINVAL.
+    TCP_MAXSEG: {
+      native: "TCP_MAXSEG",
+      level: 6,
+      optname: 2,
+      unit: "bytes",
+      min: 88,
+      max: 32767,
+      zero: "no limit of the socket's own",
+      note: "Reads back what was set only before connect() and on a listener (0 then reads as 536); " +
+        "a connected socket reads its current MSS",
+    },
+    // The kernel keeps a "pingpong" (delayed-ACK) mode and leaves quick-ACK mode by itself.
+    TCP_QUICKACK: {
+      native: "TCP_QUICKACK",
+      level: 6,
+      optname: 12,
+      unit: "bool",
+      min: 0,
+      max: 1,
+      note: "Not sticky: the kernel switches between quick and delayed ACKs by itself as traffic flows, " +
+        "so a read reports the current mode",
+    },
+    // TCP_CA_NAME_MAX is 16 with the NUL; longer names are silently cut by the kernel, so refused here.
+    TCP_CONGESTION: {
+      native: "TCP_CONGESTION",
+      level: 6,
+      optname: 13,
+      unit: "string",
+      min: 1,
+      max: 15,
+      size: 16,
+      errnos: ["ENOENT"],
+      note: "An algorithm the kernel lacks fails with ENOENT; one outside " +
+        "net.ipv4.tcp_allowed_congestion_control needs CAP_NET_ADMIN (EPERM)",
+    },
+    // fastopen_queue_tune: min(value, net.core.somaxconn); only in TCP_CLOSE or TCP_LISTEN.
+    TCP_FASTOPEN: {
+      native: "TCP_FASTOPEN",
+      level: 6,
+      optname: 23,
+      unit: "int",
+      min: 0,
+      max: INT_MAX,
+      note: "The queue of pending Fast Open requests, for a listener (set before or after listen()); " +
+        "a connected socket fails with EINVAL, and the kernel clamps the length to net.core.somaxconn",
+    },
+    TCP_NOTSENT_LOWAT: {
+      native: "TCP_NOTSENT_LOWAT",
+      level: 6,
+      optname: 25,
+      unit: "bytes",
+      min: 0,
+      max: INT_MAX,
+      zero: "the system default (net.ipv4.tcp_notsent_lowat)",
+    },
+  },
+  // struct tcp_info from <linux/tcp.h>; it grows with kernel versions, so only the bytes the
+  // kernel returns are decoded. Every field used here sits in the first 104 bytes (Linux 2.6).
+  tcpInfo: {
+    native: "TCP_INFO",
+    optname: 11,
+    // TCP_ESTABLISHED = 1 … TCP_CLOSING = 11 (<netinet/tcp.h>); 12 (TCP_NEW_SYN_RECV) and 13
+    // (TCP_BOUND_INACTIVE) are internal to the kernel.
+    states: [
+      null,
+      "ESTABLISHED",
+      "SYN_SENT",
+      "SYN_RECEIVED",
+      "FIN_WAIT_1",
+      "FIN_WAIT_2",
+      "TIME_WAIT",
+      "CLOSED",
+      "CLOSE_WAIT",
+      "LAST_ACK",
+      "LISTEN",
+      "CLOSING",
+    ],
+    fields: {
+      state: { offset: 0, size: 1 }, // tcpi_state
+      retransmits: { offset: 2, size: 1 }, // tcpi_retransmits
+      probes: { offset: 3, size: 1 }, // tcpi_probes
+      rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
+      mss: { offset: 16, size: 4 }, // tcpi_snd_mss
+      unacked: { offset: 24, size: 4 }, // tcpi_unacked
+      lastDataSent: { offset: 44, size: 4, unit: "ms" }, // tcpi_last_data_sent
+      lastDataReceived: { offset: 52, size: 4, unit: "ms" }, // tcpi_last_data_recv
+      rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
+      rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
+      cwnd: { offset: 80, size: 4, unit: "segments" }, // tcpi_snd_cwnd
+      totalRetransmits: { offset: 100, size: 4 }, // tcpi_total_retrans
     },
   },
   errno: {

@@ -9,14 +9,28 @@
 export type OsName = "linux" | "darwin" | "freebsd";
 
 /**
- * How the kernel stores an option's value. The public API always speaks milliseconds for
- * durations; `seconds` options are converted by rounding up to the next whole second.
+ * How the kernel stores an option's value:
+ *
+ * - `bool`: an int, 0 or not;
+ * - `int`: an int (a count, a flag set or a type code);
+ * - `bytes`: an int counting bytes;
+ * - `seconds`: an int counting whole seconds, exposed as milliseconds (rounded up when set);
+ * - `ms`: an int counting milliseconds;
+ * - `string`: a NUL-padded name of at most `max` characters (`min`..`max` bound its length);
+ * - `struct`: `struct linger` (`min`..`max` bound its seconds);
+ * - `bigint`: a 64-bit unsigned integer, read as a bigint.
  */
-export type KernelUnit = "bool" | "count" | "seconds" | "ms" | "enum" | "u64";
+export type KernelUnit = "bool" | "int" | "bytes" | "seconds" | "ms" | "string" | "struct" | "bigint";
 
 /** The names of the options sockopts reads and sets. Linux's spelling is the canonical one. */
 export type OptionName =
   | "SO_KEEPALIVE"
+  | "SO_REUSEADDR"
+  | "SO_REUSEPORT"
+  | "SO_RCVBUF"
+  | "SO_SNDBUF"
+  | "SO_LINGER"
+  | "SO_ERROR"
   | "SO_TYPE"
   | "SO_ACCEPTCONN"
   | "SO_COOKIE"
@@ -24,7 +38,12 @@ export type OptionName =
   | "TCP_KEEPIDLE"
   | "TCP_KEEPINTVL"
   | "TCP_KEEPCNT"
-  | "TCP_USER_TIMEOUT";
+  | "TCP_USER_TIMEOUT"
+  | "TCP_MAXSEG"
+  | "TCP_QUICKACK"
+  | "TCP_CONGESTION"
+  | "TCP_FASTOPEN"
+  | "TCP_NOTSENT_LOWAT";
 
 /** errno codes sockopts names in its errors. */
 export type ErrnoName =
@@ -57,14 +76,79 @@ export interface OptionConstant {
   readonly optname: number;
   /** How the kernel stores the value. */
   readonly unit: KernelUnit;
-  /** Smallest value the kernel accepts, in `unit`. */
+  /**
+   * Smallest value the kernel accepts, in `unit` (for `string`, the shortest name; for `struct`,
+   * the fewest seconds). For read-only options, the smallest value the kernel reports.
+   */
   readonly min: number;
-  /** Largest value the kernel accepts, in `unit`. */
+  /** Largest value the kernel accepts, in `unit` (for `string`, the longest name). */
   readonly max: number;
-  /** What 0 means, where the kernel gives it a meaning of its own. */
+  /** What 0 means, where the kernel gives it a meaning of its own; 0 is then accepted even below `min`. */
   readonly zero?: string;
   /** The kernel rejects setting it. */
   readonly readOnly?: boolean;
+  /** Bytes of the value, where it is not a 4-byte int (`struct linger`: 8; a name: its buffer). */
+  readonly size?: number;
+  /**
+   * errnos this option returns besides the usual setsockopt ones (TCP_CONGESTION: ENOENT for an
+   * unknown algorithm). Because a stray errno read through FFI most often looks like these, one
+   * counts only once two calls agree.
+   */
+  readonly errnos?: readonly ErrnoName[];
+  /** What the kernel does that a round trip would not show, such as Linux doubling SO_RCVBUF. */
+  readonly note?: string;
+}
+
+/** TCP states by their RFC 793 names, as `getTcpInfo` reports them. */
+export type TcpState =
+  | "CLOSED"
+  | "LISTEN"
+  | "SYN_SENT"
+  | "SYN_RECEIVED"
+  | "ESTABLISHED"
+  | "CLOSE_WAIT"
+  | "FIN_WAIT_1"
+  | "CLOSING"
+  | "LAST_ACK"
+  | "FIN_WAIT_2"
+  | "TIME_WAIT"
+  | "UNKNOWN";
+
+/** The connection statistics sockopts decodes from the OS's TCP info struct. */
+export type TcpInfoFieldName =
+  | "state"
+  | "rto"
+  | "rtt"
+  | "rttvar"
+  | "retransmits"
+  | "totalRetransmits"
+  | "probes"
+  | "cwnd"
+  | "mss"
+  | "unacked"
+  | "lastDataSent"
+  | "lastDataReceived";
+
+/** Where one field sits in the TCP info struct, and what it counts. */
+export interface TcpInfoField {
+  /** Byte offset from the start of the struct. */
+  readonly offset: number;
+  /** Width of the unsigned integer there. */
+  readonly size: 1 | 4 | 8;
+  /** Its unit, where a conversion is needed: durations become ms, a window in bytes becomes segments. */
+  readonly unit?: "us" | "ms" | "bytes" | "segments";
+}
+
+/** The OS's struct of live TCP connection statistics. */
+export interface TcpInfoConstant {
+  /** Its name in the OS's headers: `TCP_INFO`, or macOS's `TCP_CONNECTION_INFO`. */
+  readonly native: string;
+  /** The `optname` argument of getsockopt (at level IPPROTO_TCP). */
+  readonly optname: number;
+  /** State names by the state number the struct holds; `null` for numbers with no public name. */
+  readonly states: readonly (TcpState | null)[];
+  /** Each field, or `null` where this OS does not report it. */
+  readonly fields: { readonly [K in TcpInfoFieldName]: TcpInfoField | null };
 }
 
 /** Every constant sockopts needs from one OS. */
@@ -100,6 +184,8 @@ export interface PlatformConstants {
   readonly readdirSymbol: { readonly x86_64: string; readonly aarch64: string };
   /** Each option, or `null` where this OS has no equivalent. */
   readonly options: { readonly [K in OptionName]: OptionConstant | null };
+  /** The TCP info struct `getTcpInfo` decodes. */
+  readonly tcpInfo: TcpInfoConstant;
   /** errno numbers by name. */
   readonly errno: { readonly [K in ErrnoName]: number };
 }

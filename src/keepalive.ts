@@ -1,12 +1,12 @@
 /**
- * TCP keep-alive: SO_KEEPALIVE with its idle time, probe interval and probe count.
+ * TCP keep-alive: SO_KEEPALIVE with its idle time, probe interval and probe count, as named uses
+ * of the option table (the same checks and conversions as `setOption` / `getOption`).
  *
  * @module
  */
 import { type SocketHandle, resolveFd } from "./handle.ts";
-import { assertTcp, getInt, setInt } from "./libc.ts";
-import { currentHost, optionConstant } from "./platform.ts";
-import { fromKernelDuration, toKernelBool, toKernelCount, toKernelDuration } from "./values.ts";
+import { assertTcp } from "./libc.ts";
+import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
 
 /** What {@link setKeepAlive} changes; fields left out stay as they are. */
 export interface KeepAliveOptions {
@@ -77,25 +77,24 @@ function checkOptions(options: unknown): KeepAliveOptions {
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
   const fd = resolveFd(socket, "Cannot set keep-alive");
   const { idle, interval, count, enable } = checkOptions(options);
-  const { platform } = currentHost();
-  const keepAlive = optionConstant(platform, "SO_KEEPALIVE");
-  const on = enable === undefined ? 1 : toKernelBool("SO_KEEPALIVE", keepAlive, enable, "enable");
-  const idleC = optionConstant(platform, "TCP_KEEPIDLE");
-  const intervalC = optionConstant(platform, "TCP_KEEPINTVL");
-  const countC = optionConstant(platform, "TCP_KEEPCNT");
-  const idleS = idle === undefined ? undefined : toKernelDuration("TCP_KEEPIDLE", idleC, idle);
-  const intervalS = interval === undefined ? undefined : toKernelDuration("TCP_KEEPINTVL", intervalC, interval);
-  const probes = count === undefined ? undefined : toKernelCount("TCP_KEEPCNT", countC, count);
+  const keepAlive = hostOption("SO_KEEPALIVE");
+  const on = prepareOption("SO_KEEPALIVE", keepAlive, enable === undefined ? true : enable, "enable");
+  const idleC = hostOption("TCP_KEEPIDLE");
+  const intervalC = hostOption("TCP_KEEPINTVL");
+  const countC = hostOption("TCP_KEEPCNT");
+  const idleS = idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", idleC, idle);
+  const intervalS = interval === undefined ? undefined : prepareOption("TCP_KEEPINTVL", intervalC, interval);
+  const probes = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", countC, count);
 
   // TCP-level options first: on a UDP or Unix-domain socket they fail before SO_KEEPALIVE,
   // which such sockets would accept, has changed anything.
-  if (idleS !== undefined) setInt(fd, "TCP_KEEPIDLE", idleC, idleS);
-  if (intervalS !== undefined) setInt(fd, "TCP_KEEPINTVL", intervalC, intervalS);
-  if (probes !== undefined) setInt(fd, "TCP_KEEPCNT", countC, probes);
+  if (idleS !== undefined) applyOption(fd, "TCP_KEEPIDLE", idleC, idleS);
+  if (intervalS !== undefined) applyOption(fd, "TCP_KEEPINTVL", intervalC, intervalS);
+  if (probes !== undefined) applyOption(fd, "TCP_KEEPCNT", countC, probes);
   if (idleS === undefined && intervalS === undefined && probes === undefined) {
     assertTcp(fd, "set", "SO_KEEPALIVE", keepAlive);
   }
-  setInt(fd, "SO_KEEPALIVE", keepAlive, on);
+  applyOption(fd, "SO_KEEPALIVE", keepAlive, on);
 }
 
 /**
@@ -119,13 +118,10 @@ export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {
  */
 export function getKeepAlive(socket: SocketHandle): KeepAliveSettings {
   const fd = resolveFd(socket, "Cannot get keep-alive");
-  const { platform } = currentHost();
-  const idleC = optionConstant(platform, "TCP_KEEPIDLE");
-  const intervalC = optionConstant(platform, "TCP_KEEPINTVL");
-  const idle = fromKernelDuration(idleC, getInt(fd, "TCP_KEEPIDLE", idleC));
-  const interval = fromKernelDuration(intervalC, getInt(fd, "TCP_KEEPINTVL", intervalC));
-  const count = getInt(fd, "TCP_KEEPCNT", optionConstant(platform, "TCP_KEEPCNT"));
-  const enable = getInt(fd, "SO_KEEPALIVE", optionConstant(platform, "SO_KEEPALIVE")) !== 0;
+  const idle = readOptionOf(fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"));
+  const interval = readOptionOf(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"));
+  const count = readOptionOf(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"));
+  const enable = readOptionOf(fd, "SO_KEEPALIVE", hostOption("SO_KEEPALIVE"));
   return { enable, idle, interval, count };
 }
 
@@ -149,8 +145,8 @@ export function getKeepAlive(socket: SocketHandle): KeepAliveSettings {
  */
 export function setKeepAliveInterval(socket: SocketHandle, ms: number): void {
   const fd = resolveFd(socket, "Cannot set TCP_KEEPINTVL");
-  const constant = optionConstant(currentHost().platform, "TCP_KEEPINTVL");
-  setInt(fd, "TCP_KEEPINTVL", constant, toKernelDuration("TCP_KEEPINTVL", constant, ms));
+  const constant = hostOption("TCP_KEEPINTVL");
+  applyOption(fd, "TCP_KEEPINTVL", constant, prepareOption("TCP_KEEPINTVL", constant, ms));
 }
 
 /**
@@ -171,8 +167,7 @@ export function setKeepAliveInterval(socket: SocketHandle, ms: number): void {
  */
 export function getKeepAliveInterval(socket: SocketHandle): number {
   const fd = resolveFd(socket, "Cannot get TCP_KEEPINTVL");
-  const constant = optionConstant(currentHost().platform, "TCP_KEEPINTVL");
-  return fromKernelDuration(constant, getInt(fd, "TCP_KEEPINTVL", constant));
+  return readOptionOf(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"));
 }
 
 /**
@@ -195,8 +190,8 @@ export function getKeepAliveInterval(socket: SocketHandle): number {
  */
 export function setKeepAliveProbes(socket: SocketHandle, count: number): void {
   const fd = resolveFd(socket, "Cannot set TCP_KEEPCNT");
-  const constant = optionConstant(currentHost().platform, "TCP_KEEPCNT");
-  setInt(fd, "TCP_KEEPCNT", constant, toKernelCount("TCP_KEEPCNT", constant, count));
+  const constant = hostOption("TCP_KEEPCNT");
+  applyOption(fd, "TCP_KEEPCNT", constant, prepareOption("TCP_KEEPCNT", constant, count));
 }
 
 /**
@@ -217,5 +212,5 @@ export function setKeepAliveProbes(socket: SocketHandle, count: number): void {
  */
 export function getKeepAliveProbes(socket: SocketHandle): number {
   const fd = resolveFd(socket, "Cannot get TCP_KEEPCNT");
-  return getInt(fd, "TCP_KEEPCNT", optionConstant(currentHost().platform, "TCP_KEEPCNT"));
+  return readOptionOf(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"));
 }

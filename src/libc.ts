@@ -140,6 +140,43 @@ export function getInt(fd: number, option: string, constant: OptionConstant): nu
   return n.view.getInt32(VALUE, true);
 }
 
+let valueArea: Uint8Array | undefined;
+
+/**
+ * The native value area ({@link VALUE_CAPACITY} bytes) that {@link setBytes} sends and
+ * {@link getBytes} fills, for values other than a 4-byte int.
+ */
+export function valueBytes(): Uint8Array {
+  return valueArea ??= (native ?? getNative()).bytes.subarray(VALUE);
+}
+
+/** Sets an option from the first `length` bytes of {@link valueBytes}, which the caller wrote. */
+export function setBytes(fd: number, option: string, constant: OptionConstant, length: number): void {
+  const n = native ?? getNative();
+  if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length) !== 0) {
+    const errno = n.lib.errno();
+    fail(n, errno, "set", "setsockopt", fd, option, constant, () =>
+      n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length));
+  }
+}
+
+/**
+ * Reads an option into {@link valueBytes}, offering the kernel `capacity` bytes.
+ * @returns The number of bytes the kernel wrote (its optlen), which may be fewer.
+ */
+export function getBytes(fd: number, option: string, constant: OptionConstant, capacity: number): number {
+  const n = native ?? getNative();
+  n.view.setUint32(LEN, capacity, true);
+  if (n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr) !== 0) {
+    const errno = n.lib.errno();
+    fail(n, errno, "get", "getsockopt", fd, option, constant, () => {
+      n.view.setUint32(LEN, capacity, true);
+      return n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr);
+    });
+  }
+  return n.view.getUint32(LEN, true);
+}
+
 /**
  * Fails unless `fd` is a TCP socket, for calls whose own options would not notice
  * (SO_KEEPALIVE is accepted by UDP and Unix-domain sockets alike).
@@ -170,15 +207,20 @@ function isSocket(n: Native, fd: number): boolean {
 /**
  * The errno of a failed call, made true: errno read through FFI can be overwritten by runtime
  * work between the call and the read, so EBADF and ENOTSOCK are derived from the kernel, and any
- * other code must be one the call can return, or the call is repeated.
+ * other code must be one the call can return, or the call is repeated. An errno only this option
+ * returns (`extra`, such as ENOENT for TCP_CONGESTION) is also what a stray errno most often
+ * reads as, so it counts once two calls in a row report it.
  * Returns 0 when a repeat succeeded.
  */
-function verifiedErrno(n: Native, fd: number, errno: number, retry: () => number): number {
+function verifiedErrno(n: Native, fd: number, errno: number, retry: () => number, extra?: ReadonlySet<number>): number {
   const { EBADF, ENOTSOCK } = n.platform.errno;
+  let previous = -1;
   for (let attempt = 0;; attempt++) {
     if (!isOpen(n, fd)) return EBADF;
     if (!isSocket(n, fd)) return ENOTSOCK;
     if (n.plausible.has(errno) || attempt === RETRIES) return errno;
+    if (extra !== undefined && extra.has(errno) && errno === previous) return errno;
+    previous = errno;
     if (retry() === 0) return 0;
     errno = n.lib.errno();
   }
@@ -194,7 +236,10 @@ function fail(
   constant: OptionConstant,
   retry: () => number,
 ): void {
-  const errno = verifiedErrno(n, fd, reported, retry);
+  const extra = constant.errnos === undefined
+    ? undefined
+    : new Set(constant.errnos.map((name) => n.platform.errno[name]));
+  const errno = verifiedErrno(n, fd, reported, retry, extra);
   if (errno === 0) return;
   const { code, text } = describeErrno(n.names, errno);
   const { errno: E, IPPROTO_TCP } = n.platform;

@@ -1,12 +1,11 @@
 /**
- * The user timeout: how long sent data may stay unacknowledged before the connection is dropped.
+ * The user timeout: how long sent data may stay unacknowledged before the connection is dropped,
+ * as a named use of the option table.
  *
  * @module
  */
 import { type SocketHandle, resolveFd } from "./handle.ts";
-import { getInt, setInt } from "./libc.ts";
-import { currentHost, optionConstant } from "./platform.ts";
-import { fromKernelDuration, toKernelDuration } from "./values.ts";
+import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
 
 /**
  * Bounds how long transmitted data may stay unacknowledged (and, on Linux, how long keep-alive
@@ -33,8 +32,8 @@ import { fromKernelDuration, toKernelDuration } from "./values.ts";
  */
 export function setUserTimeout(socket: SocketHandle, ms: number): void {
   const fd = resolveFd(socket, "Cannot set TCP_USER_TIMEOUT");
-  const constant = optionConstant(currentHost().platform, "TCP_USER_TIMEOUT");
-  setInt(fd, "TCP_USER_TIMEOUT", constant, toKernelDuration("TCP_USER_TIMEOUT", constant, ms));
+  const constant = hostOption("TCP_USER_TIMEOUT");
+  applyOption(fd, "TCP_USER_TIMEOUT", constant, prepareOption("TCP_USER_TIMEOUT", constant, ms));
 }
 
 /**
@@ -56,6 +55,5 @@ export function setUserTimeout(socket: SocketHandle, ms: number): void {
  */
 export function getUserTimeout(socket: SocketHandle): number {
   const fd = resolveFd(socket, "Cannot get TCP_USER_TIMEOUT");
-  const constant = optionConstant(currentHost().platform, "TCP_USER_TIMEOUT");
-  return fromKernelDuration(constant, getInt(fd, "TCP_USER_TIMEOUT", constant));
+  return readOptionOf(fd, "TCP_USER_TIMEOUT", hostOption("TCP_USER_TIMEOUT"));
 }

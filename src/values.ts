@@ -11,7 +11,7 @@ import { label } from "./libc.ts";
 function show(value: unknown): string {
   if (typeof value === "string") return `string ${JSON.stringify(value)}`;
   if (typeof value === "bigint") return `bigint ${value}n`;
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
 }
@@ -24,9 +24,15 @@ function rangeText(constant: OptionConstant): string {
     return `${lowest}..${constant.max * 1000} ms (the kernel keeps whole seconds, ` +
       `${constant.min}..${constant.max}, so milliseconds round up${zero})`;
   }
-  const unit = constant.unit === "ms" ? " ms" : "";
+  const unit = constant.unit === "ms" ? " ms" : constant.unit === "bytes" ? " bytes" : "";
   const zero = constant.zero === undefined ? "" : ` (0 means ${constant.zero})`;
-  return `${constant.min}..${constant.max}${unit}${zero}`;
+  const zeroToo = constant.zero !== undefined && constant.min > 0 ? "0 or " : "";
+  return `${zeroToo}${constant.min}..${constant.max}${unit}${zero}`;
+}
+
+/** Within `min..max`, or 0 where the option gives 0 a meaning of its own (Linux TCP_MAXSEG: 0 or 88..32767). */
+function inRange(constant: OptionConstant, value: number): boolean {
+  return (value >= constant.min && value <= constant.max) || (value === 0 && constant.zero !== undefined);
 }
 
 /** Milliseconds to the kernel's unit: seconds round up, milliseconds round up to whole ones. */
@@ -59,16 +65,64 @@ export function toKernelCount(option: string, constant: OptionConstant, count: u
   if (!Number.isInteger(count)) {
     throw new RangeError(`Cannot set ${name}: ${count} is not a whole number`);
   }
-  if (count < constant.min || count > constant.max) {
+  if (!inRange(constant, count)) {
     throw new RangeError(`Cannot set ${name}: ${count} is outside ${rangeText(constant)}`);
   }
   return count;
 }
 
-/** A boolean flag, as 0 or 1. */
-export function toKernelBool(option: string, constant: OptionConstant, flag: unknown, field: string): number {
+/** A boolean flag, as 0 or 1; `field` names it inside a larger value (`enable`). */
+export function toKernelBool(option: string, constant: OptionConstant, flag: unknown, field?: string): number {
   if (typeof flag !== "boolean") {
-    throw new TypeError(`Cannot set ${label(option, constant)}: expected a boolean for ${field}, got ${show(flag)}`);
+    const of = field === undefined ? "" : ` for ${field}`;
+    throw new TypeError(`Cannot set ${label(option, constant)}: expected a boolean${of}, got ${show(flag)}`);
   }
   return flag ? 1 : 0;
+}
+
+/**
+ * A name such as a congestion-control algorithm: printable ASCII without spaces, of
+ * `min`..`max` characters (the kernel would silently cut a longer one).
+ */
+export function toKernelString(option: string, constant: OptionConstant, text: unknown): string {
+  const name = label(option, constant);
+  if (typeof text !== "string") throw new TypeError(`Cannot set ${name}: expected a string, got ${show(text)}`);
+  if (!/^[\x21-\x7e]*$/.test(text)) {
+    throw new RangeError(`Cannot set ${name}: ${JSON.stringify(text)} is not a name of printable ASCII characters`);
+  }
+  if (text.length < constant.min || text.length > constant.max) {
+    throw new RangeError(
+      `Cannot set ${name}: ${JSON.stringify(text)} has ${text.length} characters, outside ${constant.min}..${constant.max}`,
+    );
+  }
+  return text;
+}
+
+const LINGER_FIELDS = ["enable", "seconds"];
+
+/** SO_LINGER's `{ enable, seconds }`, checked: `enable` a boolean, `seconds` whole and in range. */
+export function toKernelLinger(
+  option: string,
+  constant: OptionConstant,
+  value: unknown,
+): { readonly onoff: number; readonly seconds: number } {
+  const name = label(option, constant);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`Cannot set ${name}: expected { enable, seconds }, got ${show(value)}`);
+  }
+  for (const key in value) {
+    if (!LINGER_FIELDS.includes(key)) {
+      throw new TypeError(`Cannot set ${name}: unknown field "${key}" (expected ${LINGER_FIELDS.join(", ")})`);
+    }
+  }
+  const { enable, seconds } = value as { enable?: unknown; seconds?: unknown };
+  const onoff = toKernelBool(option, constant, enable, "enable");
+  if (typeof seconds !== "number") {
+    throw new TypeError(`Cannot set ${name}: expected a whole number of seconds, got ${show(seconds)}`);
+  }
+  if (!Number.isInteger(seconds)) throw new RangeError(`Cannot set ${name}: ${seconds} seconds is not a whole number`);
+  if (!inRange(constant, seconds)) {
+    throw new RangeError(`Cannot set ${name}: ${seconds} seconds is outside ${constant.min}..${constant.max}`);
+  }
+  return { onoff, seconds };
 }

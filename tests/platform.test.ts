@@ -46,6 +46,40 @@ describe("platform constants", () => {
       }
       for (const [name, value] of Object.entries(p.errno)) assert.equal(value, headers[name], name);
       assert.equal(p.direntNameOffset, headers["offsetof(struct dirent, d_name)"], "d_name offset");
+      // struct tcp_info: the optname, each decoded field's offset, and the state numbers.
+      assert.equal(p.tcpInfo.optname, headers.TCP_INFO, "TCP_INFO");
+      const cName: Record<string, string> = {
+        state: "tcpi_state",
+        retransmits: "tcpi_retransmits",
+        probes: "tcpi_probes",
+        rto: "tcpi_rto",
+        mss: "tcpi_snd_mss",
+        unacked: "tcpi_unacked",
+        lastDataSent: "tcpi_last_data_sent",
+        lastDataReceived: "tcpi_last_data_recv",
+        rtt: "tcpi_rtt",
+        rttvar: "tcpi_rttvar",
+        cwnd: "tcpi_snd_cwnd",
+        totalRetransmits: "tcpi_total_retrans",
+      };
+      for (const [field, layout] of Object.entries(p.tcpInfo.fields)) {
+        assert.ok(layout, field);
+        assert.equal(layout.offset, headers[`offsetof.${cName[field]}`], `tcp_info ${field} offset`);
+      }
+      const cState: Record<string, string> = {
+        ESTABLISHED: "TCP_ESTABLISHED",
+        SYN_SENT: "TCP_SYN_SENT",
+        SYN_RECEIVED: "TCP_SYN_RECV",
+        FIN_WAIT_1: "TCP_FIN_WAIT1",
+        FIN_WAIT_2: "TCP_FIN_WAIT2",
+        TIME_WAIT: "TCP_TIME_WAIT",
+        CLOSED: "TCP_CLOSE",
+        CLOSE_WAIT: "TCP_CLOSE_WAIT",
+        LAST_ACK: "TCP_LAST_ACK",
+        LISTEN: "TCP_LISTEN",
+        CLOSING: "TCP_CLOSING",
+      };
+      for (const [name, c] of Object.entries(cState)) assert.equal(p.tcpInfo.states.indexOf(name as never), headers[c], name);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,327 @@
+/**
+ * The option table: every option sockopts knows, what its value is, and what each OS calls it,
+ * with {@link getOption} and {@link setOption} typed from it. The per-OS numbers, ranges and units
+ * live in `platforms/*.ts`; this module adds what is the same everywhere (level, value type,
+ * read-only) and the functions.
+ *
+ * @module
+ */
+import { darwin } from "../platforms/darwin.ts";
+import { freebsd } from "../platforms/freebsd.ts";
+import { linux } from "../platforms/linux.ts";
+import type { OptionConstant, OptionName, OsName, PlatformConstants } from "../platforms/types.ts";
+import { resolveFd, type SocketHandle } from "./handle.ts";
+import { encodeOption, type KernelValue, type Linger, readOption, writeOption } from "./option_values.ts";
+import { currentHost, optionConstant } from "./platform.ts";
+
+/**
+ * What an option's value is, as the caller sees it:
+ *
+ * - `bool`: a boolean;
+ * - `int`: a whole number (a count, a flag or a type code);
+ * - `bytes`: a whole number of bytes;
+ * - `ms`: milliseconds; where the kernel keeps whole seconds (its `unit` is `seconds`), values
+ *   round up to the next second and read back as multiples of 1000;
+ * - `string`: a name, such as `"cubic"`;
+ * - `struct`: SO_LINGER's `{ enable, seconds }`;
+ * - `bigint`: a 64-bit unsigned integer (SO_COOKIE).
+ */
+export type OptionType = "bool" | "int" | "bytes" | "ms" | "string" | "struct" | "bigint";
+
+/** The option level, named: the number differs between OSes (`SOL_SOCKET` is 1 on Linux, 0xffff on BSDs). */
+export type OptionLevel = "SOL_SOCKET" | "IPPROTO_TCP";
+
+/** What {@link optionSchema} says about one option. */
+export interface OptionSchemaEntry {
+  /** The level it is set at. */
+  readonly level: OptionLevel;
+  /** The caller's type for its value. */
+  readonly type: OptionType;
+  /** Only getOption can be used. */
+  readonly readOnly: boolean;
+  /** What it does, in a few words. */
+  readonly summary: string;
+}
+
+/**
+ * What is the same about each option on every OS: level, value type, read-only or not. The
+ * literal types of this constant are what {@link getOption} and {@link setOption} derive their
+ * signatures from; {@link options} adds each OS's numbers and ranges.
+ *
+ * @example Finding the options that take milliseconds
+ * ```ts
+ * import { optionSchema } from "jsr:@sockopts/sockopts";
+ *
+ * const durations = Object.entries(optionSchema).filter(([, o]) => o.type === "ms").map(([name]) => name);
+ * console.log(durations); // TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_USER_TIMEOUT
+ * ```
+ */
+export const optionSchema = {
+  SO_KEEPALIVE: {
+    level: "SOL_SOCKET",
+    type: "bool",
+    readOnly: false,
+    summary: "Send keep-alive probes on an idle connection",
+  },
+  SO_REUSEADDR: {
+    level: "SOL_SOCKET",
+    type: "bool",
+    readOnly: false,
+    summary: "Allow binding an address in TIME_WAIT",
+  },
+  SO_REUSEPORT: {
+    level: "SOL_SOCKET",
+    type: "bool",
+    readOnly: false,
+    summary: "Allow several sockets to bind one port",
+  },
+  SO_RCVBUF: { level: "SOL_SOCKET", type: "bytes", readOnly: false, summary: "Receive buffer size" },
+  SO_SNDBUF: { level: "SOL_SOCKET", type: "bytes", readOnly: false, summary: "Send buffer size" },
+  SO_LINGER: { level: "SOL_SOCKET", type: "struct", readOnly: false, summary: "How close() treats unsent data" },
+  SO_ERROR: { level: "SOL_SOCKET", type: "int", readOnly: true, summary: "Pending socket error (an errno number)" },
+  SO_TYPE: { level: "SOL_SOCKET", type: "int", readOnly: true, summary: "Socket type (SOCK_STREAM, SOCK_DGRAM, …)" },
+  SO_ACCEPTCONN: { level: "SOL_SOCKET", type: "bool", readOnly: true, summary: "The socket is listening" },
+  SO_COOKIE: { level: "SOL_SOCKET", type: "bigint", readOnly: true, summary: "Unique socket identifier" },
+  TCP_NODELAY: {
+    level: "IPPROTO_TCP",
+    type: "bool",
+    readOnly: false,
+    summary: "Send small segments at once (no Nagle)",
+  },
+  TCP_KEEPIDLE: {
+    level: "IPPROTO_TCP",
+    type: "ms",
+    readOnly: false,
+    summary: "Idle time before the first keep-alive probe",
+  },
+  TCP_KEEPINTVL: {
+    level: "IPPROTO_TCP",
+    type: "ms",
+    readOnly: false,
+    summary: "Time between unanswered keep-alive probes",
+  },
+  TCP_KEEPCNT: {
+    level: "IPPROTO_TCP",
+    type: "int",
+    readOnly: false,
+    summary: "Unanswered probes before the connection drops",
+  },
+  TCP_USER_TIMEOUT: {
+    level: "IPPROTO_TCP",
+    type: "ms",
+    readOnly: false,
+    summary: "How long sent data may stay unacknowledged",
+  },
+  TCP_MAXSEG: { level: "IPPROTO_TCP", type: "bytes", readOnly: false, summary: "Largest segment to send (MSS)" },
+  TCP_QUICKACK: {
+    level: "IPPROTO_TCP",
+    type: "bool",
+    readOnly: false,
+    summary: "Acknowledge at once instead of delaying ACKs",
+  },
+  TCP_CONGESTION: { level: "IPPROTO_TCP", type: "string", readOnly: false, summary: "Congestion-control algorithm" },
+  TCP_FASTOPEN: { level: "IPPROTO_TCP", type: "int", readOnly: false, summary: "TCP Fast Open on a listener" },
+  TCP_NOTSENT_LOWAT: {
+    level: "IPPROTO_TCP",
+    type: "bytes",
+    readOnly: false,
+    summary: "Unsent bytes at which the socket is writable",
+  },
+} as const satisfies { readonly [N in OptionName]: OptionSchemaEntry };
+// `satisfies` makes a missing or extra option a type error.
+const SCHEMA = optionSchema;
+
+/** The JavaScript type of each {@link OptionType}. */
+export interface OptionTypeValues {
+  /** `bool` options. */
+  bool: boolean;
+  /** `int` options. */
+  int: number;
+  /** `bytes` options. */
+  bytes: number;
+  /** `ms` options. */
+  ms: number;
+  /** `string` options. */
+  string: string;
+  /** `struct` options: SO_LINGER is the only one. */
+  struct: Linger;
+  /** `bigint` options. */
+  bigint: bigint;
+}
+
+/** The value of option `N`: `getOption` returns it and `setOption` takes it. */
+export type OptionValue<N extends OptionName> = OptionTypeValues[(typeof optionSchema)[N]["type"]];
+
+/** The options `setOption` accepts: every option but the read-only ones. */
+export type WritableOptionName = {
+  [N in OptionName]: (typeof optionSchema)[N]["readOnly"] extends true ? never : N;
+}[OptionName];
+
+/** One option, as the public table describes it. */
+export interface OptionInfo<N extends OptionName = OptionName> {
+  /** The canonical (Linux) name. */
+  readonly name: N;
+  /** The level it is set at. */
+  readonly level: OptionLevel;
+  /** The caller's type for its value. */
+  readonly type: (typeof optionSchema)[N]["type"];
+  /** `true` where only getOption can be used. */
+  readonly readOnly: (typeof optionSchema)[N]["readOnly"];
+  /** What it does, in a few words. */
+  readonly summary: string;
+  /** The OSes that have it. */
+  readonly supportedOn: readonly OsName[];
+  /** Each OS's name, numbers, kernel unit and range for it, or `null` where the OS lacks it. */
+  readonly os: { readonly [O in OsName]: OptionConstant | null };
+}
+
+/** The whole table, one {@link OptionInfo} per option. */
+export type OptionTable = { readonly [N in OptionName]: OptionInfo<N> };
+
+const PLATFORMS: readonly PlatformConstants[] = [linux, darwin, freebsd];
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+function buildTable(): OptionTable {
+  const table: Record<string, OptionInfo> = {};
+  for (const name of Object.keys(SCHEMA) as OptionName[]) {
+    const entry = SCHEMA[name];
+    const os = { linux: linux.options[name], darwin: darwin.options[name], freebsd: freebsd.options[name] };
+    table[name] = {
+      name,
+      level: entry.level,
+      type: entry.type,
+      readOnly: entry.readOnly,
+      summary: entry.summary,
+      supportedOn: PLATFORMS.filter((p) => p.options[name] !== null).map((p) => p.os),
+      os,
+    };
+  }
+  return deepFreeze(table as unknown as OptionTable);
+}
+
+/**
+ * Every option sockopts can read or set, on every OS it knows: level, value type, read-only or
+ * not, which OSes have it, and per OS its native name, level, optname, kernel unit and accepted
+ * range. Frozen, so tools can list it but not change it.
+ *
+ * @example Listing the options this OS supports
+ * ```ts
+ * import { options } from "jsr:@sockopts/sockopts";
+ *
+ * const here = Object.values(options).filter((o) => o.supportedOn.includes("linux"));
+ * console.log(here.map((o) => `${o.name}: ${o.type}${o.readOnly ? " (read-only)" : ""}`).join("\n"));
+ * ```
+ */
+export const options: OptionTable = buildTable();
+
+const NAMES = Object.keys(SCHEMA);
+
+function checkName(name: unknown, action: "get" | "set"): OptionName {
+  if (typeof name !== "string" || !NAMES.includes(name)) {
+    const shown = typeof name === "string" ? JSON.stringify(name) : `${typeof name} ${String(name)}`;
+    throw new TypeError(`Cannot ${action} option ${shown}: unknown option (expected one of ${NAMES.join(", ")})`);
+  }
+  return name as OptionName;
+}
+
+/**
+ * The option's constants on this OS.
+ * @throws {UnsupportedError} naming the OS where it lacks the option.
+ */
+export function hostOption(name: OptionName): OptionConstant {
+  return optionConstant(currentHost().platform, name);
+}
+
+/**
+ * Checks a value for option `name` and converts it to the kernel's unit; no system call.
+ * For the library's own functions, which have already resolved the socket.
+ */
+export function prepareOption<N extends WritableOptionName>(
+  name: N,
+  constant: OptionConstant,
+  value: unknown,
+  field?: string,
+): KernelValue {
+  return encodeOption(name, constant, value, field);
+}
+
+/** Sets option `name` on `fd` to a value {@link prepareOption} returned. */
+export function applyOption(fd: number, name: WritableOptionName, constant: OptionConstant, value: KernelValue): void {
+  writeOption(fd, name, constant, value);
+}
+
+/** Reads option `name` on `fd`, typed from the table. */
+export function readOptionOf<N extends OptionName>(fd: number, name: N, constant: OptionConstant): OptionValue<N> {
+  return readOption(fd, name, constant) as OptionValue<N>;
+}
+
+/**
+ * Reads one socket option, by its canonical (Linux) name, on the current OS. The value's type
+ * comes from the option table: booleans for flags, milliseconds for durations, a string for
+ * TCP_CONGESTION, `{ enable, seconds }` for SO_LINGER, a bigint for SO_COOKIE. See
+ * {@link options} for each option's type, and the README for what each OS reads back.
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param name The option, such as `"TCP_NODELAY"`.
+ * @returns The option's value, converted from the kernel's unit.
+ * @throws {TypeError} for an unknown option or socket.
+ * @throws {UnsupportedError} where this OS lacks the option, naming the OS.
+ * @throws {SockoptError} when the kernel refuses.
+ *
+ * @example Reading a few options of a connection
+ * ```ts
+ * import { getOption } from "jsr:@sockopts/sockopts";
+ *
+ * export function describe(fd: number): string {
+ *   const noDelay: boolean = getOption(fd, "TCP_NODELAY");
+ *   const rcvbuf: number = getOption(fd, "SO_RCVBUF");
+ *   return `nodelay=${noDelay} rcvbuf=${rcvbuf} cc=${getOption(fd, "TCP_CONGESTION")}`;
+ * }
+ * ```
+ */
+export function getOption<N extends OptionName>(socket: SocketHandle, name: N): OptionValue<N> {
+  const option = checkName(name, "get");
+  const fd = resolveFd(socket, `Cannot get ${option}`);
+  return readOptionOf(fd, name, hostOption(option));
+}
+
+/**
+ * Sets one socket option, by its canonical (Linux) name, on the current OS. The value is checked
+ * against the option's type and this OS's kernel range before any system call; durations are
+ * milliseconds and round up to whole seconds where the kernel keeps seconds. Read-only options
+ * (SO_ERROR, SO_TYPE, SO_ACCEPTCONN, SO_COOKIE) are not accepted, by the types or at run time.
+ *
+ * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param name The option, such as `"TCP_NODELAY"`.
+ * @param value The value, of the option's type.
+ * @throws {TypeError} for an unknown or read-only option, an unknown socket, or a value of the wrong type.
+ * @throws {RangeError} for a value outside the kernel's range, naming the option, the value and the range.
+ * @throws {UnsupportedError} where this OS lacks the option, naming the OS.
+ * @throws {SockoptError} when the kernel refuses (TCP_CONGESTION with an unknown algorithm: ENOENT on Linux).
+ *
+ * @example Tuning a connection for small, latency-sensitive messages
+ * ```ts
+ * import { setOption } from "jsr:@sockopts/sockopts";
+ *
+ * export function tune(fd: number): void {
+ *   setOption(fd, "TCP_NODELAY", true);
+ *   setOption(fd, "SO_SNDBUF", 256 * 1024);
+ *   setOption(fd, "SO_LINGER", { enable: true, seconds: 5 });
+ *   setOption(fd, "TCP_CONGESTION", "cubic");
+ * }
+ * ```
+ */
+export function setOption<N extends WritableOptionName>(socket: SocketHandle, name: N, value: OptionValue<N>): void {
+  const option = checkName(name, "set");
+  if (SCHEMA[option].readOnly) throw new TypeError(`Cannot set ${option}: it is read-only`);
+  const fd = resolveFd(socket, `Cannot set ${option}`);
+  const constant = hostOption(option);
+  applyOption(fd, name, constant, prepareOption(name, constant, value));
+}
