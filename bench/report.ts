@@ -24,6 +24,9 @@ export interface Measurements {
   readonly rounds: number;
   readonly calls: number;
   readonly memoryCalls: number;
+  /** Timed slices, slices timed again because another process held the worker off the CPU, and
+   * slices kept although every attempt was held off. */
+  readonly disturbance: { slices: number; retried: number; kept: number };
   /** Per group index, per `impl/op`: the timings, or why there are none. */
   readonly timings: Map<string, Rounds | Missing>;
   /** Per connection count: one run per round, or why there are none. */

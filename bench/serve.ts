@@ -3,6 +3,7 @@
  * line per request on stdin, one per answer on stdout, so the orchestrator can run round k of
  * every implementation in turn while each runtime keeps its JIT warm and its sockets open.
  */
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import process from "node:process";
 
@@ -29,12 +30,20 @@ export interface Request {
 
 /** What a worker answers. */
 export type Answer =
-  | { readonly ns: number }
+  | { readonly ns: number; readonly waited: number }
   | { readonly rssBefore: number; readonly rssAfter: number }
   | { readonly error: string };
 
 // Enough calls for the JIT to settle on the loop before anything is timed.
 const WARMUP = 100_000;
+
+/**
+ * Nanoseconds this thread has spent runnable but off the CPU (the second field of Linux's
+ * schedstat): how long other processes held it off during a timed loop.
+ */
+function waitedNs(): number {
+  return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[1]);
+}
 
 function collectGarbage(): void {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
@@ -62,12 +71,14 @@ function answer(ops: Ops, warmed: Set<string>, request: Request): Answer {
     op.after?.();
     return { rssBefore, rssAfter };
   }
+  const waitedBefore = waitedNs();
   const start = performance.now();
   op.loop(request.calls);
   const elapsed = performance.now() - start;
+  const waited = waitedNs() - waitedBefore;
   op.after?.();
   op.check();
-  return { ns: (elapsed * 1e6) / request.calls };
+  return { ns: (elapsed * 1e6) / request.calls, waited: waited / (elapsed * 1e6) };
 }
 
 /**

@@ -78,6 +78,15 @@ static double now_ns(void) {
   return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
+/* Nanoseconds this thread has spent runnable but off the CPU (schedstat's second field). */
+static double waited_ns(void) {
+  unsigned long long run = 0, wait = 0;
+  FILE *f = fopen("/proc/thread-self/schedstat", "r");
+  if (f == NULL || fscanf(f, "%llu %llu", &run, &wait) != 2) die("/proc/thread-self/schedstat");
+  fclose(f);
+  return (double)wait;
+}
+
 static long rss_bytes(void) {
   long pages = 0, resident = 0;
   FILE *f = fopen("/proc/self/statm", "r");
@@ -86,10 +95,11 @@ static long rss_bytes(void) {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-/* One timed loop of `calls` operations; returns ns per operation. */
-static double run(const char *op, long calls) {
+/* One timed loop of `calls` operations; returns ns per operation and sets *waited to the share
+   of the loop's time the thread spent waiting for a CPU. */
+static double run(const char *op, long calls, double *waited) {
   const int one = 1, idle = 30, interval = 10, count = 3;
-  double start, end;
+  double start, end, waited_before = waited_ns();
   if (strcmp(op, "set") == 0) {
     start = now_ns();
     for (long i = 0; i < calls; i++)
@@ -155,6 +165,7 @@ static double run(const char *op, long calls) {
     fprintf(stderr, "c-baseline: unknown op %s\n", op);
     exit(2);
   }
+  *waited = (waited_ns() - waited_before) / (end - start);
   return (end - start) / (double)calls;
 }
 
@@ -173,12 +184,13 @@ int main(void) {
     verify();
     if (strcmp(op, "mem") == 0) {
       long before = rss_bytes();
-      run("set", calls);
+      double waited;
+      run("set", calls, &waited);
       printf("{\"rssBefore\":%ld,\"rssAfter\":%ld}\n", before, rss_bytes());
     } else {
-      double ns = run(op, calls);
+      double waited, ns = run(op, calls, &waited);
       verify();
-      printf("{\"ns\":%.3f}\n", ns);
+      printf("{\"ns\":%.3f,\"waited\":%.5f}\n", ns, waited);
     }
     fflush(stdout);
   }
