@@ -291,7 +291,8 @@ export function buildReport(m: Measurements): Report {
 
 const LOOKUP_NOTE = "A fresh Deno process opens that many loopback connections (both ends, so about twice as many " +
   "fds), loads libc through a raw fd, then times its first `fdOf()` of the newest `Deno.connect` connection, which " +
-  "carries no fd hint, so sockopts' fd index starts cold.";
+  "carries no fd hint, so sockopts' fd index starts cold. A run whose lookup was held off the CPU is repeated (3 runs " +
+  "at most).";
 const ACCEPTED_NOTE = "Same process, after configuring every connection it holds and 200 untimed arrivals: 1,000 new " +
   "connections, each replacing the oldest one (fd numbers are reused, as in a server), every other accepted end " +
   "configured with `setKeepAlive(conn, { idle, interval, count })` at once; the mean per connection, 4 `setsockopt` " +

@@ -16,6 +16,7 @@
  */
 import * as sockopts from "../mod.ts";
 import { getKeepAlive, getKeepAliveInterval, setKeepAlive } from "../mod.ts";
+import { readFileSync } from "node:fs";
 import { fdOfConnection } from "./oracle.ts";
 
 const HOST = "127.0.0.1";
@@ -76,9 +77,13 @@ const fds = [...Deno.readDirSync("/proc/self/fd")].length;
 const target = pairs[pairs.length - 1].client;
 const expected = kernelFd(target);
 getKeepAliveInterval(expected); // loads libc through a raw fd, which touches no index
+// How long this thread waited for a CPU (schedstat), so the orchestrator can repeat a disturbed run.
+const waitedNs = () => Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[1]);
+const waitedBefore = waitedNs();
 let start = performance.now();
 const found = fdOf(target);
 const firstLookupMs = performance.now() - start;
+const firstLookupWaited = (waitedNs() - waitedBefore) / (firstLookupMs * 1e6);
 if (found !== expected) throw new Error(`fdOf() found fd ${found}, the kernel lists fd ${expected}`);
 
 /** Replaces the oldest connection with a new one, as a server with steady churn sees. */
@@ -138,6 +143,7 @@ console.log(JSON.stringify({
   connections,
   fds,
   firstLookupMs,
+  firstLookupWaited,
   acceptedUs: (acceptedMs * 1000) / ARRIVALS,
   acceptedRawUs: (rawMs * 1000) / ARRIVALS,
   connectedUs: (connectedMs * 1000) / CLIENT_ARRIVALS,

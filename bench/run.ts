@@ -26,6 +26,22 @@ const FULL = { rounds: 5, calls: 1_000_000 };
 // Slices per round: a row's round is the median rate of its slices (all calls are made).
 const SLICES = 10;
 
+/** One fresh bench/resolve.ts run, repeated (3 runs at most) while the first lookup was held off the CPU. */
+async function resolution(size: number, m: Measurements): Promise<Record<string, unknown>> {
+  let best: Record<string, unknown> | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const text = await output(Deno.execPath(), ["run", "-A", "bench/resolve.ts", String(size)], ROOT);
+    const reply = JSON.parse(text.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    if (typeof reply.pending === "string") return reply;
+    if (best === undefined || (reply.firstLookupWaited as number) < (best.firstLookupWaited as number)) best = reply;
+    if ((reply.firstLookupWaited as number) <= WAIT_LIMIT) break;
+    m.disturbance.retried++;
+  }
+  m.disturbance.slices++;
+  if ((best!.firstLookupWaited as number) > WAIT_LIMIT) m.disturbance.kept++;
+  return best!;
+}
+
 function flags(args: string[]): { rounds: number; calls: number; memoryCalls: number; write: boolean } {
   const value = (name: string, fallback: number) => {
     const i = args.indexOf(name);
@@ -197,18 +213,14 @@ async function main(): Promise<void> {
     await workers.get("node")?.close();
     for (const size of RESOLUTION_SIZES) {
       log(`round ${round + 1}/${options.rounds}: Deno handle resolution, ${size} connections`);
-      const reply = JSON.parse(
-        (await output(Deno.execPath(), ["run", "-A", "bench/resolve.ts", String(size)], ROOT)).trim().split("\n").at(
-          -1,
-        )!,
-      );
+      const reply = await resolution(size, m);
       if (typeof reply.pending === "string") {
         m.resolution.set(size, { missing: `pending: ${reply.pending}` });
         continue;
       }
       const runs = m.resolution.get(size);
       const list = Array.isArray(runs) ? runs : [];
-      list.push(reply as ResolutionRun);
+      list.push(reply as unknown as ResolutionRun);
       m.resolution.set(size, list);
     }
   }
@@ -268,8 +280,8 @@ function describeRun(
   const { slices, retried, kept } = m.disturbance;
   return `Measured ${date} with \`npm run bench\` (${m.rounds} rounds × ${count(m.calls)} calls per row, ` +
     `${minutes.toFixed(1)} min) on ${machine.cpu} (${machine.cores} cores), ${machine.os}, ${machine.kernel}; ` +
-    `${runtimes}. Of ${count(slices)} timed slices, ${count(retried)} were timed again because another process ` +
-    `held the worker off the CPU; ${count(kept)} stayed disturbed after every attempt.`;
+    `${runtimes}. Of ${count(slices)} timed slices and resolution runs, ${count(retried)} were repeated because ` +
+    `another process held the worker off the CPU; ${count(kept)} stayed disturbed after every attempt.`;
 }
 
 const METHOD = `## How it measures
