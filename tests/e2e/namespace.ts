@@ -53,13 +53,19 @@ export function namespaceUnavailable(): string | false {
   return false;
 }
 
+/** Whether this process was started by {@link runInNamespace}, in a namespace of its own. */
+export function inPrivateNamespace(): boolean {
+  const host = process.env[HOST_NETNS];
+  return host !== undefined && host !== "" && host !== netns();
+}
+
 /**
  * Throws unless this process runs in a network namespace other than its parent's: the scenarios
  * call this before touching nftables, so that no rule can ever land on the host.
  */
 export function assertPrivateNamespace(): void {
-  const host = process.env[HOST_NETNS];
-  if (host === undefined || host === "" || host === netns()) {
+  if (!inPrivateNamespace()) {
+    const host = process.env[HOST_NETNS];
     throw new Error(`refusing to touch nftables: not inside a private network namespace (${netns()}, host ${host})`);
   }
 }
