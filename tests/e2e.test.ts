@@ -68,7 +68,7 @@ function assertWithin(ms: number, expected: number, tolerance: number, what: str
   );
 }
 
-const timer = (facts: Record<string, unknown>, key: string) => facts[key] as (SsTimer & { atMs?: number }) | null;
+const timer = (facts: Record<string, unknown>, key: string) => facts[key] as (SsTimer & { sentAtMs?: number }) | null;
 
 describe(`on the wire under ${runtimeName}: kernel-level tests in private network namespaces`, {
   skip: unavailable,
@@ -184,8 +184,8 @@ describe(`on the wire under ${runtimeName}: kernel-level tests in private networ
               `interval: ${probe.remainingMs} ms left`,
             );
           }
-          assertWithin(probe1.atMs!, 3_000, 500, "the first probe went out");
-          assertWithin(probe2.atMs! - probe1.atMs!, 2_000, 500, "the second probe followed");
+          assertWithin(probe1.sentAtMs!, 3_000, 500, "the first probe went out");
+          assertWithin(probe2.sentAtMs! - probe1.sentAtMs!, 2_000, 500, "the second probe followed");
         },
       );
       it(`${kind} control: without sockopts ss shows no keepalive timer`, WAIT, async () => {

@@ -36,6 +36,6 @@ setTimeout(() => {
   process.exit(3);
 }, WATCHDOG_MS);
 const observations = await scenario();
-console.log(RESULT_PREFIX + JSON.stringify(observations));
-// Servers and sockets the runtime still holds would keep it alive; the namespace goes with it.
-process.exit(0);
+// Exit only once the line is written (a pipe may take it in pieces): servers and sockets the
+// runtime still holds would keep it alive, and the namespace goes with it.
+process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(observations)}\n`, () => process.exit(0));

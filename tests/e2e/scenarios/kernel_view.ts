@@ -14,9 +14,14 @@ export const VIEW_PROFILE = { idle: 3_000, interval: 2_000, count: 5 } as const;
 const SAMPLE_EVERY_MS = 100;
 const SAMPLE_FOR_MS = 9_000;
 
-/** A timer as sampled, `atMs` after keep-alive was set. */
+/**
+ * A timer as sampled, `atMs` after keep-alive was set; for a probe, `sentAtMs` is when it went
+ * out, worked back from the time left on the interval timer it started, so that sampling's own
+ * delays do not count.
+ */
 export interface TimerSample extends SsTimer {
   readonly atMs: number;
+  readonly sentAtMs?: number;
 }
 
 function kernelView(kind: ClientKind, library: boolean): Promise<Observation> {
@@ -39,7 +44,9 @@ function kernelView(kind: ClientKind, library: boolean): Promise<Observation> {
         await sleep(SAMPLE_EVERY_MS);
         const { timer } = await ssConnection(client.localPort, server.port);
         if (timer?.name === "keepalive" && timer.count > 0 && firstWithProbes[timer.count] === undefined) {
-          firstWithProbes[timer.count] = { ...timer, atMs: Math.round(performance.now() - set) };
+          const atMs = Math.round(performance.now() - set);
+          const sentAtMs = atMs - (VIEW_PROFILE.interval - timer.remainingMs);
+          firstWithProbes[timer.count] = { ...timer, atMs, sentAtMs };
         }
       }
       return {
