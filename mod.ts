@@ -67,3 +67,12 @@ export { getsockoptRaw, setsockoptRaw } from "./src/raw.ts";
 export { isSupported } from "./src/support.ts";
 export { getTcpInfo, type TcpInfo, type TcpState } from "./src/tcp_info.ts";
 export { getUserTimeout, setUserTimeout } from "./src/user_timeout.ts";
+export {
+  configureSockets,
+  type ConfiguredSocket,
+  type SocketAddress,
+  type SocketFilter,
+  type SocketSettings,
+  tcpSockets,
+  type TcpSocketInfo,
+} from "./src/process_sockets.ts";

@@ -96,3 +96,27 @@ export function endpointKey(ip: string, port: number): EndpointKey {
 export function showEndpoint(ip: string, port: number): string {
   return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
+
+/**
+ * How people write an address: IPv6 with its longest run of zero groups compressed (`::1`), and
+ * the unspecified address as `0.0.0.0` or `::` after the socket's family.
+ */
+export function displayIp(ip: string, family: 4 | 6 | undefined): string {
+  if (ip === WILDCARD) return family === 6 ? "::" : "0.0.0.0";
+  if (!ip.includes(":")) return ip;
+  const groups = ip.split(":");
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < groups.length;) {
+    if (groups[i] !== "0") {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === "0") j++;
+    if (j - i > bestLength) [best, bestLength] = [i, j - i];
+    i = j;
+  }
+  if (best === -1) return ip;
+  return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLength).join(":")}`;
+}

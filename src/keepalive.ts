@@ -6,6 +6,7 @@
  */
 import { type SocketHandle, resolveFd } from "./handle.ts";
 import { assertTcp } from "./libc.ts";
+import type { KernelValue } from "./option_values.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
 
 /** What {@link setKeepAlive} changes; fields left out stay as they are. */
@@ -57,7 +58,7 @@ function checkOptions(options: unknown): KeepAliveOptions {
  * before any system call. Runtimes' own `setKeepAlive` (Bun's, Node's) reset the interval to 1 s
  * and the count to 10: call this after them, not before.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param options What to change; `enable` defaults to `true`.
  * @throws {TypeError} for a missing or unknown socket, or a value of the wrong type.
  * @throws {RangeError} for a value outside the kernel's range (Linux: 1..32767 s, 1..127 probes).
@@ -76,25 +77,43 @@ function checkOptions(options: unknown): KeepAliveOptions {
  */
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
   const fd = resolveFd(socket, "Cannot set keep-alive");
-  const { idle, interval, count, enable } = checkOptions(options);
-  const keepAlive = hostOption("SO_KEEPALIVE");
-  const on = prepareOption("SO_KEEPALIVE", keepAlive, enable === undefined ? true : enable, "enable");
-  const idleC = hostOption("TCP_KEEPIDLE");
-  const intervalC = hostOption("TCP_KEEPINTVL");
-  const countC = hostOption("TCP_KEEPCNT");
-  const idleS = idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", idleC, idle);
-  const intervalS = interval === undefined ? undefined : prepareOption("TCP_KEEPINTVL", intervalC, interval);
-  const probes = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", countC, count);
+  applyKeepAlive(fd, planKeepAlive(options));
+}
 
+/** {@link KeepAliveOptions}, checked and converted to the kernel's units: no system call made yet. */
+export interface KeepAlivePlan {
+  readonly on: KernelValue;
+  readonly idle: KernelValue | undefined;
+  readonly interval: KernelValue | undefined;
+  readonly count: KernelValue | undefined;
+}
+
+/**
+ * Checks keep-alive options and converts them, before any system call.
+ * @throws {TypeError} / {RangeError} for a bad option or value.
+ */
+export function planKeepAlive(options: unknown): KeepAlivePlan {
+  const { idle, interval, count, enable } = checkOptions(options);
+  return {
+    on: prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable"),
+    idle: idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle),
+    interval: interval === undefined ? undefined : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval),
+    count: count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count),
+  };
+}
+
+/** Applies a checked plan to one socket. */
+export function applyKeepAlive(fd: number, plan: KeepAlivePlan): void {
   // TCP-level options first: on a UDP or Unix-domain socket they fail before SO_KEEPALIVE,
   // which such sockets would accept, has changed anything.
-  if (idleS !== undefined) applyOption(fd, "TCP_KEEPIDLE", idleC, idleS);
-  if (intervalS !== undefined) applyOption(fd, "TCP_KEEPINTVL", intervalC, intervalS);
-  if (probes !== undefined) applyOption(fd, "TCP_KEEPCNT", countC, probes);
-  if (idleS === undefined && intervalS === undefined && probes === undefined) {
+  if (plan.idle !== undefined) applyOption(fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), plan.idle);
+  if (plan.interval !== undefined) applyOption(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), plan.interval);
+  if (plan.count !== undefined) applyOption(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), plan.count);
+  const keepAlive = hostOption("SO_KEEPALIVE");
+  if (plan.idle === undefined && plan.interval === undefined && plan.count === undefined) {
     assertTcp(fd, "set", "SO_KEEPALIVE", keepAlive);
   }
-  applyOption(fd, "SO_KEEPALIVE", keepAlive, on);
+  applyOption(fd, "SO_KEEPALIVE", keepAlive, plan.on);
 }
 
 /**
@@ -102,7 +121,7 @@ export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {
  * (Linux: `/proc/sys/net/ipv4/tcp_keepalive_time`, `_intvl` and `_probes`; 7200 s, 75 s and 9 out
  * of the box).
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @returns `{ enable, idle, interval, count }`, with durations in ms.
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
  *
@@ -129,7 +148,7 @@ export function getKeepAlive(socket: SocketHandle): KeepAliveSettings {
  * Sets the time between unanswered keep-alive probes (TCP_KEEPINTVL), as `net-keepalive` names it.
  * It only takes effect while keep-alive is on.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param ms The interval in ms, rounded up to whole seconds (Linux: 1..32767000).
  * @throws {RangeError} for a value outside the kernel's range.
  * @throws {SockoptError} when the kernel refuses.
@@ -152,7 +171,7 @@ export function setKeepAliveInterval(socket: SocketHandle, ms: number): void {
 /**
  * Reads the time between unanswered keep-alive probes (TCP_KEEPINTVL).
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @returns The interval in ms.
  * @throws {SockoptError} when the kernel refuses.
  *
@@ -174,7 +193,7 @@ export function getKeepAliveInterval(socket: SocketHandle): number {
  * Sets how many unanswered keep-alive probes drop the connection (TCP_KEEPCNT), as
  * `net-keepalive` names it.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param count A whole number of probes (Linux: 1..127).
  * @throws {RangeError} for a fraction or a value outside the kernel's range.
  * @throws {SockoptError} when the kernel refuses.
@@ -197,7 +216,7 @@ export function setKeepAliveProbes(socket: SocketHandle, count: number): void {
 /**
  * Reads how many unanswered keep-alive probes drop the connection (TCP_KEEPCNT).
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @returns The number of probes.
  * @throws {SockoptError} when the kernel refuses.
  *

@@ -282,6 +282,8 @@ export function describeSocket(n: Native, fd: number): string {
 export interface Endpoint {
   readonly ip: string;
   readonly port: number;
+  /** The socket's own family: 4, or 6 (which still spells IPv4-mapped peers as IPv4). */
+  readonly family?: 4 | 6;
 }
 
 /** What getsockname or getpeername found. */
@@ -306,8 +308,8 @@ export function socketName(fd: number, peer: boolean): NameResult {
   const family = p.sockaddrFamily.bytes === 2 ? n.view.getUint16(at, true) : n.view.getUint8(at);
   // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at byte 2.
   const port = n.view.getUint16(ADDR + 2, false);
-  if (family === p.AF_INET) return { ip: formatIp(n.bytes, ADDR + 4, 4), port };
-  if (family === p.AF_INET6) return { ip: formatIp(n.bytes, ADDR + 8, 16), port };
+  if (family === p.AF_INET) return { ip: formatIp(n.bytes, ADDR + 4, 4), port, family: 4 };
+  if (family === p.AF_INET6) return { ip: formatIp(n.bytes, ADDR + 8, 16), port, family: 6 };
   return "not-ip";
 }
 

@@ -268,7 +268,7 @@ export function readOptionOf<N extends OptionName>(fd: number, name: N, constant
  * TCP_CONGESTION, `{ enable, seconds }` for SO_LINGER, a bigint for SO_COOKIE. See
  * {@link options} for each option's type, and the README for what each OS reads back.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param name The option, such as `"TCP_NODELAY"`.
  * @returns The option's value, converted from the kernel's unit.
  * @throws {TypeError} for an unknown option or socket.
@@ -298,7 +298,7 @@ export function getOption<N extends OptionName>(socket: SocketHandle, name: N): 
  * milliseconds and round up to whole seconds where the kernel keeps seconds. Read-only options
  * (SO_ERROR, SO_TYPE, SO_ACCEPTCONN, SO_COOKIE) are not accepted, by the types or at run time.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param name The option, such as `"TCP_NODELAY"`.
  * @param value The value, of the option's type.
  * @throws {TypeError} for an unknown or read-only option, an unknown socket, or a value of the wrong type.

@@ -34,7 +34,7 @@ function rawConstant(level: number, optname: number): OptionConstant {
  * yourself (little-endian ints on every supported machine). Prefer `getOption` for the
  * options in the table.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param level The C `level` (for example 6 for IPPROTO_TCP).
  * @param optname The C `optname`, this OS's number.
  * @param byteLength Room to offer the kernel, 0..768 bytes.
@@ -71,7 +71,7 @@ export function getsockoptRaw(socket: SocketHandle, level: number, optname: numb
  * is checked: a wrong size or meaning goes straight to the kernel. Prefer `setOption` for
  * the options in the table.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param level The C `level` (for example 6 for IPPROTO_TCP).
  * @param optname The C `optname`, this OS's number.
  * @param bytes The value, at most 768 bytes (an int is 4 little-endian bytes).

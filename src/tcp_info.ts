@@ -108,7 +108,7 @@ function infoConstant(platform: PlatformConstants): OptionConstant {
  * `TCP_CONNECTION_INFO`, FreeBSD `TCP_INFO`. Linux's struct grows between kernel versions, so
  * sockopts offers the kernel room for a large one and decodes only the bytes it returns.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @returns The state by name, round-trip times and timeout in ms, retransmission and probe
  *   counts, the congestion window, unacked segments, and ms since data was last sent and received.
  * @throws {TypeError} for a missing or unknown socket.

@@ -15,7 +15,7 @@ import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.
  * which counts seconds, so the value rounds up to whole seconds. 0 restores the system default.
  * FreeBSD has no such option.
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param ms The timeout in ms (Linux: 0..2147483647; macOS: 0..4294967000).
  * @throws {RangeError} for a value outside the kernel's range.
  * @throws {UnsupportedError} on FreeBSD.
@@ -39,7 +39,7 @@ export function setUserTimeout(socket: SocketHandle, ms: number): void {
 /**
  * Reads the user timeout (Linux TCP_USER_TIMEOUT, macOS TCP_RXT_CONNDROPTIME).
  *
- * @param socket A file descriptor, a Bun socket or listener, or a `node:net` socket under Bun.
+ * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @returns The timeout in ms; 0 means the system default.
  * @throws {UnsupportedError} on FreeBSD.
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.

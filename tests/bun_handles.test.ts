@@ -5,8 +5,17 @@ import net from "node:net";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout, SocketClosedError, SockoptError } from "../mod.ts";
-import { listenerFd, tcpFd } from "./support/proc.ts";
+import {
+  AmbiguousSocketError,
+  fdOf,
+  getKeepAlive,
+  getUserTimeout,
+  setKeepAlive,
+  setUserTimeout,
+  SocketClosedError,
+  SockoptError,
+} from "../mod.ts";
+import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
 import { bunOnly } from "./support/runtime.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -145,6 +154,70 @@ describe("Bun handles", { skip: bunOnly }, () => {
       assert.deepEqual(getKeepAlive(pair.client), EXPECTED);
     } finally {
       pair.close();
+    }
+  });
+
+  it("configures the Bun.listen listener, and the sockets it accepts afterwards inherit the values", async () => {
+    let accept!: (socket: BunSocket) => void;
+    const accepted = new Promise<BunSocket>((resolve) => (accept = resolve));
+    const listener = Bun.listen<undefined>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { open: (socket) => accept(socket), data() {} },
+    });
+    try {
+      setKeepAlive(listener, PROFILE);
+      setUserTimeout(listener, 6_000);
+      const client = await Bun.connect<undefined>({ hostname: "127.0.0.1", port: listener.port, socket: { data() {} } });
+      const socket = await accepted;
+      assert.deepEqual(getKeepAlive(socket), EXPECTED);
+      assert.equal(getUserTimeout(socket), 6_000);
+      assert.deepEqual(getKeepAlive(client), { enable: false, ...keepAliveDefaults() });
+      client.end();
+    } finally {
+      listener.stop(true);
+    }
+  });
+
+  it("configures a Bun.serve() server's listening socket (found by address), inherited by its connections", async () => {
+    for (const hostname of ["127.0.0.1", undefined]) {
+      const server = Bun.serve({ hostname, port: 0, fetch: () => new Response("ok") });
+      try {
+        setKeepAlive(server, PROFILE);
+        setUserTimeout(server, 4_000);
+        assert.equal(fdOf(server), listenerFd(server.port!));
+        assert.deepEqual(getKeepAlive(listenerFd(server.port!)), EXPECTED);
+        const client = net.connect(server.port!, "127.0.0.1");
+        await new Promise<void>((resolve) => client.once("connect", resolve));
+        client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        await new Promise((resolve) => client.once("data", resolve));
+        const fd = tcpFd(server.port!, client.localPort!);
+        assert.deepEqual(getKeepAlive(fd), EXPECTED, `hostname ${hostname}`);
+        assert.equal(getUserTimeout(fd), 4_000);
+        client.destroy();
+      } finally {
+        await server.stop(true);
+      }
+      assert.throws(() => setKeepAlive(server, PROFILE), SocketClosedError);
+    }
+  });
+
+  it("refuses two reuse-port Bun.serve() servers on one port unless every match is asked for", async () => {
+    const a = Bun.serve({ hostname: "127.0.0.1", port: 0, reusePort: true, fetch: () => new Response("a") });
+    const b = Bun.serve({ hostname: "127.0.0.1", port: a.port, reusePort: true, fetch: () => new Response("b") });
+    try {
+      assert.throws(() => setKeepAlive(a, PROFILE), (e: unknown) => {
+        assert.ok(e instanceof AmbiguousSocketError);
+        assert.equal(e.fds.length, 2);
+        return true;
+      });
+      const fds = fdOf(b, { all: true });
+      assert.equal(fds.length, 2);
+      for (const fd of fds) setKeepAlive(fd, PROFILE);
+      for (const fd of fds) assert.deepEqual(getKeepAlive(fd), EXPECTED);
+    } finally {
+      await a.stop(true);
+      await b.stop(true);
     }
   });
 });

@@ -80,3 +80,33 @@ export function keepAliveDefaults(): { idle: number; interval: number; count: nu
   const read = (name: string) => Number(readFileSync(`/proc/sys/net/ipv4/tcp_keepalive_${name}`, "utf8").trim());
   return { idle: read("time") * 1000, interval: read("intvl") * 1000, count: read("probes") };
 }
+
+/** Every TCP connection of this process as `"localPort:remotePort"` -> fd, read in one pass. */
+export function tcpFds(): Map<string, number> {
+  const byInode = new Map<string, string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[9] !== "0") byInode.set(f[9], `${hexPort(f[1])}:${hexPort(f[2])}`);
+    }
+  }
+  const result = new Map<string, number>();
+  for (const name of readdirSync("/proc/self/fd")) {
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue;
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    const ports = m ? byInode.get(m[1]) : undefined;
+    if (ports !== undefined) result.set(ports, Number(name));
+  }
+  return result;
+}
