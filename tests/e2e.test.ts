@@ -25,8 +25,9 @@ type Scenario = typeof SCENARIOS[number];
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "e2e", "child.ts");
 // A scenario takes at most ~20 s; its child is killed after this however it is doing.
 const CHILD_LIMIT_MS = 60_000;
-// Each test may wait for its scenario's child. Bun's node:test applies its 5 s default unless a
-// test sets its own timeout (bunfig.toml's [test] timeout does not reach node:test).
+// Each test may wait for its scenario's child. Bun's node:test applies a 5 s default unless the
+// command line (--timeout) or the test sets one, and bunfig.toml's timeout does not reach it: set
+// here, so that `bun test tests/e2e.test.ts` works on its own.
 const WAIT = { timeout: CHILD_LIMIT_MS + 10_000 };
 
 const unavailable = namespaceUnavailable();
