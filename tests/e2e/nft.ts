@@ -20,14 +20,6 @@ export function nft(ruleset: string): Promise<void> {
   });
 }
 
-/** Lists this namespace's ruleset, with counters, for reports. */
-export function listRuleset(): Promise<string> {
-  assertPrivateNamespace();
-  return new Promise((resolve, reject) => {
-    execFile("nft", ["list", "ruleset"], (error, stdout) => (error ? reject(error) : resolve(stdout)));
-  });
-}
-
 /**
  * Drops every packet to or from `port` on this namespace's loopback: with the server's port, both
  * directions of every connection to that server. Each call adds its own table.
