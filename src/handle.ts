@@ -24,6 +24,15 @@ import { currentHost } from "./platform.ts";
  * - both: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https` Server.
  *
  * Anything else is rejected at run time with a `TypeError` listing these.
+ *
+ * @example Taking whatever socket the caller holds
+ * ```ts
+ * import { setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
+ *
+ * export function keepAlive(socket: SocketHandle): void {
+ *   setKeepAlive(socket, { idle: 60_000 });
+ * }
+ * ```
  */
 export type SocketHandle = number | object;
 
@@ -179,7 +188,20 @@ export function resolveFd(handle: unknown, action: string): number {
   return resolve(handle, action, false)[0];
 }
 
-/** Options for {@link fdOf}. */
+/**
+ * Options for {@link fdOf}.
+ *
+ * @example Every listener of a reuse-port address
+ * ```ts
+ * import { fdOf, type FdOfOptions } from "jsr:@sockopts/sockopts";
+ *
+ * const every: FdOfOptions = { all: true };
+ *
+ * export function listeners(server: Deno.HttpServer): number[] {
+ *   return fdOf(server, every);
+ * }
+ * ```
+ */
 export interface FdOfOptions {
   /** Return every matching fd (several SO_REUSEPORT listeners on one address) instead of throwing. */
   readonly all: true;
