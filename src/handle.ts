@@ -219,6 +219,7 @@ export interface FdOfOptions {
  * @returns The fd.
  * @throws {SocketClosedError} when the handle's socket is closed.
  * @throws {AmbiguousSocketError} when several sockets match and `{ all: true }` was not given.
+ * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive, even for a number.
  *
  * @example Handing a Deno connection's fd to other native code
  * ```ts
@@ -239,6 +240,7 @@ export function fdOf(handle: SocketHandle): number;
  * @param options `{ all: true }`.
  * @returns The fds, one or more.
  * @throws {SocketClosedError} when no socket matches.
+ * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  *
  * @example Configuring every reuse-port listener
  * ```ts
@@ -251,6 +253,7 @@ export function fdOf(handle: SocketHandle): number;
  */
 export function fdOf(handle: SocketHandle, options: FdOfOptions): number[];
 export function fdOf(handle: SocketHandle, options?: FdOfOptions): number | number[] {
+  currentHost(); // an unsupported OS or runtime throws here, as every other call does
   const all = options?.all === true;
   const fds = resolve(handle, "Cannot find the socket", all);
   return all ? fds : fds[0];
