@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { run, root } from "./support/exec.ts";
+import { root, run } from "./support/exec.ts";
 import { isBun, runtimeName } from "./support/runtime.ts";
 
 const TIMEOUT = 30_000;
@@ -56,7 +56,10 @@ const EXAMPLES: Record<string, Example> = {
     check(stdout) {
       assert.match(stdout, /^kernel defaults: +\{"enable":false,/m);
       assert.match(stdout, /^after socket\.setKeepAlive: +\{"enable":true,"idle":30000,"interval":1000,"count":10\}$/m);
-      assert.match(stdout, /^after sockopts: +\{"enable":true,"idle":30000,"interval":5000,"count":3,"userTimeout":45000\}$/m);
+      assert.match(
+        stdout,
+        /^after sockopts: +\{"enable":true,"idle":30000,"interval":5000,"count":3,"userTimeout":45000\}$/m,
+      );
       assert.match(stdout, /^echo: +"ping"$/m);
     },
   },

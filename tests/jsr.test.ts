@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { run, root } from "./support/exec.ts";
+import { root, run } from "./support/exec.ts";
 import { isDeno } from "./support/runtime.ts";
 
 const once: string | false = isDeno ? false : "runs once, in the Deno test run";
@@ -54,7 +54,9 @@ function missing(declaration: Declaration): string[] {
   const params = (list: readonly Param[], tagged: readonly Tag[], where: string) => {
     for (const p of list) {
       const name = paramName(p);
-      if (!tagged.some((t) => t.kind === "param" && t.name === name && t.doc?.trim())) gaps.push(`@param ${name}${where}`);
+      if (!tagged.some((t) => t.kind === "param" && t.name === name && t.doc?.trim())) {
+        gaps.push(`@param ${name}${where}`);
+      }
     }
   };
   if (declaration.kind === "function") {
@@ -96,7 +98,10 @@ describe("the JSR package", { skip: once }, () => {
       }[];
       const moduleTags = node.module_doc?.tags ?? [];
       assert.ok(moduleTags.some((t) => t.kind === "module"), `${entry} has a @module doc`);
-      assert.ok(moduleTags.some((t) => t.kind === "example" && t.doc?.includes("```")), `${entry} has a module @example`);
+      assert.ok(
+        moduleTags.some((t) => t.kind === "example" && t.doc?.includes("```")),
+        `${entry} has a module @example`,
+      );
       const gaps: string[] = [];
       for (const symbol of node.symbols) {
         const overloaded = symbol.declarations.length > 1;

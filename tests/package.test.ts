@@ -6,10 +6,19 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { run, root } from "./support/exec.ts";
+import { root, run } from "./support/exec.ts";
 import { isDeno } from "./support/runtime.ts";
 
 const once: string | false = isDeno ? false : "runs once, in the Deno test run";
@@ -61,7 +70,9 @@ function reachable(dir: string, entry: string): Set<string> {
     seen.add(file);
     const text = readFileSync(join(dir, file), "utf8");
     for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)"(\.{1,2}\/[^"]+)"/g)) {
-      pending.push(relative(dir, resolve(dirname(join(dir, file)), m[1].replace(/\.js$/, ".d.ts"))).split(sep).join("/"));
+      pending.push(
+        relative(dir, resolve(dirname(join(dir, file)), m[1].replace(/\.js$/, ".d.ts"))).split(sep).join("/"),
+      );
     }
   }
   return seen;
@@ -92,7 +103,10 @@ describe("the npm package, from the outside", { skip: once }, () => {
     work = mkdtempSync(join(tmpdir(), "sockopts-package-"));
     assert.ok(!resolve(work).startsWith(resolve(root) + sep), "the temporary projects live outside the repository");
     assert.ok(!resolve(root).startsWith(resolve(work) + sep));
-    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, timeout: 2 * MINUTE });
+    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], {
+      cwd: root,
+      timeout: 2 * MINUTE,
+    });
     const [result] = JSON.parse(stdout.slice(stdout.indexOf("[")));
     tarball = result.filename;
     packed = result.files.map((f: { path: string }) => f.path).sort();
@@ -160,10 +174,17 @@ describe("the npm package, from the outside", { skip: once }, () => {
     const { install, runLine } = readmeLines("## Quick start: Deno");
     assert.equal(install, "npm install sockopts");
     assert.equal(runLine, "deno run --allow-ffi --allow-net app.ts");
-    assert.ok(flatReadme.includes(`\`npm install ./${tarball}\` then \`${runLine}\``), "README says what the test runs");
+    assert.ok(
+      flatReadme.includes(`\`npm install ./${tarball}\` then \`${runLine}\``),
+      "README says what the test runs",
+    );
     const dir = project("deno-app", { type: "module" });
     const [command, ...args] = onTarball(install, tarball);
-    await run(command, args, { cwd: dir, timeout: 2 * MINUTE, env: { npm_config_audit: "false", npm_config_fund: "false" } });
+    await run(command, args, {
+      cwd: dir,
+      timeout: 2 * MINUTE,
+      env: { npm_config_audit: "false", npm_config_fund: "false" },
+    });
     assert.ok(existsSync(join(dir, "node_modules", "sockopts", "dist", "mod.js")));
     copyFileSync(join(fixtures, "deno_app.ts"), join(dir, "app.ts"));
     const [deno, ...rest] = runLine.split(" ");
@@ -184,7 +205,10 @@ describe("the npm package, from the outside", { skip: once }, () => {
       timeout: 3 * MINUTE,
     });
     // The example, without the reference line that serves `deno check` in this repository.
-    const example = readFileSync(join(fixtures, "types_example.ts"), "utf8").replace(/^\/\/\/ <reference types=.*\n/, "");
+    const example = readFileSync(join(fixtures, "types_example.ts"), "utf8").replace(
+      /^\/\/\/ <reference types=.*\n/,
+      "",
+    );
     writeFileSync(join(dir, "example.ts"), example);
 
     // Every export of mod.ts appears in the example.
@@ -226,7 +250,10 @@ describe("the npm package, from the outside", { skip: once }, () => {
     assert.equal(result.state, "ESTABLISHED");
     assert.equal(result.code, "EBADF");
     assert.deepEqual(result.refused, ["TypeError", "TypeError", "TypeError"]);
-    assert.deepEqual(result.changed, [{ keepAlive: { enable: true, idle: 20_000, interval: 4_000, count: 5 }, userTimeout: 30_000 }]);
+    assert.deepEqual(result.changed, [{
+      keepAlive: { enable: true, idle: 20_000, interval: 4_000, count: 5 },
+      userTimeout: 30_000,
+    }]);
   });
 
   it("imports under Node, where isSupported() is false and every call throws UnsupportedError naming Deno and Bun", async () => {
@@ -240,7 +267,17 @@ describe("the npm package, from the outside", { skip: once }, () => {
     const { stdout } = await run("node", ["node_import.mjs"], { cwd: dir, timeout: MINUTE });
     const { node, results } = lastJson(stdout) as {
       node: string;
-      results: Record<string, { kind: string; returned?: unknown; threw?: string; unsupported?: boolean; message?: string; missingArgs?: boolean }>;
+      results: Record<
+        string,
+        {
+          kind: string;
+          returned?: unknown;
+          threw?: string;
+          unsupported?: boolean;
+          message?: string;
+          missingArgs?: boolean;
+        }
+      >;
     };
     assert.match(node, /^v\d+\./);
     let functions = 0;

@@ -58,7 +58,9 @@ export function run(command: string, args: readonly string[], options: RunOption
         const elapsed = Date.now() - started;
         const why = elapsed >= options.timeout ? `timed out after ${options.timeout} ms` : error.message.split("\n")[0];
         reject(
-          new Error(`${[command, ...args].join(" ")} (in ${options.cwd}): ${why}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`),
+          new Error(
+            `${[command, ...args].join(" ")} (in ${options.cwd}): ${why}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+          ),
         );
       },
     );
