@@ -1,13 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
 import { getsockoptRaw, getTcpInfo, SockoptError, type TcpInfo } from "../mod.ts";
 import { decodeTcpInfo } from "../src/tcp_info.ts";
 import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
-import { listenerFd, tcpFd } from "./support/proc.ts";
 import { SS_STATES, ssConnection, ssListener, ssMissing, type SsSocket } from "./support/ss.ts";
 
 const TCP_INFO = 11; // Linux
