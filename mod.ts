@@ -5,19 +5,28 @@
  * statistics (`getTcpInfo`) and an unchecked escape hatch, with durations in milliseconds, every
  * value checked before the system call, and errors that name the option, the value and the errno.
  *
- * In Deno, run with `--allow-ffi`.
+ * In Deno, run with `--allow-ffi` (and `--allow-net` for the sockets themselves). Importing needs no
+ * permission: libc is opened on the first call. Under any other runtime (Node, browsers) importing
+ * works, {@link isSupported} returns `false` and every call throws {@link UnsupportedError}.
  *
  * @example Noticing a dead peer in 45 seconds instead of 2 hours 11 minutes
  * ```ts
- * import { getKeepAlive, setKeepAlive, setUserTimeout } from "jsr:@sockopts/sockopts";
+ * import { getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout } from "jsr:@sockopts/sockopts";
  *
- * export function guard(fd: number): void {
- *   // 30 s idle, then 3 probes 5 s apart.
- *   setKeepAlive(fd, { idle: 30_000, interval: 5_000, count: 3 });
- *   // Unacknowledged writes fail after 45 s too (Linux and macOS).
- *   setUserTimeout(fd, 45_000);
- *   console.log(getKeepAlive(fd)); // { enable: true, idle: 30000, interval: 5000, count: 3 }
- * }
+ * // A loopback server and a connection to it; in an application, the connection to your database.
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ *
+ * // 30 s idle, then 3 probes 5 s apart: a silent peer is dropped after 45 s.
+ * setKeepAlive(conn, { idle: 30_000, interval: 5_000, count: 3 });
+ * // Unacknowledged writes fail after 45 s too (Linux and macOS).
+ * setUserTimeout(conn, 45_000);
+ *
+ * console.log(getKeepAlive(conn)); // { enable: true, idle: 30000, interval: 5000, count: 3 }
+ * console.log(getUserTimeout(conn)); // 45000
+ *
+ * conn.close();
+ * listener.close();
  * ```
  *
  * @module

@@ -5,7 +5,17 @@
  * @module
  */
 
-/** The operating systems sockopts knows the constants of. */
+/**
+ * The operating systems sockopts knows the constants of.
+ *
+ * @example Where an option exists
+ * ```ts
+ * import { options, type OsName } from "jsr:@sockopts/sockopts";
+ *
+ * const where: readonly OsName[] = options.TCP_USER_TIMEOUT.supportedOn; // ["linux", "darwin"]
+ * console.log(where.includes("freebsd")); // false
+ * ```
+ */
 export type OsName = "linux" | "darwin" | "freebsd";
 
 /**
@@ -19,10 +29,29 @@ export type OsName = "linux" | "darwin" | "freebsd";
  * - `string`: a NUL-padded name of at most `max` characters (`min`..`max` bound its length);
  * - `struct`: `struct linger` (`min`..`max` bound its seconds);
  * - `bigint`: a 64-bit unsigned integer, read as a bigint.
+ *
+ * @example Which OSes keep the idle time in seconds
+ * ```ts
+ * import { type KernelUnit, options } from "jsr:@sockopts/sockopts";
+ *
+ * const unit: KernelUnit | undefined = options.TCP_KEEPIDLE.os.linux?.unit;
+ * console.log(unit); // "seconds": set in ms, rounded up to whole seconds
+ * ```
  */
 export type KernelUnit = "bool" | "int" | "bytes" | "seconds" | "ms" | "string" | "struct" | "bigint";
 
-/** The names of the options sockopts reads and sets. Linux's spelling is the canonical one. */
+/**
+ * The names of the options sockopts reads and sets. Linux's spelling is the canonical one.
+ *
+ * @example Printing any option by name
+ * ```ts
+ * import { getOption, type OptionName } from "jsr:@sockopts/sockopts";
+ *
+ * export function show(fd: number, name: OptionName): string {
+ *   return `${name} = ${JSON.stringify(getOption(fd, name), (_key, v) => typeof v === "bigint" ? String(v) : v)}`;
+ * }
+ * ```
+ */
 export type OptionName =
   | "SO_KEEPALIVE"
   | "SO_REUSEADDR"
@@ -45,7 +74,20 @@ export type OptionName =
   | "TCP_FASTOPEN"
   | "TCP_NOTSENT_LOWAT";
 
-/** errno codes sockopts names in its errors. */
+/**
+ * errno codes sockopts names in its errors.
+ *
+ * @example Telling a closed socket from other failures
+ * ```ts
+ * import { type ErrnoName, SockoptError } from "jsr:@sockopts/sockopts";
+ *
+ * const GONE: ReadonlySet<ErrnoName> = new Set<ErrnoName>(["EBADF", "ENOTSOCK", "ENOTCONN"]);
+ *
+ * export function socketGone(error: unknown): boolean {
+ *   return error instanceof SockoptError && GONE.has(error.code as ErrnoName);
+ * }
+ * ```
+ */
 export type ErrnoName =
   | "EPERM"
   | "ENOENT"
@@ -66,7 +108,17 @@ export type ErrnoName =
   | "ECONNRESET"
   | "ETIMEDOUT";
 
-/** One socket option as one OS defines it. */
+/**
+ * One socket option as one OS defines it.
+ *
+ * @example What macOS calls the idle time, and its numbers
+ * ```ts
+ * import { type OptionConstant, options } from "jsr:@sockopts/sockopts";
+ *
+ * const idle: OptionConstant | null = options.TCP_KEEPIDLE.os.darwin;
+ * console.log(idle?.native, idle?.level, idle?.optname); // TCP_KEEPALIVE 6 16
+ * ```
+ */
 export interface OptionConstant {
   /** The name in this OS's headers, which may differ from the canonical one (macOS: `TCP_KEEPALIVE`). */
   readonly native: string;
@@ -99,7 +151,19 @@ export interface OptionConstant {
   readonly note?: string;
 }
 
-/** TCP states by their RFC 793 names, as `getTcpInfo` reports them. */
+/**
+ * TCP states by their RFC 793 names, as `getTcpInfo` reports them.
+ *
+ * @example Spotting connections the peer has closed
+ * ```ts
+ * import { getTcpInfo, type TcpState } from "jsr:@sockopts/sockopts";
+ *
+ * export function peerClosed(fd: number): boolean {
+ *   const state: TcpState = getTcpInfo(fd).state;
+ *   return state === "CLOSE_WAIT" || state === "LAST_ACK";
+ * }
+ * ```
+ */
 export type TcpState =
   | "CLOSED"
   | "LISTEN"

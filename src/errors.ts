@@ -5,7 +5,19 @@
  * @module
  */
 
-/** The details a {@link SockoptError} carries besides its message. */
+/**
+ * The details a {@link SockoptError} carries besides its message.
+ *
+ * @example Reporting a failed call field by field
+ * ```ts
+ * import { SockoptError, type SockoptErrorDetails } from "jsr:@sockopts/sockopts";
+ *
+ * export function details(error: SockoptError): SockoptErrorDetails {
+ *   const { code, errno, syscall, option, fd } = error;
+ *   return { code, errno, syscall, option, fd }; // { code: "EBADF", errno: 9, syscall: "setsockopt", … }
+ * }
+ * ```
+ */
 export interface SockoptErrorDetails {
   /** The errno name, such as `"EBADF"`. */
   readonly code: string;
@@ -48,6 +60,8 @@ export class SockoptError extends Error {
   readonly fd: number | null;
 
   /**
+   * Makes the error sockopts throws when a system call fails; `details` become its properties.
+   *
    * @param message The whole message, such as `Cannot set TCP_KEEPCNT on fd 7: EINVAL (invalid argument)`.
    * @param details What failed.
    * @param options Standard error options (`cause`).
@@ -82,6 +96,8 @@ export class SockoptError extends Error {
  */
 export class SocketClosedError extends SockoptError {
   /**
+   * Makes the error sockopts throws for a call through a handle whose socket has closed.
+   *
    * @param message The whole message.
    * @param details What failed; `code` should be `"EBADF"`.
    */
@@ -115,6 +131,8 @@ export class UnsupportedError extends Error {
   readonly option: string | null;
 
   /**
+   * Makes the error sockopts throws where the OS, the runtime or the option is unsupported.
+   *
    * @param message The whole message, naming the OS or runtime.
    * @param os The OS.
    * @param option The option, if the OS lacks just that one.
@@ -146,6 +164,8 @@ export class UnsupportedError extends Error {
  */
 export class PermissionError extends Error {
   /**
+   * Makes the error sockopts throws when the runtime withholds FFI.
+   *
    * @param message The whole message, naming the flag to add.
    * @param options Standard error options; `cause` holds the runtime's own error.
    */
@@ -178,6 +198,8 @@ export class AmbiguousSocketError extends Error {
   readonly fds: readonly number[];
 
   /**
+   * Makes the error sockopts throws when a handle matches several sockets.
+   *
    * @param message The whole message, naming the handle, its address and the fds.
    * @param fds Every fd that matched.
    */

@@ -1,17 +1,27 @@
 /**
  * Finds the fd of a socket from its addresses, for handles that do not expose one (Deno's).
  *
- * Listing and probing every fd costs about a microsecond each, so a server that configures every
- * connection it accepts cannot afford a scan per connection. The index remembers what each fd
- * held when last probed and answers from that, probing only what it has not seen: numbers above
- * the highest it knows and the gaps below. Only when those miss (an fd number was closed and
- * reused since) does it list the directory again. Whatever it returns was re-read from the
- * kernel just before, so a stale entry can cost time but never name the wrong socket.
+ * Probing an fd costs a system call, so a server that configures every connection it accepts
+ * cannot afford a scan per connection. The index remembers each fd's local port from when it was
+ * last probed (addresses are read only for fds whose port is asked about) and answers from that,
+ * probing only what it has not seen: numbers above the highest it knows and the gaps below. Only
+ * when those miss (an fd number it knew was closed and reused since) does it list the fd
+ * directory again. Whatever it returns was re-read from the kernel just before, so a stale entry
+ * can cost time but never name the wrong socket.
  *
  * @module
  */
-import { type EndpointKey, endpointKey, WILDCARD } from "./address.ts";
-import { type Endpoint, isListening, listFds, type NameResult, socketName, socketType } from "./libc.ts";
+import { WILDCARD } from "./address.ts";
+import {
+  type Endpoint,
+  isListening,
+  listFds,
+  localPort,
+  PORT_CLOSED,
+  PORT_OTHER,
+  socketName,
+  socketType,
+} from "./libc.ts";
 import { currentHost } from "./platform.ts";
 
 /** A connection by its two ends, or a listener by its local end (`ip` undefined: any address). */
@@ -19,96 +29,108 @@ export type SocketQuery =
   | { readonly kind: "connection"; readonly local: Endpoint; readonly remote: Endpoint }
   | { readonly kind: "listener"; readonly ip: string | undefined; readonly port: number };
 
-interface Entry {
-  // The local end, or null for an fd that is not an IP socket (file, pipe, Unix-domain socket).
-  readonly local: Endpoint | null;
-  readonly localKey: EndpointKey;
-  // undefined until read: most fds are never asked about, so their peer is not fetched.
-  remote: Endpoint | null | undefined;
-}
-
 // Probing stops after this many closed numbers in a row above the highest fd known.
 const CLOSED_RUN = 16;
 
-const entries = new Map<number, Entry>();
-const byLocal = new Map<EndpointKey, Set<number>>();
-const byPort = new Map<number, Set<number>>();
+// What each fd number held when last probed: its local port, PORT_OTHER (open, no IP socket),
+// PORT_CLOSED, or UNSEEN. A typed array, so a first scan over thousands of fds stays one
+// getsockname each with next to no work beside it.
+const UNSEEN = -3;
+let portOf = new Int32Array(256).fill(UNSEEN);
+// Addresses, read on first need: most fds are never asked about. null: none (no peer).
+const details = new Map<number, { local?: Endpoint | null; remote?: Endpoint | null }>();
+// Port -> fd(s), built on the first lookup after a bulk scan and kept up to date after that.
+// Most ports belong to one fd (a client's ephemeral port), so a lone fd is kept as a number and
+// a Set is made only for ports several fds share (a server's port).
+let byPort: Map<number, number | Set<number>> | undefined;
 const gaps = new Set<number>();
 let highest = -1;
 
-function link(map: Map<number | string, Set<number>>, key: number | string, fd: number): void {
-  let set = map.get(key);
-  if (set === undefined) map.set(key, set = new Set());
-  set.add(fd);
+function link(port: number, fd: number): void {
+  const held = byPort!.get(port);
+  if (held === undefined) byPort!.set(port, fd);
+  else if (typeof held === "number") byPort!.set(port, new Set([held, fd]));
+  else held.add(fd);
 }
 
-function unlink(map: Map<number | string, Set<number>>, key: number | string, fd: number): void {
-  const set = map.get(key);
-  if (set === undefined) return;
-  set.delete(fd);
-  if (set.size === 0) map.delete(key);
-}
-
-function forget(fd: number): void {
-  const entry = entries.get(fd);
-  if (entry === undefined) return;
-  entries.delete(fd);
-  if (entry.local !== null) {
-    unlink(byLocal as Map<number | string, Set<number>>, entry.localKey, fd);
-    unlink(byPort as Map<number | string, Set<number>>, entry.local.port, fd);
+function unlink(port: number, fd: number): void {
+  const held = byPort!.get(port);
+  if (held === fd) byPort!.delete(port);
+  else if (typeof held === "object") {
+    held.delete(fd);
+    if (held.size === 1) byPort!.set(port, held.values().next().value!);
   }
-  if (fd <= highest) gaps.add(fd);
 }
 
-/** Probes `fd` afresh and records it; returns false when it is closed. */
+function portsIndex(): Map<number, number | Set<number>> {
+  if (byPort === undefined) {
+    byPort = new Map();
+    for (let fd = 0; fd <= highest; fd++) if (portOf[fd] >= 0) link(portOf[fd], fd);
+  }
+  return byPort;
+}
+
+function makeRoom(fd: number): void {
+  const grown = new Int32Array(Math.max(fd + 1, portOf.length * 2)).fill(UNSEEN);
+  grown.set(portOf);
+  portOf = grown;
+}
+
+/** Probes `fd` afresh (one getsockname) and records it; returns false when it is closed. */
 function probe(fd: number): boolean {
-  forget(fd);
-  const local: NameResult = socketName(fd, false);
-  if (local === "closed") {
+  if (fd >= portOf.length) makeRoom(fd);
+  const old = portOf[fd];
+  if (old >= 0 && byPort !== undefined) unlink(old, fd);
+  if (details.size !== 0) details.delete(fd);
+  const port = localPort(fd);
+  portOf[fd] = port;
+  if (port === PORT_CLOSED) {
     if (fd <= highest) gaps.add(fd);
     return false;
   }
-  gaps.delete(fd);
   if (fd > highest) {
     for (let gap = highest + 1; gap < fd; gap++) gaps.add(gap);
     highest = fd;
+  } else {
+    gaps.delete(fd);
   }
-  if (typeof local === "string") {
-    entries.set(fd, { local: null, localKey: "", remote: null });
-    return true;
-  }
-  const localKey = endpointKey(local.ip, local.port);
-  entries.set(fd, { local, localKey, remote: undefined });
-  link(byLocal as Map<number | string, Set<number>>, localKey, fd);
-  link(byPort as Map<number | string, Set<number>>, local.port, fd);
+  if (port >= 0 && byPort !== undefined) link(port, fd);
   return true;
 }
 
-function remoteOf(fd: number, entry: Entry): Endpoint | null {
-  if (entry.remote === undefined) {
-    const remote = socketName(fd, true);
-    entry.remote = typeof remote === "string" ? null : remote;
-  }
-  return entry.remote;
+function name(fd: number, peer: boolean): Endpoint | null {
+  let seen = details.get(fd);
+  if (seen === undefined) details.set(fd, seen = {});
+  const known = peer ? seen.remote : seen.local;
+  if (known !== undefined) return known;
+  const found = socketName(fd, peer);
+  const value = typeof found === "string" ? null : found;
+  if (peer) seen.remote = value;
+  else seen.local = value;
+  return value;
 }
 
-function matches(fd: number, entry: Entry, query: SocketQuery): boolean {
-  if (entry.local === null) return false;
+function matches(fd: number, query: SocketQuery): boolean {
+  const port = portOf[fd];
   if (query.kind === "connection") {
-    if (entry.local.port !== query.local.port || entry.local.ip !== query.local.ip) return false;
-    const remote = remoteOf(fd, entry);
+    if (port !== query.local.port) return false;
+    const local = name(fd, false);
+    if (local === null || local.ip !== query.local.ip) return false;
+    const remote = name(fd, true);
     return remote !== null && remote.port === query.remote.port && remote.ip === query.remote.ip;
   }
-  if (entry.local.port !== query.port) return false;
-  if (query.ip !== undefined && entry.local.ip !== query.ip) return false;
-  return remoteOf(fd, entry) === null;
+  if (port !== query.port) return false;
+  if (query.ip !== undefined) {
+    const local = name(fd, false);
+    if (local === null || local.ip !== query.ip) return false;
+  }
+  return name(fd, true) === null;
 }
 
 /** Re-reads `fd` from the kernel and checks it still is what `query` asks for. */
 function confirm(fd: number, query: SocketQuery): boolean {
   if (!probe(fd)) return false;
-  const entry = entries.get(fd)!;
-  if (!matches(fd, entry, query)) return false;
+  if (!matches(fd, query)) return false;
   // UDP sockets have IP addresses too; only a stream socket (and, for a listener, one that
   // listens, where the OS can tell) is the one asked for.
   if (socketType(fd) !== currentHost().platform.SOCK_STREAM) return false;
@@ -116,13 +138,10 @@ function confirm(fd: number, query: SocketQuery): boolean {
 }
 
 function candidates(query: SocketQuery): number[] {
-  const set = query.kind === "connection"
-    ? byLocal.get(endpointKey(query.local.ip, query.local.port))
-    : byPort.get(query.port);
-  if (set === undefined) return [];
-  const found: number[] = [];
-  for (const fd of set) if (matches(fd, entries.get(fd)!, query)) found.push(fd);
-  return found;
+  const held = portsIndex().get(query.kind === "connection" ? query.local.port : query.port);
+  if (held === undefined) return [];
+  const fds = typeof held === "number" ? [held] : [...held];
+  return fds.filter((fd) => matches(fd, query));
 }
 
 function confirmed(fds: number[], query: SocketQuery): number[] {
@@ -132,17 +151,30 @@ function confirmed(fds: number[], query: SocketQuery): number[] {
 /** Probes the numbers never seen open: the gaps below the highest fd and the numbers above it. */
 function probeUnseen(): void {
   for (const gap of [...gaps]) probe(gap);
+  // Numbers above the highest were never seen, so nothing of them needs forgetting: this loop
+  // is the whole cost of a first lookup among thousands of fds, and does one getsockname each.
   let closed = 0;
   for (let fd = highest + 1; closed < CLOSED_RUN; fd++) {
-    if (probe(fd)) closed = 0;
-    else closed++;
+    if (fd >= portOf.length) makeRoom(fd);
+    const port = localPort(fd);
+    portOf[fd] = port;
+    if (port === PORT_CLOSED) {
+      closed++;
+      continue;
+    }
+    for (let gap = fd - closed; gap < fd; gap++) gaps.add(gap);
+    closed = 0;
+    highest = fd;
+    if (port >= 0 && byPort !== undefined) link(port, fd);
   }
 }
 
 /** Lists the fd directory and probes every fd in it, replacing all that was known. */
 function rescan(): void {
   const open = listFds();
-  for (const fd of [...entries.keys()]) forget(fd);
+  portOf.fill(UNSEEN);
+  details.clear();
+  byPort = undefined;
   gaps.clear();
   highest = -1;
   for (const fd of open) probe(fd);
@@ -172,11 +204,15 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
 
 /** Human text for a query, for messages. */
 export function describeQuery(query: SocketQuery, show: (ip: string, port: number) => string): string {
-  if (query.kind === "connection") return `${show(query.local.ip, query.local.port)} -> ${show(query.remote.ip, query.remote.port)}`;
+  if (query.kind === "connection") {
+    return `${show(query.local.ip, query.local.port)} -> ${show(query.remote.ip, query.remote.port)}`;
+  }
   return show(query.ip ?? WILDCARD, query.port);
 }
 
 /** How much the index holds, for tests and the benchmark. */
-export function indexSize(): { entries: number; gaps: number; highest: number } {
-  return { entries: entries.size, gaps: gaps.size, highest };
+export function indexSize(): { sockets: number; gaps: number; highest: number } {
+  let sockets = 0;
+  for (let fd = 0; fd <= highest; fd++) if (portOf[fd] >= 0) sockets++;
+  return { sockets, gaps: gaps.size, highest };
 }

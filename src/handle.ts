@@ -24,6 +24,15 @@ import { currentHost } from "./platform.ts";
  * - both: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https` Server.
  *
  * Anything else is rejected at run time with a `TypeError` listing these.
+ *
+ * @example Taking whatever socket the caller holds
+ * ```ts
+ * import { setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
+ *
+ * export function keepAlive(socket: SocketHandle): void {
+ *   setKeepAlive(socket, { idle: 60_000 });
+ * }
+ * ```
  */
 export type SocketHandle = number | object;
 
@@ -190,7 +199,20 @@ export function resolveFd(handle: unknown, action: string): number {
   return resolve(handle, action, false)[0];
 }
 
-/** Options for {@link fdOf}. */
+/**
+ * Options for {@link fdOf}.
+ *
+ * @example Every listener of a reuse-port address
+ * ```ts
+ * import { fdOf, type FdOfOptions } from "jsr:@sockopts/sockopts";
+ *
+ * const every: FdOfOptions = { all: true };
+ *
+ * export function listeners(server: Deno.HttpServer): number[] {
+ *   return fdOf(server, every);
+ * }
+ * ```
+ */
 export interface FdOfOptions {
   /** Return every matching fd (several SO_REUSEPORT listeners on one address) instead of throwing. */
   readonly all: true;
@@ -208,6 +230,7 @@ export interface FdOfOptions {
  * @returns The fd.
  * @throws {SocketClosedError} when the handle's socket is closed.
  * @throws {AmbiguousSocketError} when several sockets match and `{ all: true }` was not given.
+ * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive, even for a number.
  *
  * @example Handing a Deno connection's fd to other native code
  * ```ts
@@ -228,6 +251,7 @@ export function fdOf(handle: SocketHandle): number;
  * @param options `{ all: true }`.
  * @returns The fds, one or more.
  * @throws {SocketClosedError} when no socket matches.
+ * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  *
  * @example Configuring every reuse-port listener
  * ```ts
@@ -240,6 +264,7 @@ export function fdOf(handle: SocketHandle): number;
  */
 export function fdOf(handle: SocketHandle, options: FdOfOptions): number[];
 export function fdOf(handle: SocketHandle, options?: FdOfOptions): number | number[] {
+  currentHost(); // an unsupported OS or runtime throws here, as every other call does
   const all = options?.all === true;
   const fds = resolve(handle, "Cannot find the socket", all);
   return all ? fds : fds[0];

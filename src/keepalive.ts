@@ -9,7 +9,20 @@ import { assertTcp } from "./libc.ts";
 import type { KernelValue } from "./option_values.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
 
-/** What {@link setKeepAlive} changes; fields left out stay as they are. */
+/**
+ * What {@link setKeepAlive} changes; fields left out stay as they are.
+ *
+ * @example One dead-peer profile for every connection
+ * ```ts
+ * import { type KeepAliveOptions, setKeepAlive } from "jsr:@sockopts/sockopts";
+ *
+ * const DEAD_PEER: KeepAliveOptions = { idle: 30_000, interval: 5_000, count: 3 };
+ *
+ * export function guard(fd: number): void {
+ *   setKeepAlive(fd, DEAD_PEER);
+ * }
+ * ```
+ */
 export interface KeepAliveOptions {
   /** Turn keep-alive on (`true`, the default) or off (`false`). */
   readonly enable?: boolean;
@@ -21,7 +34,22 @@ export interface KeepAliveOptions {
   readonly count?: number;
 }
 
-/** A socket's keep-alive settings as the kernel holds them; durations in ms. */
+/**
+ * A socket's keep-alive settings as the kernel holds them; durations in ms.
+ *
+ * @example How long a dead peer goes unnoticed
+ * ```ts
+ * import { getKeepAlive, type KeepAliveSettings } from "jsr:@sockopts/sockopts";
+ *
+ * export function deadPeerAfter({ enable, idle, interval, count }: KeepAliveSettings): number {
+ *   return enable ? idle + interval * count : Infinity;
+ * }
+ *
+ * export function report(fd: number): string {
+ *   return `${deadPeerAfter(getKeepAlive(fd)) / 1000} s`;
+ * }
+ * ```
+ */
 export interface KeepAliveSettings {
   /** SO_KEEPALIVE is on. */
   readonly enable: boolean;
@@ -60,6 +88,7 @@ function checkOptions(options: unknown): KeepAliveOptions {
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param options What to change; `enable` defaults to `true`.
+ * @returns Nothing: once it returns, the kernel holds every value given ({@link getKeepAlive} reads them back).
  * @throws {TypeError} for a missing or unknown socket, or a value of the wrong type.
  * @throws {RangeError} for a value outside the kernel's range (Linux: 1..32767 s, 1..127 probes).
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
@@ -150,6 +179,7 @@ export function getKeepAlive(socket: SocketHandle): KeepAliveSettings {
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param ms The interval in ms, rounded up to whole seconds (Linux: 1..32767000).
+ * @returns Nothing: once it returns, the kernel holds the interval ({@link getKeepAliveInterval} reads it back).
  * @throws {RangeError} for a value outside the kernel's range.
  * @throws {SockoptError} when the kernel refuses.
  *
@@ -195,6 +225,7 @@ export function getKeepAliveInterval(socket: SocketHandle): number {
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param count A whole number of probes (Linux: 1..127).
+ * @returns Nothing: once it returns, the kernel holds the count ({@link getKeepAliveProbes} reads it back).
  * @throws {RangeError} for a fraction or a value outside the kernel's range.
  * @throws {SockoptError} when the kernel refuses.
  *

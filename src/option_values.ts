@@ -17,7 +17,19 @@ import {
   toKernelString,
 } from "./values.ts";
 
-/** SO_LINGER's value: whether close() lingers, and for how many whole seconds. */
+/**
+ * SO_LINGER's value: whether close() lingers, and for how many whole seconds.
+ *
+ * @example Letting close() wait up to 5 seconds for unsent data
+ * ```ts
+ * import { type Linger, setOption } from "jsr:@sockopts/sockopts";
+ *
+ * export function lingerOnClose(fd: number): void {
+ *   const linger: Linger = { enable: true, seconds: 5 };
+ *   setOption(fd, "SO_LINGER", linger);
+ * }
+ * ```
+ */
 export interface Linger {
   /** close() waits for unsent data (or, with 0 seconds, resets the connection). */
   readonly enable: boolean;

@@ -25,13 +25,41 @@ import { currentHost, optionConstant } from "./platform.ts";
  * - `string`: a name, such as `"cubic"`;
  * - `struct`: SO_LINGER's `{ enable, seconds }`;
  * - `bigint`: a 64-bit unsigned integer (SO_COOKIE).
+ *
+ * @example Listing the options that take milliseconds
+ * ```ts
+ * import { options, type OptionType } from "jsr:@sockopts/sockopts";
+ *
+ * const wanted: OptionType = "ms";
+ * console.log(Object.values(options).filter((o) => o.type === wanted).map((o) => o.name));
+ * ```
  */
 export type OptionType = "bool" | "int" | "bytes" | "ms" | "string" | "struct" | "bigint";
 
-/** The option level, named: the number differs between OSes (`SOL_SOCKET` is 1 on Linux, 0xffff on BSDs). */
+/**
+ * The option level, named: the number differs between OSes (`SOL_SOCKET` is 1 on Linux, 0xffff on BSDs).
+ *
+ * @example The TCP-level options
+ * ```ts
+ * import { type OptionLevel, options } from "jsr:@sockopts/sockopts";
+ *
+ * const level: OptionLevel = "IPPROTO_TCP";
+ * console.log(Object.values(options).filter((o) => o.level === level).map((o) => o.name));
+ * ```
+ */
 export type OptionLevel = "SOL_SOCKET" | "IPPROTO_TCP";
 
-/** What {@link optionSchema} says about one option. */
+/**
+ * What {@link optionSchema} says about one option.
+ *
+ * @example Describing an option
+ * ```ts
+ * import { optionSchema, type OptionSchemaEntry } from "jsr:@sockopts/sockopts";
+ *
+ * const entry: OptionSchemaEntry = optionSchema.SO_RCVBUF;
+ * console.log(`${entry.level} ${entry.type}: ${entry.summary}`);
+ * ```
+ */
 export interface OptionSchemaEntry {
   /** The level it is set at. */
   readonly level: OptionLevel;
@@ -131,7 +159,18 @@ export const optionSchema = {
 // `satisfies` makes a missing or extra option a type error.
 const SCHEMA = optionSchema;
 
-/** The JavaScript type of each {@link OptionType}. */
+/**
+ * The JavaScript type of each {@link OptionType}.
+ *
+ * @example The type of a millisecond option's value
+ * ```ts
+ * import type { OptionTypeValues } from "jsr:@sockopts/sockopts";
+ *
+ * const idle: OptionTypeValues["ms"] = 30_000;
+ * const linger: OptionTypeValues["struct"] = { enable: true, seconds: 5 };
+ * console.log(idle, linger);
+ * ```
+ */
 export interface OptionTypeValues {
   /** `bool` options. */
   bool: boolean;
@@ -149,15 +188,56 @@ export interface OptionTypeValues {
   bigint: bigint;
 }
 
-/** The value of option `N`: `getOption` returns it and `setOption` takes it. */
+/**
+ * The value of option `N`: `getOption` returns it and `setOption` takes it.
+ *
+ * @example A typed wrapper around getOption
+ * ```ts
+ * import { getOption, type OptionName, type OptionValue } from "jsr:@sockopts/sockopts";
+ *
+ * export function read<N extends OptionName>(fd: number, name: N): OptionValue<N> {
+ *   return getOption(fd, name);
+ * }
+ *
+ * export function congestion(fd: number): string {
+ *   const name: OptionValue<"TCP_CONGESTION"> = read(fd, "TCP_CONGESTION");
+ *   return name; // "cubic"
+ * }
+ * ```
+ */
 export type OptionValue<N extends OptionName> = OptionTypeValues[(typeof optionSchema)[N]["type"]];
 
-/** The options `setOption` accepts: every option but the read-only ones. */
+/**
+ * The options `setOption` accepts: every option but the read-only ones.
+ *
+ * @example Listing the options that can be set
+ * ```ts
+ * import { type OptionName, options, type WritableOptionName } from "jsr:@sockopts/sockopts";
+ *
+ * const names = Object.keys(options) as OptionName[];
+ * const writable: WritableOptionName[] = names.filter((n): n is WritableOptionName => !options[n].readOnly);
+ * console.log(writable); // every option but SO_ERROR, SO_TYPE, SO_ACCEPTCONN and SO_COOKIE
+ * ```
+ */
 export type WritableOptionName = {
   [N in OptionName]: (typeof optionSchema)[N]["readOnly"] extends true ? never : N;
 }[OptionName];
 
-/** One option, as the public table describes it. */
+/**
+ * One option, as the public table describes it.
+ *
+ * @example A line per option for this OS
+ * ```ts
+ * import { type OptionInfo, options } from "jsr:@sockopts/sockopts";
+ *
+ * export function line(info: OptionInfo): string {
+ *   const linux = info.os.linux;
+ *   return linux === null ? `${info.name}: not on Linux` : `${info.name}: ${linux.min}..${linux.max} ${linux.unit}`;
+ * }
+ *
+ * console.log(line(options.TCP_KEEPCNT)); // TCP_KEEPCNT: 1..127 int
+ * ```
+ */
 export interface OptionInfo<N extends OptionName = OptionName> {
   /** The canonical (Linux) name. */
   readonly name: N;
@@ -175,7 +255,19 @@ export interface OptionInfo<N extends OptionName = OptionName> {
   readonly os: { readonly [O in OsName]: OptionConstant | null };
 }
 
-/** The whole table, one {@link OptionInfo} per option. */
+/**
+ * The whole table, one {@link OptionInfo} per option.
+ *
+ * @example Counting the options each OS has
+ * ```ts
+ * import { type OptionTable, options } from "jsr:@sockopts/sockopts";
+ *
+ * const table: OptionTable = options;
+ * for (const os of ["linux", "darwin", "freebsd"] as const) {
+ *   console.log(os, Object.values(table).filter((o) => o.os[os] !== null).length);
+ * }
+ * ```
+ */
 export type OptionTable = { readonly [N in OptionName]: OptionInfo<N> };
 
 const PLATFORMS: readonly PlatformConstants[] = [linux, darwin, freebsd];
@@ -301,6 +393,7 @@ export function getOption<N extends OptionName>(socket: SocketHandle, name: N): 
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param name The option, such as `"TCP_NODELAY"`.
  * @param value The value, of the option's type.
+ * @returns Nothing: once it returns, the kernel holds the value ({@link getOption} reads it back).
  * @throws {TypeError} for an unknown or read-only option, an unknown socket, or a value of the wrong type.
  * @throws {RangeError} for a value outside the kernel's range, naming the option, the value and the range.
  * @throws {UnsupportedError} where this OS lacks the option, naming the OS.

@@ -14,7 +14,18 @@ import { currentHost } from "./platform.ts";
 import { getTcpInfo, type TcpState } from "./tcp_info.ts";
 import { getUserTimeout } from "./user_timeout.ts";
 
-/** One end of a TCP socket. */
+/**
+ * One end of a TCP socket.
+ *
+ * @example Writing an address the way URLs do
+ * ```ts
+ * import type { SocketAddress } from "jsr:@sockopts/sockopts";
+ *
+ * export function hostPort({ address, port, family }: SocketAddress): string {
+ *   return family === "IPv6" ? `[${address}]:${port}` : `${address}:${port}`;
+ * }
+ * ```
+ */
 export interface SocketAddress {
   /** The IP address as people write it: `127.0.0.1`, `::1`, `0.0.0.0`, `::`. */
   readonly address: string;
@@ -24,7 +35,17 @@ export interface SocketAddress {
   readonly family: "IPv4" | "IPv6";
 }
 
-/** A TCP socket of this process, as {@link tcpSockets} lists it. */
+/**
+ * A TCP socket of this process, as {@link tcpSockets} lists it.
+ *
+ * @example The listening sockets of this process
+ * ```ts
+ * import { tcpSockets, type TcpSocketInfo } from "jsr:@sockopts/sockopts";
+ *
+ * const listeners: TcpSocketInfo[] = tcpSockets().filter((s) => s.listening);
+ * console.log(listeners.map((s) => `fd ${s.fd} on port ${s.local.port}`));
+ * ```
+ */
 export interface TcpSocketInfo {
   /** Its file descriptor. */
   readonly fd: number;
@@ -38,7 +59,17 @@ export interface TcpSocketInfo {
   readonly listening: boolean;
 }
 
-/** Which sockets {@link configureSockets} changes; every field given must match. */
+/**
+ * Which sockets {@link configureSockets} changes; every field given must match.
+ *
+ * @example The connections to one Redis server
+ * ```ts
+ * import { configureSockets, type SocketFilter } from "jsr:@sockopts/sockopts";
+ *
+ * const redis: SocketFilter = { remoteHost: "10.0.0.8", remotePort: 6379 };
+ * configureSockets(redis, { keepAlive: { idle: 60_000, count: 4 } });
+ * ```
+ */
 export interface SocketFilter {
   /** The remote port, such as 5432 for PostgreSQL. */
   readonly remotePort?: number;
@@ -50,7 +81,17 @@ export interface SocketFilter {
   readonly listening?: boolean;
 }
 
-/** What {@link configureSockets} applies. */
+/**
+ * What {@link configureSockets} applies.
+ *
+ * @example One dead-peer profile for every outgoing connection
+ * ```ts
+ * import { configureSockets, type SocketSettings } from "jsr:@sockopts/sockopts";
+ *
+ * const DEAD_PEER: SocketSettings = { keepAlive: { idle: 30_000, interval: 5_000, count: 3 }, userTimeout: 45_000 };
+ * configureSockets({ listening: false }, DEAD_PEER);
+ * ```
+ */
 export interface SocketSettings {
   /** Keep-alive, in the shape {@link setKeepAlive} takes. */
   readonly keepAlive?: KeepAliveOptions;
@@ -58,7 +99,19 @@ export interface SocketSettings {
   readonly userTimeout?: number;
 }
 
-/** One socket {@link configureSockets} changed, with the values read back afterwards. */
+/**
+ * One socket {@link configureSockets} changed, with the values read back afterwards.
+ *
+ * @example Logging what was configured
+ * ```ts
+ * import { type ConfiguredSocket, configureSockets } from "jsr:@sockopts/sockopts";
+ *
+ * const changed: ConfiguredSocket[] = configureSockets({ remotePort: 5432 }, { keepAlive: { idle: 30_000 } });
+ * for (const socket of changed) {
+ *   console.log(`fd ${socket.fd} -> ${socket.remote?.address}: idle ${socket.keepAlive?.idle} ms`);
+ * }
+ * ```
+ */
 export interface ConfiguredSocket extends TcpSocketInfo {
   /** The keep-alive settings now in force, when keep-alive was configured. */
   readonly keepAlive?: KeepAliveSettings;

@@ -75,6 +75,7 @@ export function getsockoptRaw(socket: SocketHandle, level: number, optname: numb
  * @param level The C `level` (for example 6 for IPPROTO_TCP).
  * @param optname The C `optname`, this OS's number.
  * @param bytes The value, at most 768 bytes (an int is 4 little-endian bytes).
+ * @returns Nothing: the kernel accepted the bytes ({@link getsockoptRaw} reads them back).
  * @throws {TypeError} or {RangeError} for arguments of the wrong shape.
  * @throws {SockoptError} when the kernel refuses.
  *

@@ -18,6 +18,19 @@ export type { TcpState };
  * report it (macOS has no per-segment retransmit count, probe count, unacked count or last-data
  * times; FreeBSD has no retransmit, probe, unacked or last-sent count) or where the kernel
  * returned a struct too short to hold it.
+ *
+ * @example Flagging a struggling connection
+ * ```ts
+ * import { getTcpInfo, type TcpInfo } from "jsr:@sockopts/sockopts";
+ *
+ * export function struggling(info: TcpInfo): boolean {
+ *   return (info.rtt ?? 0) > 200 || (info.retransmits ?? 0) > 0;
+ * }
+ *
+ * export function check(fd: number): boolean {
+ *   return struggling(getTcpInfo(fd));
+ * }
+ * ```
  */
 export interface TcpInfo {
   /** The state, by its RFC 793 name ("ESTABLISHED", "LISTEN", "CLOSE_WAIT", …). */

@@ -17,6 +17,7 @@ import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param ms The timeout in ms (Linux: 0..2147483647; macOS: 0..4294967000).
+ * @returns Nothing: once it returns, the kernel holds the timeout ({@link getUserTimeout} reads it back).
  * @throws {RangeError} for a value outside the kernel's range.
  * @throws {UnsupportedError} on FreeBSD.
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fdOf, getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout } from "../mod.ts";
+import { connectTcp } from "./support/net.ts";
 import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -27,15 +28,6 @@ function close(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** Opens a raw TCP connection to `port` and returns it once connected. */
-async function connect(port: number): Promise<net.Socket> {
-  const socket = net.connect(port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  return socket;
-}
 
 /** Polls until the server-side socket of `client` exists, then returns its fd (accept is asynchronous). */
 async function acceptedFd(serverPort: number, client: net.Socket): Promise<number> {
@@ -54,7 +46,7 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
     const server = net.createServer();
     const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
     const port = await listen(server);
-    const client = await connect(port);
+    const client = await connectTcp(port);
     const serverSide = await accepted;
     try {
       setKeepAlive(client, PROFILE);
@@ -79,7 +71,7 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
       setUserTimeout(server, 5_500);
       assert.equal(fdOf(server), listenerFd(port));
       assert.deepEqual(getKeepAlive(listenerFd(port)), EXPECTED);
-      const client = await connect(port);
+      const client = await connectTcp(port);
       const fd = await acceptedFd(port, client);
       assert.deepEqual(getKeepAlive(fd), EXPECTED);
       assert.equal(getUserTimeout(fd), 5_500);
@@ -123,7 +115,7 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
       assert.deepEqual(getKeepAlive(listenerFd(plainPort)), EXPECTED);
       assert.deepEqual(getKeepAlive(listenerFd(securePort)), { ...EXPECTED, count: 3 });
       // A connection the HTTP server accepts afterwards carries the listener's values.
-      const client = await connect(plainPort);
+      const client = await connectTcp(plainPort);
       client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       await new Promise((resolve) => client.once("data", resolve));
       assert.deepEqual(getKeepAlive(await acceptedFd(plainPort, client)), EXPECTED);

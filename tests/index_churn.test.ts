@@ -2,18 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { fdOf, setKeepAlive, SocketClosedError } from "../mod.ts";
+import { connectTcp } from "./support/net.ts";
 import { tcpFds } from "./support/proc.ts";
 
 const OPEN = 200;
 
-async function connect(port: number): Promise<net.Socket> {
-  const socket = net.connect(port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
-  });
-  return socket;
-}
 
 function closeSocket(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => {
@@ -32,7 +25,7 @@ describe("the fd index under churn", () => {
     const port = (server.address() as net.AddressInfo).port;
     let live: net.Socket[] = [];
     try {
-      for (let i = 0; i < OPEN; i++) live.push(await connect(port));
+      for (let i = 0; i < OPEN; i++) live.push(await connectTcp(port));
       const expect = (socket: net.Socket, fds: Map<string, number>, why: string) =>
         assert.equal(fdOf(socket), fds.get(`${socket.localPort}:${port}`), why);
       let fds = tcpFds();
@@ -44,7 +37,7 @@ describe("the fd index under churn", () => {
         await Promise.all(closing.map(closeSocket));
         for (const old of closing) assert.throws(() => setKeepAlive(old, { idle: 1_000 }), SocketClosedError);
         const opened: net.Socket[] = [];
-        for (let i = 0; i < closing.length; i++) opened.push(await connect(port));
+        for (let i = 0; i < closing.length; i++) opened.push(await connectTcp(port));
         fds = tcpFds();
         // Each new connection is looked up as a server would: one at a time, right after it opened.
         for (const socket of opened) expect(socket, fds, `round ${round}: new connection`);

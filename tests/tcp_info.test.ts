@@ -1,45 +1,18 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
 import { getsockoptRaw, getTcpInfo, SockoptError, type TcpInfo } from "../mod.ts";
 import { decodeTcpInfo } from "../src/tcp_info.ts";
-import { udpSocket } from "./support/net.ts";
-import { listenerFd, tcpFd } from "./support/proc.ts";
+import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
 import { SS_STATES, ssConnection, ssListener, ssMissing, type SsSocket } from "./support/ss.ts";
 
 const TCP_INFO = 11; // Linux
 
-/** A loopback connection whose server side stays open after the client's FIN (allowHalfOpen). */
-async function halfOpenPair() {
-  const server = net.createServer({ allowHalfOpen: true });
-  const acceptedP = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const client = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
-  await new Promise<void>((resolve, reject) => {
-    client.once("connect", resolve);
-    client.once("error", reject);
-  });
-  const accepted = await acceptedP;
-  const clientPort = client.localPort!;
-  return {
-    server,
-    client,
-    accepted,
-    port,
-    clientPort,
-    clientFd: tcpFd(clientPort, port),
-    acceptedFd: tcpFd(port, clientPort),
-    listenerFd: listenerFd(port),
-    async close() {
-      client.destroy();
-      accepted.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** A loopback connection whose sides stay open after the other's FIN (allowHalfOpen). */
+function halfOpenPair(): Promise<TcpPair> {
+  return tcpPair("127.0.0.1", true);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -89,7 +62,7 @@ function assertMatchesSs({ before, ss, after }: { before: TcpInfo; ss: SsSocket;
 }
 
 describe("getTcpInfo against ss -tni on the same connection", { skip: ssMissing }, () => {
-  let pair: Awaited<ReturnType<typeof halfOpenPair>>;
+  let pair: TcpPair;
   before(async () => {
     pair = await halfOpenPair();
     // Move some data both ways so RTT, RTO and the window have been measured, then go idle.
@@ -139,7 +112,7 @@ describe("getTcpInfo against ss -tni on the same connection", { skip: ssMissing 
 });
 
 describe("getTcpInfo decodes the bytes the kernel returned", () => {
-  let pair: Awaited<ReturnType<typeof halfOpenPair>>;
+  let pair: TcpPair;
   before(async () => {
     pair = await halfOpenPair();
   });

@@ -19,6 +19,8 @@ export interface Library {
   isNull(pointer: Pointer): boolean;
   /** The NUL-terminated string at `pointer + offset`. */
   cString(pointer: Pointer, offset: number): string;
+  /** Copies `into.length` bytes from `pointer + offset` into `into`, without allocating. */
+  copyInto(pointer: Pointer, offset: number, into: Uint8Array): void;
 }
 
 /** One JavaScript runtime's FFI. */

@@ -13,7 +13,7 @@ interface BunFFI {
     symbols: Record<string, { args: readonly string[]; returns: string }>,
   ): { symbols: Record<string, (...args: unknown[]) => unknown> };
   ptr(view: ArrayBufferView, byteOffset?: number): number;
-  read: { i32(pointer: number, byteOffset: number): number };
+  read: { i32(pointer: number, byteOffset: number): number; u8(pointer: number, byteOffset: number): number };
   CString: new (pointer: number, byteOffset?: number) => string;
 }
 
@@ -60,6 +60,9 @@ function open(paths: readonly string[], names: SymbolNames): Library {
       errno: () => read.i32(errnoAddress, 0),
       isNull: (pointer) => (pointer as unknown) === null || (pointer as unknown) === 0,
       cString: (pointer, offset) => String(new ffi.CString(pointer as unknown as number, offset)),
+      copyInto: (pointer, offset, into) => {
+        for (let i = 0; i < into.length; i++) into[i] = read.u8(pointer as unknown as number, offset + i);
+      },
     };
   }
   throw new Error(`Cannot load libc: ${failures.join("; ")}`);

@@ -43,6 +43,8 @@ function open(paths: readonly string[], names: SymbolNames): Library {
       isNull: (pointer) => pointer === null,
       cString: (pointer, offset) =>
         Deno.UnsafePointerView.getCString(pointer as unknown as Deno.PointerObject, offset),
+      copyInto: (pointer, offset, into) =>
+        Deno.UnsafePointerView.copyInto(pointer as unknown as Deno.PointerObject, into, offset),
     };
   }
   throw new Error(`Cannot load libc: ${failures.join("; ")}`);

@@ -11,29 +11,44 @@ export interface TcpPair {
   readonly client: net.Socket;
   readonly accepted: net.Socket;
   readonly server: net.Server;
+  /** The server's port. */
+  readonly port: number;
+  /** The client's local port. */
+  readonly clientPort: number;
   readonly clientFd: number;
   readonly acceptedFd: number;
   readonly listenerFd: number;
   close(): Promise<void>;
 }
 
-/** Opens a loopback TCP connection to a fresh server. */
-export async function tcpPair(host = "127.0.0.1"): Promise<TcpPair> {
-  const server = net.createServer();
+/** Connects to `port` on loopback and resolves once connected. */
+export async function connectTcp(port: number, host = "127.0.0.1", allowHalfOpen = false): Promise<net.Socket> {
+  const socket = net.connect({ port, host, allowHalfOpen });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  return socket;
+}
+
+/**
+ * Opens a loopback TCP connection to a fresh server. With `allowHalfOpen`, each side stays open
+ * after the other's FIN, for tests that need CLOSE_WAIT and FIN_WAIT_2.
+ */
+export async function tcpPair(host = "127.0.0.1", allowHalfOpen = false): Promise<TcpPair> {
+  const server = net.createServer({ allowHalfOpen });
   const acceptedP = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as net.AddressInfo).port;
-  const client = net.connect(port, host);
-  await new Promise<void>((resolve, reject) => {
-    client.once("connect", resolve);
-    client.once("error", reject);
-  });
+  const client = await connectTcp(port, host, allowHalfOpen);
   const accepted = await acceptedP;
   const clientPort = client.localPort!;
   return {
     client,
     accepted,
     server,
+    port,
+    clientPort,
     clientFd: tcpFd(clientPort, port),
     acceptedFd: tcpFd(port, clientPort),
     listenerFd: listenerFd(port),

@@ -1,0 +1,94 @@
+/**
+ * Every program in examples/ runs to completion under its runtime within a short timeout, and
+ * prints the settings the kernel holds. Deno examples run in the Deno test run, Bun examples in
+ * the Bun test run, and the runtime-neutral one in both.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { root, run } from "./support/exec.ts";
+import { isBun, runtimeName } from "./support/runtime.ts";
+
+const TIMEOUT = 30_000;
+const PROFILE = '{"enable":true,"idle":30000,"interval":5000,"count":3}';
+
+interface Example {
+  readonly runtimes: readonly ("deno" | "bun")[];
+  check(stdout: string): void;
+}
+
+function count(stdout: string, pattern: RegExp): number {
+  return stdout.split("\n").filter((line) => pattern.test(line)).length;
+}
+
+const EXAMPLES: Record<string, Example> = {
+  "deno_pool.ts": {
+    runtimes: ["deno"],
+    check(stdout) {
+      for (let i = 1; i <= 3; i++) assert.match(stdout, new RegExp(`^request ${i} on :\\d+: ping ${i}$`, "m"));
+      const line = `{"keepAlive":${PROFILE},"userTimeout":45000}`;
+      assert.equal(count(stdout, /^connection :\d+ -> :\d+ /), 3, stdout);
+      assert.equal(stdout.split(line).length - 1, 3, `three connections hold ${line}\n${stdout}`);
+    },
+  },
+  "deno_websocket.ts": {
+    runtimes: ["deno"],
+    check(stdout) {
+      assert.match(stdout, new RegExp(`^server: listening on :\\d+ ${PROFILE}$`, "m"));
+      assert.equal(count(stdout, new RegExp(`^server: accepted 127\\.0\\.0\\.1:\\d+ ${PROFILE}$`)), 2, stdout);
+      assert.match(stdout, /^client alice: echo: hello from alice$/m);
+      assert.match(stdout, /^client bob: echo: hello from bob$/m);
+    },
+  },
+  "bun_serve.ts": {
+    runtimes: ["bun"],
+    check(stdout) {
+      const settings = `"keepAlive":${PROFILE},"userTimeout":45000`;
+      assert.match(stdout, new RegExp(`^listener :\\d+ \\{${settings}\\}$`, "m"));
+      for (let i = 1; i <= 2; i++) {
+        assert.match(stdout, new RegExp(`^request ${i}: \\{"peer":\\d+,${settings}\\}$`, "m"));
+      }
+    },
+  },
+  "bun_node_net.ts": {
+    runtimes: ["bun"],
+    check(stdout) {
+      assert.match(stdout, /^kernel defaults: +\{"enable":false,/m);
+      assert.match(stdout, /^after socket\.setKeepAlive: +\{"enable":true,"idle":30000,"interval":1000,"count":10\}$/m);
+      assert.match(
+        stdout,
+        /^after sockopts: +\{"enable":true,"idle":30000,"interval":5000,"count":3,"userTimeout":45000\}$/m,
+      );
+      assert.match(stdout, /^echo: +"ping"$/m);
+    },
+  },
+  "configure_sockets.ts": {
+    runtimes: ["deno", "bun"],
+    check(stdout) {
+      assert.match(stdout, /^query: ok: select 1$/m);
+      assert.match(stdout, /^configured 3 of \d+ TCP sockets in this process$/m);
+      const line = new RegExp(
+        `^fd \\d+ :\\d+ -> 127\\.0\\.0\\.1:\\d+ ESTABLISHED \\{"keepAlive":${PROFILE},"userTimeout":45000\\}$`,
+      );
+      assert.equal(count(stdout, line), 3, stdout);
+    },
+  },
+};
+
+describe(`examples under ${runtimeName}`, () => {
+  it("every file in examples/ is run by this test", () => {
+    const files = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".ts")).sort();
+    assert.deepEqual(files, Object.keys(EXAMPLES).sort());
+  });
+
+  for (const [file, example] of Object.entries(EXAMPLES)) {
+    const skip = example.runtimes.includes(isBun ? "bun" : "deno") ? false : `a ${example.runtimes.join("/")} example`;
+    it(`${file} runs and prints the settings read back`, { skip }, async () => {
+      const path = join("examples", file);
+      const args = isBun ? [path] : ["run", "--allow-ffi", "--allow-net", path];
+      const { stdout } = await run(process.execPath, args, { cwd: root, timeout: TIMEOUT });
+      example.check(stdout);
+    });
+  }
+});

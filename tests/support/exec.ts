@@ -1,0 +1,68 @@
+/** Bounded child processes for the tests that drive whole programs: examples, packages, tools. */
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository's root. */
+export const root: string = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The pinned toolchain (deno, bun, tsc, esbuild) from the repository's node_modules. */
+export const binDir: string = join(root, "node_modules", ".bin");
+
+/** What a finished child printed. */
+export interface Output {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options for {@link run}. */
+export interface RunOptions {
+  /** The working directory. */
+  readonly cwd: string;
+  /** Kill the child after this many ms (it then counts as failed). */
+  readonly timeout: number;
+  /** Extra environment variables. */
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * The environment for a child: this one without the variables `npm test` sets for its scripts
+ * (`npm_config_local_prefix` would point an `npm install` in a temporary project back at the
+ * repository), with the pinned toolchain first on PATH and colours off.
+ */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^npm_/i.test(key) && key !== "INIT_CWD") env[key] = value;
+  }
+  return { ...env, PATH: `${binDir}:${process.env.PATH ?? ""}`, NO_COLOR: "1", ...extra };
+}
+
+/** Runs a command to completion; rejects with everything it printed when it fails or times out. */
+export function run(command: string, args: readonly string[], options: RunOptions): Promise<Output> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      {
+        cwd: options.cwd,
+        env: childEnv(options.env),
+        encoding: "utf8",
+        timeout: options.timeout,
+        killSignal: "SIGKILL",
+        maxBuffer: 16 << 20,
+      },
+      (error, stdout, stderr) => {
+        if (error === null) return resolve({ stdout, stderr });
+        const elapsed = Date.now() - started;
+        const why = elapsed >= options.timeout ? `timed out after ${options.timeout} ms` : error.message.split("\n")[0];
+        reject(
+          new Error(
+            `${[command, ...args].join(" ")} (in ${options.cwd}): ${why}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`,
+          ),
+        );
+      },
+    );
+  });
+}
