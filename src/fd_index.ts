@@ -18,7 +18,6 @@ import {
   listFds,
   localPort,
   PORT_CLOSED,
-  PORT_OTHER,
   socketName,
   socketType,
 } from "./libc.ts";
