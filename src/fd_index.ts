@@ -196,6 +196,12 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
     probeUnseen();
     found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);
+    // A number known to hold another socket was closed and reused. Re-probe the known numbers,
+    // lowest first (a new fd takes the lowest free number), and stop at the first match.
+    for (let fd = 0; fd <= highest; fd++) {
+      if (portOf[fd] < 0 || !probe(fd)) continue;
+      if (matches(fd, query) && confirm(fd, query)) return [fd];
+    }
   }
   rescan();
   return confirmed(candidates(query), query);

@@ -106,7 +106,15 @@ function checkOptions(options: unknown): KeepAliveOptions {
  */
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
   const fd = resolveFd(socket, "Cannot set keep-alive");
-  applyKeepAlive(fd, planKeepAlive(options));
+  const { idle, interval, count, enable } = checkOptions(options);
+  // Converted to locals, not a plan object: this is a hot path and should not allocate.
+  const on = prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable");
+  const idleK = idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle);
+  const intervalK = interval === undefined
+    ? undefined
+    : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval);
+  const countK = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
+  applyKeepAliveValues(fd, on, idleK, intervalK, countK);
 }
 
 /** {@link KeepAliveOptions}, checked and converted to the kernel's units: no system call made yet. */
@@ -118,7 +126,8 @@ export interface KeepAlivePlan {
 }
 
 /**
- * Checks keep-alive options and converts them, before any system call.
+ * Checks keep-alive options and converts them, before any system call, for applying to many
+ * sockets (configureSockets).
  * @throws {TypeError} / {RangeError} for a bad option or value.
  */
 export function planKeepAlive(options: unknown): KeepAlivePlan {
@@ -133,16 +142,26 @@ export function planKeepAlive(options: unknown): KeepAlivePlan {
 
 /** Applies a checked plan to one socket. */
 export function applyKeepAlive(fd: number, plan: KeepAlivePlan): void {
+  applyKeepAliveValues(fd, plan.on, plan.idle, plan.interval, plan.count);
+}
+
+function applyKeepAliveValues(
+  fd: number,
+  on: KernelValue,
+  idle: KernelValue | undefined,
+  interval: KernelValue | undefined,
+  count: KernelValue | undefined,
+): void {
   // TCP-level options first: on a UDP or Unix-domain socket they fail before SO_KEEPALIVE,
   // which such sockets would accept, has changed anything.
-  if (plan.idle !== undefined) applyOption(fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), plan.idle);
-  if (plan.interval !== undefined) applyOption(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), plan.interval);
-  if (plan.count !== undefined) applyOption(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), plan.count);
+  if (idle !== undefined) applyOption(fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle);
+  if (interval !== undefined) applyOption(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval);
+  if (count !== undefined) applyOption(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
   const keepAlive = hostOption("SO_KEEPALIVE");
-  if (plan.idle === undefined && plan.interval === undefined && plan.count === undefined) {
+  if (idle === undefined && interval === undefined && count === undefined) {
     assertTcp(fd, "set", "SO_KEEPALIVE", keepAlive);
   }
-  applyOption(fd, "SO_KEEPALIVE", keepAlive, plan.on);
+  applyOption(fd, "SO_KEEPALIVE", keepAlive, on);
 }
 
 /**
