@@ -50,13 +50,7 @@ export {
   setKeepAliveInterval,
   setKeepAliveProbes,
 } from "./src/keepalive.ts";
-export type {
-  ErrnoName,
-  KernelUnit,
-  OptionConstant,
-  OptionName,
-  OsName,
-} from "./platforms/types.ts";
+export type { ErrnoName, KernelUnit, OptionConstant, OptionName, OsName } from "./platforms/types.ts";
 export type { Linger } from "./src/option_values.ts";
 export {
   getOption,
@@ -77,11 +71,11 @@ export { isSupported } from "./src/support.ts";
 export { getTcpInfo, type TcpInfo, type TcpState } from "./src/tcp_info.ts";
 export { getUserTimeout, setUserTimeout } from "./src/user_timeout.ts";
 export {
-  configureSockets,
   type ConfiguredSocket,
+  configureSockets,
   type SocketAddress,
   type SocketFilter,
   type SocketSettings,
-  tcpSockets,
   type TcpSocketInfo,
+  tcpSockets,
 } from "./src/process_sockets.ts";

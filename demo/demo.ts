@@ -31,13 +31,19 @@ const human = (ms: number) => {
   return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n} ${unit}`).join(" ") || "0 s";
 };
 const detect = (s: typeof before) =>
-  s.enable ? human(s.idle + s.interval * s.count) : `never (keep-alive off; on: ${human(s.idle + s.interval * s.count)})`;
+  s.enable
+    ? human(s.idle + s.interval * s.count)
+    : `never (keep-alive off; on: ${human(s.idle + s.interval * s.count)})`;
 const rows: [string, string, string][] = [
   ["SO_KEEPALIVE", String(before.enable), String(after.enable)],
   ["TCP_KEEPIDLE", seconds(before.idle), seconds(after.idle)],
   ["TCP_KEEPINTVL", seconds(before.interval), seconds(after.interval)],
   ["TCP_KEEPCNT", String(before.count), String(after.count)],
-  ["TCP_USER_TIMEOUT", before.userTimeout === 0 ? "0 (system default)" : `${before.userTimeout} ms`, `${after.userTimeout} ms`],
+  [
+    "TCP_USER_TIMEOUT",
+    before.userTimeout === 0 ? "0 (system default)" : `${before.userTimeout} ms`,
+    `${after.userTimeout} ms`,
+  ],
   ["dead peer noticed after", detect(before), detect(after)],
 ];
 const width = [24, 44, 12];

@@ -71,7 +71,15 @@ export const freebsd: PlatformConstants = {
       note: "Reading it clears the pending error",
     },
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
-    SO_ACCEPTCONN: { native: "SO_ACCEPTCONN", level: 0xffff, optname: 0x2, unit: "bool", min: 0, max: 1, readOnly: true },
+    SO_ACCEPTCONN: {
+      native: "SO_ACCEPTCONN",
+      level: 0xffff,
+      optname: 0x2,
+      unit: "bool",
+      min: 0,
+      max: 1,
+      readOnly: true,
+    },
     SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 1, unit: "bool", min: 0, max: 1 },
     TCP_KEEPIDLE: {

@@ -12,15 +12,7 @@
  * @module
  */
 import { WILDCARD } from "./address.ts";
-import {
-  type Endpoint,
-  isListening,
-  listFds,
-  localPort,
-  PORT_CLOSED,
-  socketName,
-  socketType,
-} from "./libc.ts";
+import { type Endpoint, isListening, listFds, localPort, PORT_CLOSED, socketName, socketType } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 
 /** A connection by its two ends, or a listener by its local end (`ip` undefined: any address). */

@@ -144,7 +144,10 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
   const fds = findSockets(q, everyMatch || target.kind === "listener", target.hint);
   if (fds.length === 0) {
     const where = target.kind === "connection" ? "is" : "listens on";
-    throw closed(action, `${target.what} is closed (no open socket in this process ${where} ${describeQuery(q, showEndpoint)})`);
+    throw closed(
+      action,
+      `${target.what} is closed (no open socket in this process ${where} ${describeQuery(q, showEndpoint)})`,
+    );
   }
   if (fds.length > 1 && !everyMatch) {
     throw new AmbiguousSocketError(

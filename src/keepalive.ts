@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type SocketHandle, resolveFd } from "./handle.ts";
+import { resolveFd, type SocketHandle } from "./handle.ts";
 import { assertTcp } from "./libc.ts";
 import type { KernelValue } from "./option_values.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
@@ -66,7 +66,9 @@ const FIELDS = ["enable", "idle", "interval", "count"];
 function checkOptions(options: unknown): KeepAliveOptions {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`Cannot set keep-alive: expected an options object, got ${options === null ? "null" : typeof options}`);
+    throw new TypeError(
+      `Cannot set keep-alive: expected an options object, got ${options === null ? "null" : typeof options}`,
+    );
   }
   for (const key in options) {
     if (!FIELDS.includes(key)) {
@@ -135,7 +137,9 @@ export function planKeepAlive(options: unknown): KeepAlivePlan {
   return {
     on: prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable"),
     idle: idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle),
-    interval: interval === undefined ? undefined : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval),
+    interval: interval === undefined
+      ? undefined
+      : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval),
     count: count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count),
   };
 }

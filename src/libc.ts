@@ -121,8 +121,16 @@ export function setInt(fd: number, option: string, constant: OptionConstant, val
   n.view.setInt32(VALUE, value, true);
   if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4) !== 0) {
     const errno = n.lib.errno();
-    fail(n, errno, "set", "setsockopt", fd, option, constant, () =>
-      n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4));
+    fail(
+      n,
+      errno,
+      "set",
+      "setsockopt",
+      fd,
+      option,
+      constant,
+      () => n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4),
+    );
   }
 }
 
@@ -155,8 +163,16 @@ export function setBytes(fd: number, option: string, constant: OptionConstant, l
   const n = native ?? getNative();
   if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length) !== 0) {
     const errno = n.lib.errno();
-    fail(n, errno, "set", "setsockopt", fd, option, constant, () =>
-      n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length));
+    fail(
+      n,
+      errno,
+      "set",
+      "setsockopt",
+      fd,
+      option,
+      constant,
+      () => n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length),
+    );
   }
 }
 
@@ -201,7 +217,8 @@ function isOpen(n: Native, fd: number): boolean {
 function isSocket(n: Native, fd: number): boolean {
   // On an open fd, SO_TYPE fails for one reason only: it is not a socket.
   n.view.setUint32(CHECK_LEN, 4, true);
-  return n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) === 0;
+  return n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) ===
+    0;
 }
 
 /**
@@ -261,7 +278,9 @@ function fail(
 export function describeSocket(n: Native, fd: number): string {
   const p = n.platform;
   n.view.setUint32(CHECK_LEN, 4, true);
-  if (n.fn.getsockopt(fd, p.SOL_SOCKET, p.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) !== 0) return "not a socket";
+  if (n.fn.getsockopt(fd, p.SOL_SOCKET, p.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) !== 0) {
+    return "not a socket";
+  }
   const type = n.view.getInt32(CHECK, true);
   n.view.setUint32(ADDR_LEN, 128, true);
   let family = -1;

@@ -7,7 +7,13 @@
  */
 import { canonicalIp, displayIp, WILDCARD } from "./address.ts";
 import { SockoptError } from "./errors.ts";
-import { applyKeepAlive, type KeepAliveOptions, type KeepAliveSettings, getKeepAlive, planKeepAlive } from "./keepalive.ts";
+import {
+  applyKeepAlive,
+  getKeepAlive,
+  type KeepAliveOptions,
+  type KeepAliveSettings,
+  planKeepAlive,
+} from "./keepalive.ts";
 import { type Endpoint, listFds, socketName, socketType } from "./libc.ts";
 import { applyOption, hostOption, prepareOption } from "./options.ts";
 import { currentHost } from "./platform.ts";
@@ -176,7 +182,9 @@ const SETTING_FIELDS = ["keepAlive", "userTimeout"];
 
 function checkFields(what: "filter" | "settings", value: unknown, fields: readonly string[]): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`Cannot configure sockets: expected a ${what} object, got ${value === null ? "null" : typeof value}`);
+    throw new TypeError(
+      `Cannot configure sockets: expected a ${what} object, got ${value === null ? "null" : typeof value}`,
+    );
   }
   for (const key in value) {
     if (!fields.includes(key)) {
@@ -189,7 +197,9 @@ function checkFields(what: "filter" | "settings", value: unknown, fields: readon
 function checkPort(name: string, port: unknown): number | undefined {
   if (port === undefined) return undefined;
   if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Cannot configure sockets: ${name} ${String(port)} is not a port (expected an integer 0..65535)`);
+    throw new RangeError(
+      `Cannot configure sockets: ${name} ${String(port)} is not a port (expected an integer 0..65535)`,
+    );
   }
   return port;
 }
@@ -226,7 +236,9 @@ export function configureSockets(filter: SocketFilter, settings: SocketSettings)
   if (f.remoteHost !== undefined) {
     remoteHost = typeof f.remoteHost === "string" ? canonicalIp(f.remoteHost) : undefined;
     if (remoteHost === undefined || remoteHost === WILDCARD) {
-      throw new TypeError(`Cannot configure sockets: remoteHost must be an IP address, got ${JSON.stringify(f.remoteHost)}`);
+      throw new TypeError(
+        `Cannot configure sockets: remoteHost must be an IP address, got ${JSON.stringify(f.remoteHost)}`,
+      );
     }
   }
   if (f.listening !== undefined && typeof f.listening !== "boolean") {
@@ -247,7 +259,9 @@ export function configureSockets(filter: SocketFilter, settings: SocketSettings)
     if (socket === undefined) continue;
     if (remotePort !== undefined && socket.remote?.port !== remotePort) continue;
     if (localPort !== undefined && socket.local.port !== localPort) continue;
-    if (remoteHost !== undefined && (socket.remote === null || canonicalIp(socket.remote.address) !== remoteHost)) continue;
+    if (remoteHost !== undefined && (socket.remote === null || canonicalIp(socket.remote.address) !== remoteHost)) {
+      continue;
+    }
     if (f.listening !== undefined && socket.listening !== f.listening) continue;
     try {
       if (plan !== undefined) applyKeepAlive(socket.fd, plan);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type SocketHandle, resolveFd } from "./handle.ts";
+import { resolveFd, type SocketHandle } from "./handle.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
 
 /**

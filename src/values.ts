@@ -92,7 +92,9 @@ export function toKernelString(option: string, constant: OptionConstant, text: u
   }
   if (text.length < constant.min || text.length > constant.max) {
     throw new RangeError(
-      `Cannot set ${name}: ${JSON.stringify(text)} has ${text.length} characters, outside ${constant.min}..${constant.max}`,
+      `Cannot set ${name}: ${
+        JSON.stringify(text)
+      } has ${text.length} characters, outside ${constant.min}..${constant.max}`,
     );
   }
   return text;

@@ -124,7 +124,10 @@ describe("Bun handles", { skip: bunOnly }, () => {
         assert.equal(e.message, "Cannot set keep-alive: the socket is closed");
         return true;
       });
-      assert.throws(() => getKeepAlive(pair.client), { name: "SocketClosedError", message: "Cannot get keep-alive: the socket is closed" });
+      assert.throws(() => getKeepAlive(pair.client), {
+        name: "SocketClosedError",
+        message: "Cannot get keep-alive: the socket is closed",
+      });
     } finally {
       pair.close();
     }
@@ -135,12 +138,19 @@ describe("Bun handles", { skip: bunOnly }, () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as net.AddressInfo).port;
     const client = net.connect(port, "127.0.0.1");
-    assert.throws(() => setKeepAlive(client, PROFILE), { name: "SockoptError", code: "ENOTCONN", message: /still connecting/ });
+    assert.throws(() => setKeepAlive(client, PROFILE), {
+      name: "SockoptError",
+      code: "ENOTCONN",
+      message: /still connecting/,
+    });
     await new Promise<void>((resolve) => client.once("connect", resolve));
     setKeepAlive(client, PROFILE);
     assert.deepEqual(getKeepAlive(tcpFd(client.localPort!, port)), EXPECTED);
     client.destroy();
-    assert.throws(() => setKeepAlive(client, PROFILE), { name: "SocketClosedError", message: "Cannot set keep-alive: the node:net socket is closed" });
+    assert.throws(() => setKeepAlive(client, PROFILE), {
+      name: "SocketClosedError",
+      message: "Cannot set keep-alive: the node:net socket is closed",
+    });
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
@@ -168,7 +178,11 @@ describe("Bun handles", { skip: bunOnly }, () => {
     try {
       setKeepAlive(listener, PROFILE);
       setUserTimeout(listener, 6_000);
-      const client = await Bun.connect<undefined>({ hostname: "127.0.0.1", port: listener.port, socket: { data() {} } });
+      const client = await Bun.connect<undefined>({
+        hostname: "127.0.0.1",
+        port: listener.port,
+        socket: { data() {} },
+      });
       const socket = await accepted;
       assert.deepEqual(getKeepAlive(socket), EXPECTED);
       assert.equal(getUserTimeout(socket), 6_000);

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdtempSync, openSync, rmSync, constants as fsc } from "node:fs";
+import { closeSync, constants as fsc, mkdtempSync, openSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,7 +44,8 @@ describe("bad input is refused before any system call", () => {
     for (const fd of [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 31]) {
       assert.throws(
         () => setKeepAliveProbes(fd, 3),
-        (e: unknown) => e instanceof RangeError && /Cannot set TCP_KEEPCNT: .* is not a file descriptor/.test(e.message),
+        (e: unknown) =>
+          e instanceof RangeError && /Cannot set TCP_KEEPCNT: .* is not a file descriptor/.test(e.message),
         `fd ${fd}`,
       );
     }
@@ -55,14 +56,22 @@ describe("bad input is refused before any system call", () => {
       name: "RangeError",
       message: "Cannot set TCP_KEEPCNT: 500 is outside 1..127",
     });
-    assert.throws(() => setKeepAliveProbes(pair.clientFd, 0), { message: "Cannot set TCP_KEEPCNT: 0 is outside 1..127" });
+    assert.throws(() => setKeepAliveProbes(pair.clientFd, 0), {
+      message: "Cannot set TCP_KEEPCNT: 0 is outside 1..127",
+    });
     assert.throws(() => setKeepAlive(pair.clientFd, { idle: 0 }), {
       name: "RangeError",
       message:
         "Cannot set TCP_KEEPIDLE: 0 ms is outside 1..32767000 ms (the kernel keeps whole seconds, 1..32767, so milliseconds round up)",
     });
-    assert.throws(() => setKeepAliveInterval(pair.clientFd, 32_767_001), /Cannot set TCP_KEEPINTVL: 32767001 ms is outside 1\.\.32767000 ms/);
-    assert.throws(() => setUserTimeout(pair.clientFd, 2 ** 31), /Cannot set TCP_USER_TIMEOUT: 2147483648 ms is outside 0\.\.2147483647 ms/);
+    assert.throws(
+      () => setKeepAliveInterval(pair.clientFd, 32_767_001),
+      /Cannot set TCP_KEEPINTVL: 32767001 ms is outside 1\.\.32767000 ms/,
+    );
+    assert.throws(
+      () => setUserTimeout(pair.clientFd, 2 ** 31),
+      /Cannot set TCP_USER_TIMEOUT: 2147483648 ms is outside 0\.\.2147483647 ms/,
+    );
     unchanged();
   });
 
@@ -82,7 +91,9 @@ describe("bad input is refused before any system call", () => {
       });
       assert.throws(() => setUserTimeout(pair.clientFd, value), /^RangeError: Cannot set TCP_USER_TIMEOUT: -/);
     }
-    assert.throws(() => setKeepAliveProbes(pair.clientFd, -3), { message: "Cannot set TCP_KEEPCNT: -3 is outside 1..127" });
+    assert.throws(() => setKeepAliveProbes(pair.clientFd, -3), {
+      message: "Cannot set TCP_KEEPCNT: -3 is outside 1..127",
+    });
     unchanged();
   });
 
@@ -117,7 +128,10 @@ describe("bad input is refused before any system call", () => {
   });
 
   it("applies nothing when one field of several is bad", () => {
-    assert.throws(() => setKeepAlive(pair.clientFd, { enable: false, idle: 1_000, interval: 1_000, count: 500 }), RangeError);
+    assert.throws(
+      () => setKeepAlive(pair.clientFd, { enable: false, idle: 1_000, interval: 1_000, count: 500 }),
+      RangeError,
+    );
     unchanged();
   });
 
@@ -186,14 +200,16 @@ describe("system errors carry the errno, the call and the option", () => {
       assert.throws(() => setKeepAlive(udp.fd, { idle: 1_000 }), {
         name: "SockoptError",
         code: "ENOPROTOOPT",
-        message: `Cannot set TCP_KEEPIDLE on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (ENOPROTOOPT)`,
+        message:
+          `Cannot set TCP_KEEPIDLE on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (ENOPROTOOPT)`,
       });
       // SO_KEEPALIVE alone would succeed on UDP; sockopts probes with a TCP getsockopt first.
       assert.throws(() => setKeepAlive(udp.fd), {
         code: "EOPNOTSUPP",
         option: "SO_KEEPALIVE",
         syscall: "getsockopt",
-        message: `Cannot set SO_KEEPALIVE on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (EOPNOTSUPP)`,
+        message:
+          `Cannot set SO_KEEPALIVE on fd ${udp.fd}: fd ${udp.fd} is a UDP socket, and TCP options apply only to TCP sockets (EOPNOTSUPP)`,
       });
       assert.throws(() => getKeepAlive(udp.fd), /is a UDP socket, and TCP options apply only to TCP sockets/);
       assert.throws(() => setUserTimeout(udp.fd, 1_000), /is a UDP socket/);
@@ -208,7 +224,8 @@ describe("system errors carry the errno, the call and the option", () => {
       assert.throws(() => setKeepAlive(unix.fd, { count: 3 }), {
         name: "SockoptError",
         code: "EOPNOTSUPP",
-        message: `Cannot set TCP_KEEPCNT on fd ${unix.fd}: fd ${unix.fd} is a Unix-domain stream socket, and TCP options apply only to TCP sockets (EOPNOTSUPP)`,
+        message:
+          `Cannot set TCP_KEEPCNT on fd ${unix.fd}: fd ${unix.fd} is a Unix-domain stream socket, and TCP options apply only to TCP sockets (EOPNOTSUPP)`,
       });
       assert.throws(() => setKeepAlive(unix.fd, { enable: true }), /is a Unix-domain stream socket/);
       assert.throws(() => getKeepAlive(unix.fd), /is a Unix-domain stream socket/);

@@ -4,7 +4,15 @@ import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { AmbiguousSocketError, fdOf, getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout, SocketClosedError } from "../mod.ts";
+import {
+  AmbiguousSocketError,
+  fdOf,
+  getKeepAlive,
+  getUserTimeout,
+  setKeepAlive,
+  setUserTimeout,
+  SocketClosedError,
+} from "../mod.ts";
 import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
 import { denoOnly } from "./support/runtime.ts";
 
@@ -134,7 +142,10 @@ describe("Deno handles", { skip: denoOnly }, () => {
       assert.throws(() => setKeepAlive(a, PROFILE), (e: unknown) => {
         assert.ok(e instanceof AmbiguousSocketError);
         assert.equal(e.fds.length, 2);
-        assert.match(e.message, /^Cannot set keep-alive: 2 sockets match the Deno listener on 127\.0\.0\.1:\d+ \(fds \d+, \d+\)/);
+        assert.match(
+          e.message,
+          /^Cannot set keep-alive: 2 sockets match the Deno listener on 127\.0\.0\.1:\d+ \(fds \d+, \d+\)/,
+        );
         return true;
       });
       const fds = fdOf(a, { all: true });
@@ -155,11 +166,13 @@ describe("Deno handles", { skip: denoOnly }, () => {
     try {
       assert.throws(() => setKeepAlive(listener, PROFILE), {
         name: "TypeError",
-        message: "Cannot set keep-alive: the Deno listener is a Unix-domain socket, and TCP options apply only to TCP sockets",
+        message:
+          "Cannot set keep-alive: the Deno listener is a Unix-domain socket, and TCP options apply only to TCP sockets",
       });
       assert.throws(() => getKeepAlive(client), {
         name: "TypeError",
-        message: "Cannot get keep-alive: the Deno connection is a Unix-domain socket, and TCP options apply only to TCP sockets",
+        message:
+          "Cannot get keep-alive: the Deno connection is a Unix-domain socket, and TCP options apply only to TCP sockets",
       });
       assert.throws(() => fdOf(accepted), /is a Unix-domain socket/);
     } finally {
@@ -180,10 +193,16 @@ describe("Deno handles", { skip: denoOnly }, () => {
     used.close();
     unused.close();
     try {
-      assert.throws(() => setKeepAlive(used, PROFILE), { name: "SocketClosedError", message: "Cannot set keep-alive: the Deno connection is closed" });
+      assert.throws(() => setKeepAlive(used, PROFILE), {
+        name: "SocketClosedError",
+        message: "Cannot set keep-alive: the Deno connection is closed",
+      });
       assert.throws(() => getKeepAlive(unused), (e: unknown) => {
         assert.ok(e instanceof SocketClosedError);
-        assert.match(e.message, /^Cannot get keep-alive: the Deno connection is closed \(no open socket in this process is 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+\)$/);
+        assert.match(
+          e.message,
+          /^Cannot get keep-alive: the Deno connection is closed \(no open socket in this process is 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+\)$/,
+        );
         return true;
       });
     } finally {

@@ -28,7 +28,6 @@ function close(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-
 /** Polls until the server-side socket of `client` exists, then returns its fd (accept is asynchronous). */
 async function acceptedFd(serverPort: number, client: net.Socket): Promise<number> {
   for (let i = 0;; i++) {
@@ -139,10 +138,17 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
     try {
       assert.throws(() => setKeepAlive(udp, PROFILE), {
         name: "TypeError",
-        message: "Cannot set keep-alive: the node:dgram socket is a UDP socket, and TCP options apply only to TCP sockets",
+        message:
+          "Cannot set keep-alive: the node:dgram socket is a UDP socket, and TCP options apply only to TCP sockets",
       });
-      assert.throws(() => setKeepAlive(server, PROFILE), /is a Unix-domain (stream )?socket, and TCP options apply only to TCP sockets/);
-      assert.throws(() => setKeepAlive(client, PROFILE), /is a Unix-domain (stream )?socket, and TCP options apply only to TCP sockets/);
+      assert.throws(
+        () => setKeepAlive(server, PROFILE),
+        /is a Unix-domain (stream )?socket, and TCP options apply only to TCP sockets/,
+      );
+      assert.throws(
+        () => setKeepAlive(client, PROFILE),
+        /is a Unix-domain (stream )?socket, and TCP options apply only to TCP sockets/,
+      );
     } finally {
       client.destroy();
       await close(server);
@@ -158,12 +164,16 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
     assert.throws(() => setKeepAlive(client, PROFILE), {
       name: "SockoptError",
       code: "ENOTCONN",
-      message: 'Cannot set keep-alive: the node:net socket is not ready: it is still connecting; wait for its "connect" event',
+      message:
+        'Cannot set keep-alive: the node:net socket is not ready: it is still connecting; wait for its "connect" event',
     });
     await new Promise<void>((resolve) => client.once("connect", resolve));
     setKeepAlive(client, PROFILE);
     client.destroy();
-    assert.throws(() => setKeepAlive(client, PROFILE), { name: "SocketClosedError", message: "Cannot set keep-alive: the node:net socket is closed" });
+    assert.throws(() => setKeepAlive(client, PROFILE), {
+      name: "SocketClosedError",
+      message: "Cannot set keep-alive: the node:net socket is closed",
+    });
     await close(server);
     assert.throws(() => setKeepAlive(server, PROFILE), {
       name: "SockoptError",
@@ -176,7 +186,10 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
     for (const value of [{}, { fd: "7" }, new Map(), [], () => 0, "socket"]) {
       assert.throws(() => fdOf(value as never), (e: unknown) => {
         assert.ok(e instanceof TypeError);
-        assert.match(e.message, /is not a socket sockopts can use; expected a file descriptor .*Deno\.Conn.*Bun socket.*node:net Socket/);
+        assert.match(
+          e.message,
+          /is not a socket sockopts can use; expected a file descriptor .*Deno\.Conn.*Bun socket.*node:net Socket/,
+        );
         return true;
       });
     }

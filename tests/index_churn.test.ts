@@ -7,7 +7,6 @@ import { tcpFds } from "./support/proc.ts";
 
 const OPEN = 200;
 
-
 function closeSocket(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => {
     socket.once("close", () => resolve());

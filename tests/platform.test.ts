@@ -28,14 +28,27 @@ function compiler(): string | undefined {
 const cc = compiler();
 
 describe("platform constants", () => {
-  it("match this machine's C headers (Linux)", { skip: cc === undefined ? "no C compiler (cc, gcc or clang) on PATH" : false }, () => {
+  it("match this machine's C headers (Linux)", {
+    skip: cc === undefined ? "no C compiler (cc, gcc or clang) on PATH" : false,
+  }, () => {
     const dir = mkdtempSync(join(tmpdir(), "sockopts-cc-"));
     try {
       const exe = join(dir, "constants");
       execFileSync(cc!, [join(here, "fixtures", "constants.c"), "-o", exe]);
       const headers = JSON.parse(execFileSync(exe, { encoding: "utf8" })) as Record<string, number>;
       const p = linux;
-      for (const key of ["SOL_SOCKET", "IPPROTO_TCP", "F_GETFD", "AF_UNIX", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_DGRAM"] as const) {
+      for (
+        const key of [
+          "SOL_SOCKET",
+          "IPPROTO_TCP",
+          "F_GETFD",
+          "AF_UNIX",
+          "AF_INET",
+          "AF_INET6",
+          "SOCK_STREAM",
+          "SOCK_DGRAM",
+        ] as const
+      ) {
         assert.equal(p[key], headers[key], key);
       }
       for (const [name, constant] of Object.entries(p.options)) {
@@ -79,7 +92,9 @@ describe("platform constants", () => {
         LISTEN: "TCP_LISTEN",
         CLOSING: "TCP_CLOSING",
       };
-      for (const [name, c] of Object.entries(cState)) assert.equal(p.tcpInfo.states.indexOf(name as never), headers[c], name);
+      for (const [name, c] of Object.entries(cState)) {
+        assert.equal(p.tcpInfo.states.indexOf(name as never), headers[c], name);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -96,7 +111,11 @@ describe("platform constants", () => {
     assert.equal(linux.options.TCP_USER_TIMEOUT?.unit, "ms");
     assert.equal(freebsd.options.TCP_USER_TIMEOUT, null);
     assert.equal(freebsd.options.TCP_KEEPIDLE?.optname, 256);
-    assert.deepEqual([linux.errnoAccessor, darwin.errnoAccessor, freebsd.errnoAccessor], ["__errno_location", "__error", "__error"]);
+    assert.deepEqual([linux.errnoAccessor, darwin.errnoAccessor, freebsd.errnoAccessor], [
+      "__errno_location",
+      "__error",
+      "__error",
+    ]);
     assert.deepEqual(linux.libc, ["libc.so.6", "libc.musl-{arch}.so.1"]);
     assert.deepEqual(freebsd.libc, ["libc.so.7"]);
     assert.equal(darwin.libc[0], "libSystem.B.dylib");
@@ -110,7 +129,8 @@ describe("platform constants", () => {
     assert.equal(fromKernelDuration(c, 2), 2_000);
     assert.throws(() => toKernelDuration("TCP_USER_TIMEOUT", c, 4_294_967_001), {
       name: "RangeError",
-      message: /^Cannot set TCP_USER_TIMEOUT \(TCP_RXT_CONNDROPTIME\): 4294967001 ms is outside 0\.\.4294967000 ms .*0 means the system default/,
+      message:
+        /^Cannot set TCP_USER_TIMEOUT \(TCP_RXT_CONNDROPTIME\): 4294967001 ms is outside 0\.\.4294967000 ms .*0 means the system default/,
     });
     // Linux keeps milliseconds as they are.
     assert.equal(toKernelDuration("TCP_USER_TIMEOUT", linux.options.TCP_USER_TIMEOUT!, 1_500), 1_500);

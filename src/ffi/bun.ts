@@ -50,7 +50,9 @@ function open(paths: readonly string[], names: SymbolNames): Library {
       continue;
     }
     const bound = lib.symbols;
-    const symbols = Object.fromEntries(Object.keys(SYMBOLS).map((key) => [key, bound[cName(key)]])) as unknown as Symbols;
+    const symbols = Object.fromEntries(
+      Object.keys(SYMBOLS).map((key) => [key, bound[cName(key)]]),
+    ) as unknown as Symbols;
     const errnoAddress = bound[names.errno_location]() as number;
     const read = ffi.read;
     return {

@@ -41,8 +41,7 @@ function open(paths: readonly string[], names: SymbolNames): Library {
       pointerOf: (bytes) => Deno.UnsafePointer.of(bytes) as unknown as Pointer,
       errno: () => view.getInt32(0),
       isNull: (pointer) => pointer === null,
-      cString: (pointer, offset) =>
-        Deno.UnsafePointerView.getCString(pointer as unknown as Deno.PointerObject, offset),
+      cString: (pointer, offset) => Deno.UnsafePointerView.getCString(pointer as unknown as Deno.PointerObject, offset),
       copyInto: (pointer, offset, into) =>
         Deno.UnsafePointerView.copyInto(pointer as unknown as Deno.PointerObject, into, offset),
     };

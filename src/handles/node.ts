@@ -33,7 +33,8 @@ interface NodeServerLike {
 }
 
 function isBunNative(native: NativeHandle | null | undefined): boolean {
-  return native !== null && native !== undefined && typeof native.fd === "number" && typeof native.fdForIpc !== "function";
+  return native !== null && native !== undefined && typeof native.fd === "number" &&
+    typeof native.fdForIpc !== "function";
 }
 
 /** A `node:net` Socket or `node:tls` TLSSocket. */
@@ -54,9 +55,7 @@ export function nodeSocket(handle: object): Target | undefined {
     return { kind: "connection", what, local, remote };
   }
   if (native === null || native === undefined) {
-    return socket.pending === true
-      ? { kind: "not-ready", what, why: "it is not connected" }
-      : { kind: "closed", what };
+    return socket.pending === true ? { kind: "not-ready", what, why: "it is not connected" } : { kind: "closed", what };
   }
   // Connected, yet no IP addresses: a Unix-domain socket (a path, or nothing, in localAddress).
   return { kind: "not-tcp", what, transport: "Unix-domain" };
@@ -85,7 +84,9 @@ export function nodeServer(handle: object): Target | undefined {
 /** A `node:dgram` Socket. */
 export function nodeDatagram(handle: object): Target | undefined {
   const socket = handle as { send?: unknown; bind?: unknown; setBroadcast?: unknown };
-  if (typeof socket.send === "function" && typeof socket.bind === "function" && typeof socket.setBroadcast === "function") {
+  if (
+    typeof socket.send === "function" && typeof socket.bind === "function" && typeof socket.setBroadcast === "function"
+  ) {
     return { kind: "not-tcp", what: "the node:dgram socket", transport: "UDP" };
   }
   return undefined;

@@ -12,9 +12,21 @@ export type Target =
   /** The runtime's own fd for the socket (Bun), valid while the handle is open. */
   | { readonly kind: "fd"; readonly fd: number }
   /** A connected TCP socket, found by its two ends; `hint` is an fd read from runtime internals. */
-  | { readonly kind: "connection"; readonly what: string; readonly local: Endpoint; readonly remote: Endpoint; readonly hint?: number }
+  | {
+    readonly kind: "connection";
+    readonly what: string;
+    readonly local: Endpoint;
+    readonly remote: Endpoint;
+    readonly hint?: number;
+  }
   /** A listening TCP socket, found by its local end (`ip` undefined: any address on the port). */
-  | { readonly kind: "listener"; readonly what: string; readonly ip: string | undefined; readonly port: number; readonly hint?: number }
+  | {
+    readonly kind: "listener";
+    readonly what: string;
+    readonly ip: string | undefined;
+    readonly port: number;
+    readonly hint?: number;
+  }
   /** The handle's socket is gone. */
   | { readonly kind: "closed"; readonly what: string }
   /** The handle has no socket yet (connecting, or a server not listening). */
