@@ -34,6 +34,8 @@ const details = new Map<number, { local?: Endpoint | null; remote?: Endpoint | n
 // Most ports belong to one fd (a client's ephemeral port), so a lone fd is kept as a number and
 // a Set is made only for ports several fds share (a server's port).
 let byPort: Map<number, number | Set<number>> | undefined;
+// Whether a lookup has already searched the typed array since byPort was last dropped.
+let scannedOnce = false;
 const gaps = new Set<number>();
 let highest = -1;
 
@@ -129,9 +131,20 @@ function confirm(fd: number, query: SocketQuery): boolean {
 }
 
 function candidates(query: SocketQuery): number[] {
-  const held = portsIndex().get(query.kind === "connection" ? query.local.port : query.port);
-  if (held === undefined) return [];
-  const fds = typeof held === "number" ? [held] : [...held];
+  if (highest < 0) return []; // nothing probed yet: build no map before the first scan
+  const port = query.kind === "connection" ? query.local.port : query.port;
+  let fds: number[];
+  if (byPort === undefined && !scannedOnce) {
+    // Right after a bulk scan, one pass over the typed array is cheaper than building the map
+    // (a first lookup among thousands of fds); the next lookup builds it.
+    scannedOnce = true;
+    fds = [];
+    for (let fd = 0; fd <= highest; fd++) if (portOf[fd] === port) fds.push(fd);
+  } else {
+    const held = portsIndex().get(port);
+    if (held === undefined) return [];
+    fds = typeof held === "number" ? [held] : [...held];
+  }
   return fds.filter((fd) => matches(fd, query));
 }
 
@@ -166,6 +179,7 @@ function rescan(): void {
   portOf.fill(UNSEEN);
   details.clear();
   byPort = undefined;
+  scannedOnce = false;
   gaps.clear();
   highest = -1;
   for (const fd of open) probe(fd);
