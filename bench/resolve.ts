@@ -5,6 +5,10 @@
  *
  * - `firstLookupMs`: the process's first `fdOf()` of a `Deno.connect` connection, which carries no
  *   fd hint, so sockopts' index starts cold and must find it among every open fd;
+ * - `configureAllMs`: the total for configuring every connection the server holds, each handle's
+ *   first use (found by address, or from Deno's fd hint), four setsockopt calls each;
+ * - `addedUs`: what configuring each newly accepted connection costs while connections are only
+ *   being added (none closes, so new fds take new numbers);
  * - `acceptedUs`: what configuring each newly accepted connection costs (`setKeepAlive(conn, …)`,
  *   four setsockopt calls included) while the server holds that many and has configured them all,
  *   with churn: for each new connection the oldest one closes, so fd numbers are reused as in a
@@ -25,6 +29,7 @@ const PROFILE = { idle: 30_000, interval: 10_000, count: 3 } as const;
 // (ARRIVALS through the handle and as many on the raw fd), then timed at the client end (fewer:
 // each may cost a full scan, see connectedUs).
 const WARMUP_ARRIVALS = 200;
+const ADDED_ARRIVALS = 500;
 const ARRIVALS = 500;
 const CLIENT_ARRIVALS = 20;
 // Connections opened concurrently while filling up.
@@ -96,9 +101,30 @@ async function arrive(): Promise<Pair> {
   return pair;
 }
 
-// A server that configures every connection it accepts has configured the ones it holds, and its
-// code is warm: configure them all and a few arrivals before timing anything.
+// A server that configures every connection it accepts: first every connection it holds, in total.
+start = performance.now();
 for (const { accepted } of pairs) setKeepAlive(accepted, PROFILE);
+const configureAllMs = performance.now() - start;
+expectProfile(pairs[0].accepted, "held connection");
+expectProfile(pairs[pairs.length - 1].accepted, "held connection");
+
+// Connections only being added: each new one is configured as it is accepted, and none closes.
+let addedMs = 0;
+for (let i = 0; i < ADDED_ARRIVALS; i++) {
+  const pair = await open();
+  pairs.push(pair);
+  start = performance.now();
+  setKeepAlive(pair.accepted, PROFILE);
+  addedMs += performance.now() - start;
+  if (i === 0 || i === ADDED_ARRIVALS - 1) expectProfile(pair.accepted, "added connection");
+}
+// Back to the size under test, so that the churn rows run at that many open connections.
+for (const { client, accepted } of pairs.splice(0, ADDED_ARRIVALS)) {
+  client.close();
+  accepted.close();
+}
+
+// With churn, after a few untimed arrivals.
 for (let i = 0; i < WARMUP_ARRIVALS; i++) setKeepAlive((await arrive()).accepted, PROFILE);
 
 // Deno keeps an accepted connection's fd under an internal symbol: the reference rows configure
@@ -144,6 +170,8 @@ console.log(JSON.stringify({
   fds,
   firstLookupMs,
   firstLookupWaited,
+  configureAllMs,
+  addedUs: (addedMs * 1000) / ADDED_ARRIVALS,
   acceptedUs: (acceptedMs * 1000) / ARRIVALS,
   acceptedRawUs: (rawMs * 1000) / ARRIVALS,
   connectedUs: (connectedMs * 1000) / CLIENT_ARRIVALS,
