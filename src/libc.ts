@@ -117,35 +117,14 @@ export function label(option: string, constant: OptionConstant): string {
 
 /** Sets an int-sized option; `value` is already in the kernel's unit and range. */
 export function setInt(fd: number, option: string, constant: OptionConstant, value: number): void {
-  const n = native ?? getNative();
-  n.view.setInt32(VALUE, value, true);
-  if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4) !== 0) {
-    const errno = n.lib.errno();
-    fail(
-      n,
-      errno,
-      "set",
-      "setsockopt",
-      fd,
-      option,
-      constant,
-      () => n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, 4),
-    );
-  }
+  (native ?? getNative()).view.setInt32(VALUE, value, true);
+  setBytes(fd, option, constant, 4);
 }
 
 /** Reads an int-sized option, in the kernel's unit. */
 export function getInt(fd: number, option: string, constant: OptionConstant): number {
-  const n = native ?? getNative();
-  n.view.setUint32(LEN, 4, true);
-  if (n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr) !== 0) {
-    const errno = n.lib.errno();
-    fail(n, errno, "get", "getsockopt", fd, option, constant, () => {
-      n.view.setUint32(LEN, 4, true);
-      return n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr);
-    });
-  }
-  return n.view.getInt32(VALUE, true);
+  getBytes(fd, option, constant, 4);
+  return (native ?? getNative()).view.getInt32(VALUE, true);
 }
 
 let valueArea: Uint8Array | undefined;
