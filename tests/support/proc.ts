@@ -5,27 +5,37 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
+const TCP = ["/proc/net/tcp", "/proc/net/tcp6"];
+
 function hexPort(address: string): number {
   return parseInt(address.split(":")[1], 16);
 }
 
-function inodes(table: string, match: (fields: string[]) => boolean): Set<string> {
-  const found = new Set<string>();
-  let text: string;
-  try {
-    text = readFileSync(table, "utf8");
-  } catch {
-    return found;
-  }
-  for (const line of text.split("\n").slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length > 9 && match(fields)) found.add(fields[9]);
+/** The rows of /proc/net tables (header dropped), each split into its fields. */
+function rows(...tables: string[]): string[][] {
+  const found: string[][] = [];
+  for (const table of tables) {
+    let text: string;
+    try {
+      text = readFileSync(table, "utf8");
+    } catch {
+      continue; // no IPv6, say
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 9) found.push(fields);
+    }
   }
   return found;
 }
 
-function fdsOf(wanted: Set<string>): number[] {
-  const fds: number[] = [];
+function inodes(tables: string[], match: (fields: string[]) => boolean): Set<string> {
+  return new Set(rows(...tables).filter(match).map((fields) => fields[9]));
+}
+
+/** This process's socket fds by the inode their /proc/self/fd link names. */
+function socketFds(): Map<string, number> {
+  const byInode = new Map<string, number>();
   for (const name of readdirSync("/proc/self/fd")) {
     let link: string;
     try {
@@ -34,8 +44,14 @@ function fdsOf(wanted: Set<string>): number[] {
       continue; // closed while listing (the directory's own fd)
     }
     const m = /^socket:\[(\d+)\]$/.exec(link);
-    if (m && wanted.has(m[1])) fds.push(Number(name));
+    if (m) byInode.set(m[1], Number(name));
   }
+  return byInode;
+}
+
+function fdsOf(wanted: Set<string>): number[] {
+  const fds: number[] = [];
+  for (const [inode, fd] of socketFds()) if (wanted.has(inode)) fds.push(fd);
   return fds.sort((a, b) => a - b);
 }
 
@@ -47,22 +63,19 @@ function only(fds: number[], what: string): number {
 /** The fd of this process's TCP socket with these local and remote ports (IPv4 or IPv6). */
 export function tcpFd(localPort: number, remotePort: number): number {
   const match = (f: string[]) => hexPort(f[1]) === localPort && hexPort(f[2]) === remotePort;
-  const wanted = new Set([...inodes("/proc/net/tcp", match), ...inodes("/proc/net/tcp6", match)]);
-  return only(fdsOf(wanted), `TCP ${localPort} -> ${remotePort}`);
+  return only(fdsOf(inodes(TCP, match)), `TCP ${localPort} -> ${remotePort}`);
 }
 
 /** The fd of this process's TCP listener on this port. */
 export function listenerFd(port: number): number {
   const match = (f: string[]) => hexPort(f[1]) === port && f[3] === "0A";
-  const wanted = new Set([...inodes("/proc/net/tcp", match), ...inodes("/proc/net/tcp6", match)]);
-  return only(fdsOf(wanted), `TCP listener on ${port}`);
+  return only(fdsOf(inodes(TCP, match)), `TCP listener on ${port}`);
 }
 
 /** The fd of this process's UDP socket bound to this port. */
 export function udpFd(localPort: number): number {
   const match = (f: string[]) => hexPort(f[1]) === localPort;
-  const wanted = new Set([...inodes("/proc/net/udp", match), ...inodes("/proc/net/udp6", match)]);
-  return only(fdsOf(wanted), `UDP ${localPort}`);
+  return only(fdsOf(inodes(["/proc/net/udp", "/proc/net/udp6"], match)), `UDP ${localPort}`);
 }
 
 /** The fd of this process's Unix-domain socket bound to this path. */
@@ -83,30 +96,11 @@ export function keepAliveDefaults(): { idle: number; interval: number; count: nu
 
 /** Every TCP connection of this process as `"localPort:remotePort"` -> fd, read in one pass. */
 export function tcpFds(): Map<string, number> {
-  const byInode = new Map<string, string>();
-  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(table, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 9 && f[9] !== "0") byInode.set(f[9], `${hexPort(f[1])}:${hexPort(f[2])}`);
-    }
-  }
+  const fds = socketFds();
   const result = new Map<string, number>();
-  for (const name of readdirSync("/proc/self/fd")) {
-    let link: string;
-    try {
-      link = readlinkSync(`/proc/self/fd/${name}`);
-    } catch {
-      continue;
-    }
-    const m = /^socket:\[(\d+)\]$/.exec(link);
-    const ports = m ? byInode.get(m[1]) : undefined;
-    if (ports !== undefined) result.set(ports, Number(name));
+  for (const f of rows(...TCP)) {
+    const fd = fds.get(f[9]);
+    if (fd !== undefined) result.set(`${hexPort(f[1])}:${hexPort(f[2])}`, fd);
   }
   return result;
 }
