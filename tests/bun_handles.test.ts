@@ -2,9 +2,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   AmbiguousSocketError,
   fdOf,
@@ -17,8 +14,8 @@ import {
 } from "../mod.ts";
 import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
 import { bunOnly } from "./support/runtime.ts";
+import { cert, key } from "./support/tls.ts";
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const PROFILE = { idle: 11_000, interval: 3_000, count: 4 };
 const EXPECTED = { enable: true, ...PROFILE };
 
@@ -28,9 +25,7 @@ type BunSocket = Bun.Socket<undefined>;
 async function bunPair(tls = false) {
   let accept!: (socket: BunSocket) => void;
   const acceptedP = new Promise<BunSocket>((resolve) => (accept = resolve));
-  const tlsOptions = tls
-    ? { cert: readFileSync(join(fixtures, "cert.pem"), "utf8"), key: readFileSync(join(fixtures, "key.pem"), "utf8") }
-    : undefined;
+  const tlsOptions = tls ? { cert, key } : undefined;
   const listener = Bun.listen<undefined>({
     hostname: "127.0.0.1",
     port: 0,

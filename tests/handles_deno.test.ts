@@ -1,9 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
 import {
   AmbiguousSocketError,
   fdOf,
@@ -14,12 +13,9 @@ import {
   SocketClosedError,
 } from "../mod.ts";
 import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
+import { ca, cert, key } from "./support/tls.ts";
 import { denoOnly } from "./support/runtime.ts";
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
-const cert = readFileSync(join(fixtures, "cert.pem"), "utf8");
-const key = readFileSync(join(fixtures, "key.pem"), "utf8");
-const ca = readFileSync(join(fixtures, "ca.pem"), "utf8");
 const PROFILE = { idle: 12_000, interval: 3_000, count: 5 };
 const EXPECTED = { enable: true, ...PROFILE };
 

@@ -5,18 +5,14 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { fdOf, getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout } from "../mod.ts";
 import { connectTcp } from "./support/net.ts";
 import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
+import { ca, cert, key } from "./support/tls.ts";
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
-const cert = readFileSync(join(fixtures, "cert.pem"), "utf8");
-const key = readFileSync(join(fixtures, "key.pem"), "utf8");
-const ca = readFileSync(join(fixtures, "ca.pem"), "utf8");
 const PROFILE = { idle: 13_000, interval: 2_000, count: 6 };
 const EXPECTED = { enable: true, ...PROFILE };
 
