@@ -193,11 +193,22 @@ function isOpen(n: Native, fd: number): boolean {
   return n.fn.fcntl(fd, n.platform.F_GETFD) !== -1;
 }
 
+/** SO_TYPE of `fd`, or -1 when getsockopt fails. */
+function readType(n: Native, fd: number): number {
+  n.view.setUint32(CHECK_LEN, 4, true);
+  const ok = n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr);
+  return ok === 0 ? n.view.getInt32(CHECK, true) : -1;
+}
+
 function isSocket(n: Native, fd: number): boolean {
   // On an open fd, SO_TYPE fails for one reason only: it is not a socket.
-  n.view.setUint32(CHECK_LEN, 4, true);
-  return n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) ===
-    0;
+  return readType(n, fd) !== -1;
+}
+
+/** The address family of the sockaddr that getsockname or getpeername just wrote. */
+function addrFamily(n: Native): number {
+  const { offset, bytes } = n.platform.sockaddrFamily;
+  return bytes === 2 ? n.view.getUint16(ADDR + offset, true) : n.view.getUint8(ADDR + offset);
 }
 
 /**
@@ -256,17 +267,10 @@ function fail(
 /** Names what kind of socket `fd` is (`a UDP socket`, `a Unix-domain stream socket`, …), for messages. */
 export function describeSocket(n: Native, fd: number): string {
   const p = n.platform;
-  n.view.setUint32(CHECK_LEN, 4, true);
-  if (n.fn.getsockopt(fd, p.SOL_SOCKET, p.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr) !== 0) {
-    return "not a socket";
-  }
-  const type = n.view.getInt32(CHECK, true);
+  const type = readType(n, fd);
+  if (type === -1) return "not a socket";
   n.view.setUint32(ADDR_LEN, 128, true);
-  let family = -1;
-  if (n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) === 0) {
-    const at = ADDR + p.sockaddrFamily.offset;
-    family = p.sockaddrFamily.bytes === 2 ? n.view.getUint16(at, true) : n.view.getUint8(at);
-  }
+  const family = n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) === 0 ? addrFamily(n) : -1;
   const typeName = type === p.SOCK_STREAM ? "stream" : type === p.SOCK_DGRAM ? "datagram" : `type ${type}`;
   if (family === p.AF_UNIX) return `a Unix-domain ${typeName} socket`;
   if (family === p.AF_INET || family === p.AF_INET6) {
@@ -302,8 +306,7 @@ export function socketName(fd: number, peer: boolean): NameResult {
     return "none";
   }
   const p = n.platform;
-  const at = ADDR + p.sockaddrFamily.offset;
-  const family = p.sockaddrFamily.bytes === 2 ? n.view.getUint16(at, true) : n.view.getUint8(at);
+  const family = addrFamily(n);
   // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at byte 2.
   const port = n.view.getUint16(ADDR + 2, false);
   if (family === p.AF_INET) return { ip: formatIp(n.bytes, ADDR + 4, 4), port, family: 4 };
@@ -313,10 +316,7 @@ export function socketName(fd: number, peer: boolean): NameResult {
 
 /** SO_TYPE of an open socket, or -1 when it cannot be read. */
 export function socketType(fd: number): number {
-  const n = native ?? getNative();
-  n.view.setUint32(CHECK_LEN, 4, true);
-  const ok = n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr);
-  return ok === 0 ? n.view.getInt32(CHECK, true) : -1;
+  return readType(native ?? getNative(), fd);
 }
 
 /** SO_ACCEPTCONN: 1 listening, 0 not, -1 where the OS cannot tell (macOS). */
@@ -398,8 +398,7 @@ export function localPort(fd: number): number {
   n.view.setUint32(ADDR_LEN, 128, true);
   if (n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) !== 0) return isOpen(n, fd) ? PORT_OTHER : PORT_CLOSED;
   const p = n.platform;
-  const at = ADDR + p.sockaddrFamily.offset;
-  const family = p.sockaddrFamily.bytes === 2 ? n.view.getUint16(at, true) : n.view.getUint8(at);
+  const family = addrFamily(n);
   return family === p.AF_INET || family === p.AF_INET6 ? n.view.getUint16(ADDR + 2, false) : PORT_OTHER;
 }
 
