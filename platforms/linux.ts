@@ -35,6 +35,7 @@ export const linux: PlatformConstants = {
   sockaddrFamily: { offset: 0, bytes: 2 },
   // Listing /proc/self/fd through libc needs only --allow-ffi in Deno. dirent: d_ino (8),
   // d_off (8), d_reclen (2), d_type (1), then d_name, in glibc's and musl's <dirent.h> alike.
+  fdListing: { kind: "directory" },
   fdDirectory: "/proc/self/fd",
   direntNameOffset: 19,
   readdirSymbol: { x86_64: "readdir", aarch64: "readdir" },
@@ -204,9 +205,11 @@ export const linux: PlatformConstants = {
       totalRetransmits: { offset: 100, size: 4 }, // tcpi_total_retrans
     },
   },
+  // ENOTSUP is EOPNOTSUPP's other name on Linux (95); listed first so that 95 reads as EOPNOTSUPP.
   errno: {
     EPERM: 1,
     ENOENT: 2,
+    ESRCH: 3,
     EBADF: 9,
     EAGAIN: 11,
     ENOMEM: 12,
@@ -217,6 +220,7 @@ export const linux: PlatformConstants = {
     EDOM: 33,
     ENOTSOCK: 88,
     ENOPROTOOPT: 92,
+    ENOTSUP: 95,
     EOPNOTSUPP: 95,
     ENOBUFS: 105,
     EISCONN: 106,

@@ -397,7 +397,7 @@ describe("the option table", () => {
         const constant = info.os[p.os];
         assert.equal(constant, p.options[name as OptionName], `${name} on ${p.os}`);
         if (constant === null) continue;
-        const units = info.type === "ms" ? ["ms", "seconds"] : [info.type];
+        const units = info.type === "ms" ? ["ms", "seconds"] : info.type === "int" ? ["int", "flag"] : [info.type];
         assert.ok(units.includes(constant.unit), `${name} on ${p.os}: unit ${constant.unit} for type ${info.type}`);
         assert.equal(constant.readOnly ?? false, info.readOnly, `${name} read-only on ${p.os}`);
         assert.equal(

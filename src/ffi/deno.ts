@@ -5,17 +5,17 @@
  */
 import { PermissionError } from "../errors.ts";
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols.ts";
+import { OS_SYMBOLS, type Pointer, type SymbolNames, SYMBOLS, type Symbols, symbolsToBind } from "./symbols.ts";
 
-// Keeps the shared table honest against Deno's own types.
+// Keeps the shared tables honest against Deno's own types.
 const _checked: Deno.ForeignLibraryInterface = SYMBOLS satisfies Deno.ForeignLibraryInterface;
+const _checkedExtras: readonly Deno.ForeignLibraryInterface[] = Object.values(
+  OS_SYMBOLS satisfies Record<string, Deno.ForeignLibraryInterface>,
+);
 
 function open(paths: readonly string[], names: SymbolNames): Library {
-  const table = {
-    ...SYMBOLS,
-    errno_location: { ...SYMBOLS.errno_location, name: names.errno_location },
-    readdir: { ...SYMBOLS.readdir, name: names.readdir },
-  };
+  const table: Deno.ForeignLibraryInterface = {};
+  for (const [key, name, symbol] of symbolsToBind(names)) table[key] = { ...symbol, name };
   const failures: string[] = [];
   for (const path of paths) {
     let lib;
@@ -34,7 +34,7 @@ function open(paths: readonly string[], names: SymbolNames): Library {
     const symbols = lib.symbols as unknown as Symbols;
     // errno lives at a fixed per-thread address; reading it through a view made once avoids an
     // FFI call (and the V8 work around it) between the failing call and the read.
-    const view = new Deno.UnsafePointerView(lib.symbols.errno_location()!);
+    const view = new Deno.UnsafePointerView(symbols.errno_location() as unknown as Deno.PointerObject);
     return {
       path,
       symbols,
