@@ -117,6 +117,7 @@ function listDirectory(
   } finally {
     fn.closedir(dir);
   }
+  fds.sort((a, b) => a - b);
   if (own >= 0 && !sawOwn) {
     throw new Error(
       `Cannot list open file descriptors: ${path} lists ${fds.length} fds (${fds.slice(0, 8).join(", ")}` +
