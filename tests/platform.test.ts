@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
-import type { OptionName, PlatformConstants } from "../platforms/types.ts";
+import type { PlatformConstants } from "../platforms/types.ts";
 import { PermissionError, UnsupportedError } from "../mod.ts";
 import { hostFor, optionConstant } from "../src/platform.ts";
 import type { RuntimeAdapter } from "../src/ffi/adapter.ts";

@@ -1,0 +1,309 @@
+/**
+ * Runs the test suite on Linux arm64 under user-mode emulation: the arm64 builds of the pinned
+ * Deno and Bun (the same versions as package.json's devDependencies, from npm) under
+ * `qemu-aarch64-static` with Debian's `libc6:arm64`. `npm run test:arm64`; `.ci/run` runs it as
+ * its own step.
+ *
+ * - Installs qemu-user-static and libc6:arm64 from Debian when missing and running as root;
+ *   otherwise, or when anything else is missing, prints one loud SKIPPED line and exits 0.
+ * - Fetches the runtimes with `npm pack` into node_modules/.cache/sockopts-arm64, beside (not
+ *   into) the x64 node_modules.
+ * - Probes the emulator's known gaps under emulation and natively (scripts/arm64_probe.ts):
+ *   TCP_INFO cut to 4 bytes, SO_COOKIE failing with EINVAL, TCP_CONGESTION refusing to be set,
+ *   and children of the emulated runtime failing to start (no binfmt_misc).
+ * - Runs the test files under both emulated runtimes, then runs natively the files that failed.
+ *   A failure is put down to a gap only when that gap was detected, the failure names it, and the
+ *   same test passes natively; everything else counts as failed.
+ * - Ends with one `arm64: N passed, N failed` line, and exits 1 when anything failed.
+ *
+ * Run with `deno run -A scripts/test_arm64.ts [test files…]`.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const cache = join(root, "node_modules", ".cache", "sockopts-arm64");
+const QEMU = "qemu-aarch64-static";
+const LOADER = "/lib/ld-linux-aarch64.so.1";
+
+// Files that only drive whole programs (examples, packages, the type checker, network
+// namespaces): nothing in them depends on the CPU, and each one starts many children, which
+// user-mode emulation without binfmt_misc cannot do. They run natively in `npm test`.
+const NATIVE_ONLY: Readonly<Record<string, string>> = {
+  "tests/e2e.test.ts": "network-namespace children",
+  "tests/examples.test.ts": "runs every example as a child",
+  "tests/jsr.test.ts": "runs deno publish --dry-run",
+  "tests/package.test.ts": "builds and installs the npm package",
+  "tests/readme.test.ts": "type-checks the README's code",
+};
+
+function say(line: string): void {
+  console.log(line);
+}
+
+function skip(reason: string): never {
+  say("=".repeat(100));
+  say(`arm64: SKIPPED: ${reason}`);
+  say("=".repeat(100));
+  Deno.exit(0);
+}
+
+function has(command: string, args: string[] = ["--version"]): boolean {
+  return spawnSync(command, args, { stdio: "ignore" }).status === 0;
+}
+
+function ensureHost(): void {
+  if (has(QEMU) && existsSync(LOADER)) return;
+  if (process.getuid?.() !== 0 || !has("apt-get", ["--version"])) {
+    skip(`${QEMU} or ${LOADER} is missing and cannot be installed here (needs root and apt-get)`);
+  }
+  say("arm64: installing qemu-user-static and libc6:arm64 from Debian");
+  const steps: [string, string[]][] = [
+    ["dpkg", ["--add-architecture", "arm64"]],
+    ["apt-get", ["update", "-qq"]],
+    ["apt-get", ["install", "-y", "-qq", "qemu-user-static", "libc6:arm64"]],
+  ];
+  for (const [command, args] of steps) {
+    const done = spawnSync(command, args, {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (done.status !== 0) skip(`\`${command} ${args.join(" ")}\` failed`);
+  }
+  if (!has(QEMU) || !existsSync(LOADER)) skip(`${QEMU} or ${LOADER} is still missing after installing`);
+}
+
+/** Unpacks one npm package (`npm pack`) into the cache; returns its directory. */
+function fetchPackage(name: string, version: string): string {
+  const dir = join(cache, `${name.replace(/[@/]/g, "_")}-${version}`);
+  if (existsSync(join(dir, "package", "package.json"))) return join(dir, "package");
+  mkdirSync(dir, { recursive: true });
+  const tarball = execFileSync("npm", ["pack", "--silent", `${name}@${version}`, "--pack-destination", dir], {
+    cwd: dir,
+    encoding: "utf8",
+  }).trim().split("\n").at(-1)!;
+  execFileSync("tar", ["xzf", join(dir, tarball), "-C", dir]);
+  rmSync(join(dir, tarball));
+  return join(dir, "package");
+}
+
+interface Probe {
+  tcpInfoBytes: { ok: boolean; value?: number; error?: string };
+  soCookie: { ok: boolean; error?: string };
+  congestionSet: { ok: boolean; error?: string };
+  spawnSelf: { ok: boolean; error?: string };
+}
+
+function probe(command: string, args: string[]): Probe {
+  const out = execFileSync(command, [...args, join(root, "scripts", "arm64_probe.ts")], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out.trim().split("\n").at(-1)!);
+}
+
+/** One emulator gap: its name, and how a failing test's text shows it. */
+interface Gap {
+  readonly name: string;
+  readonly shows: RegExp;
+}
+
+function detectGaps(emulated: Probe, native: Probe): Gap[] {
+  const gaps: Gap[] = [];
+  const short = (p: Probe) => !p.tcpInfoBytes.ok || (p.tcpInfoBytes.value ?? 0) < 104;
+  if (short(emulated) && !short(native)) {
+    gaps.push({
+      name: `TCP_INFO returns ${
+        emulated.tcpInfoBytes.value ?? "an error"
+      } bytes (natively ${native.tcpInfoBytes.value})`,
+      shows: /TCP_INFO|getTcpInfo|tcp_info|TcpInfo/,
+    });
+  }
+  if (!emulated.soCookie.ok && native.soCookie.ok) {
+    gaps.push({ name: `SO_COOKIE fails (${emulated.soCookie.error})`, shows: /SO_COOKIE|cookie/i });
+  }
+  if (!emulated.congestionSet.ok && native.congestionSet.ok) {
+    gaps.push({ name: `setting TCP_CONGESTION fails (${emulated.congestionSet.error})`, shows: /TCP_CONGESTION/ });
+  }
+  if (!emulated.spawnSelf.ok && native.spawnSelf.ok) {
+    gaps.push({
+      name: `the emulated runtime cannot start children (${emulated.spawnSelf.error}; binfmt_misc has no qemu-aarch64)`,
+      shows: /ENOEXEC|Exec format error|exited with (code )?127|spawn|child/i,
+    });
+  }
+  return gaps;
+}
+
+/** One test's outcome from a JUnit report: its full name, and the failure text (with the test lines it points at). */
+interface Outcome {
+  readonly name: string;
+  readonly failure?: string;
+}
+
+function unescape(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'")
+    .replace(/&#10;/g, "\n").replace(/&amp;/g, "&");
+}
+
+// A failure's stack names test lines (tests/x.test.ts:101:12); the source there is what says
+// which call failed (an assertion on getTcpInfo(...) reads as "32741 !== null" on its own).
+function withSourceLines(text: string): string {
+  const lines: string[] = [];
+  for (const match of text.matchAll(/(tests\/[\w/.-]+\.ts):(\d+):\d+/g)) {
+    const file = join(root, match[1]);
+    if (!existsSync(file)) continue;
+    lines.push(readFileSync(file, "utf8").split("\n")[Number(match[2]) - 1] ?? "");
+  }
+  return `${text}\n${lines.join("\n")}`;
+}
+
+function readJunit(path: string): Outcome[] {
+  if (!existsSync(path)) return [];
+  const xml = readFileSync(path, "utf8");
+  const outcomes: Outcome[] = [];
+  const testcase = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
+  for (const match of xml.matchAll(testcase)) {
+    const attributes = match[1];
+    const name = unescape(/\bname="([^"]*)"/.exec(attributes)?.[1] ?? "?");
+    const classname = unescape(/\bclassname="([^"]*)"/.exec(attributes)?.[1] ?? "");
+    const body = match[3] ?? "";
+    if (/<skipped\b/.test(body)) continue;
+    const failed = /<(failure|error)\b([^>]*)>([\s\S]*?)<\/\1>|<(failure|error)\b([^>]*)\/>/.exec(body);
+    const full = `${classname} > ${name}`;
+    if (failed === null) outcomes.push({ name: full });
+    else outcomes.push({ name: full, failure: withSourceLines(unescape(failed[0])) });
+  }
+  return outcomes;
+}
+
+interface Run {
+  readonly outcomes: Outcome[];
+  readonly seconds: number;
+  readonly status: number | null;
+}
+
+function runTests(runtime: "deno" | "bun", command: string, prefix: string[], files: string[], junit: string): Run {
+  const args = runtime === "deno"
+    ? [...prefix, "test", "-A", "--unstable-net", "--no-check", "--reporter=junit", `--junit-path=${junit}`, ...files]
+    : [...prefix, "test", "--timeout", "600000", "--reporter=junit", `--reporter-outfile=${junit}`, ...files];
+  const started = Date.now();
+  const done = spawnSync(command, args, {
+    cwd: root,
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    timeout: 40 * 60_000,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const seconds = Math.round((Date.now() - started) / 1000);
+  if (done.status !== 0 && !existsSync(junit)) {
+    say(`arm64: ${runtime} test wrote no report (exit ${done.status ?? done.signal}):\n${done.stderr.slice(-4000)}`);
+  }
+  return { outcomes: readJunit(junit), seconds, status: done.status };
+}
+
+function main(): void {
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    skip(`this runner needs a Linux x64 host (${process.platform} ${process.arch})`);
+  }
+  ensureHost();
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const denoVersion: string = pkg.devDependencies.deno;
+  const bunVersion: string = pkg.devDependencies.bun;
+  let deno: string;
+  let bun: string;
+  try {
+    deno = join(fetchPackage("@deno/linux-arm64-glibc", denoVersion), "deno");
+    bun = join(fetchPackage("@oven/bun-linux-aarch64", bunVersion), "bin", "bun");
+  } catch (error) {
+    skip(`cannot fetch the arm64 runtimes from npm: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const nativeDeno = join(root, "node_modules", ".bin", "deno");
+  const nativeBun = join(root, "node_modules", ".bin", "bun");
+  const version = execFileSync(QEMU, [deno, "--version"], { encoding: "utf8" }).split("\n")[0];
+  say(`arm64: ${version} and Bun ${execFileSync(QEMU, [bun, "--version"], { encoding: "utf8" }).trim()} under ${QEMU}`);
+
+  const gaps = detectGaps(probe(QEMU, [deno, "run", "-A", "--no-check"]), probe(nativeDeno, ["run", "-A"]));
+  const bunGaps = detectGaps(probe(QEMU, [bun]), probe(nativeBun, []));
+  for (const gap of bunGaps) if (!gaps.some((g) => g.name === gap.name)) gaps.push(gap);
+  say(`arm64: emulator gaps detected: ${gaps.length === 0 ? "none" : ""}`);
+  for (const gap of gaps) say(`arm64:   - ${gap.name}`);
+
+  const asked = process.argv.slice(2);
+  const all = execFileSync("git", ["ls-files", "tests/*.test.ts"], { cwd: root, encoding: "utf8" }).trim().split("\n");
+  const files = asked.length > 0 ? asked : all.filter((file) => !(file in NATIVE_ONLY));
+  if (asked.length === 0) {
+    for (const [file, why] of Object.entries(NATIVE_ONLY)) {
+      say(`arm64: not emulated (runs natively only): ${file}: ${why}`);
+    }
+  }
+
+  const work = mkdtempSync(join(tmpdir(), "sockopts-arm64-"));
+  let passed = 0;
+  let failed = 0;
+  const explained = new Map<string, string[]>();
+  try {
+    for (const runtime of ["deno", "bun"] as const) {
+      const emulated = runTests(
+        runtime,
+        QEMU,
+        [runtime === "deno" ? deno : bun],
+        files,
+        join(work, `${runtime}-arm64.xml`),
+      );
+      const failures = emulated.outcomes.filter((o) => o.failure !== undefined);
+      // The same files natively, for the failures only: a failure that also happens here is real.
+      let native: Outcome[] = [];
+      if (failures.length > 0) {
+        const nativeFiles = files.filter((file) =>
+          failures.some((f) => f.failure!.includes(file) || f.name.includes(file.replace(/^tests\//, "")))
+        );
+        native = runTests(
+          runtime,
+          runtime === "deno" ? nativeDeno : nativeBun,
+          [],
+          nativeFiles.length > 0 ? nativeFiles : files,
+          join(work, `${runtime}-x64.xml`),
+        ).outcomes;
+      }
+      const nativePass = new Set(native.filter((o) => o.failure === undefined).map((o) => o.name));
+      let runFailed = 0;
+      for (const outcome of failures) {
+        const gap = nativePass.has(outcome.name) ? gaps.find((g) => g.shows.test(outcome.failure!)) : undefined;
+        if (gap === undefined) {
+          runFailed++;
+          const why = nativePass.has(outcome.name) ? "arm64 only" : native.length === 0 ? "" : "also fails natively";
+          say(`arm64: FAILED (${runtime}${why ? `, ${why}` : ""}): ${outcome.name}\n${indent(outcome.failure!)}`);
+        } else {
+          explained.set(gap.name, [...(explained.get(gap.name) ?? []), `${runtime}: ${outcome.name}`]);
+        }
+      }
+      const runPassed = emulated.outcomes.length - failures.length;
+      say(
+        `arm64: ${runtime}: ${runPassed} passed, ${runFailed} failed, ${
+          failures.length - runFailed
+        } put down to emulator gaps, in ${emulated.seconds} s`,
+      );
+      if (emulated.outcomes.length === 0) runFailed++;
+      passed += runPassed;
+      failed += runFailed;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  for (const [gap, tests] of explained) {
+    say(`arm64: emulator gap "${gap}" explains ${tests.length} failure(s) that pass natively:`);
+    for (const test of tests) say(`arm64:     ${test}`);
+  }
+  say(`arm64: ${passed} passed, ${failed} failed`);
+  Deno.exit(failed === 0 ? 0 : 1);
+}
+
+function indent(text: string): string {
+  return text.split("\n").slice(0, 12).map((line) => `    ${line}`).join("\n");
+}
+
+main();
