@@ -64,7 +64,8 @@ export const darwin: PlatformConstants = {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
     SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
     SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-    // "Values < 1 make no sense": EINVAL; sbreserve fails with ENOBUFS above kern.ipc.maxsockbuf.
+    // `bsd/kern/uipc_socket.c` sosetoptlock: "Values < 1 make no sense" (EINVAL); sbreserve
+    // fails with ENOBUFS above kern.ipc.maxsockbuf.
     SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
     SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
     // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
@@ -78,6 +79,7 @@ export const darwin: PlatformConstants = {
       size: 8,
       note: "xnu keeps hundredths of a second in a 16-bit field, so at most 327 s",
     },
+    // SO_ERROR and SO_TYPE: sogetoptlock only (`bsd/kern/uipc_socket.c`).
     SO_ERROR: {
       native: "SO_ERROR",
       level: 0xffff,
@@ -93,6 +95,8 @@ export const darwin: PlatformConstants = {
     SO_ACCEPTCONN: null,
     SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 0x1, unit: "bool", min: 0, max: 1 },
+    // `bsd/netinet/tcp_usrreq.c` tcp_ctloutput: idle and interval EINVAL below 0 or above
+    // UINT32_MAX / TCP_RETRANSHZ; the count EINVAL below 0; 0 makes TCP_CONN_KEEP* use the sysctl.
     TCP_KEEPIDLE: {
       native: "TCP_KEEPALIVE",
       level: 6,
@@ -157,6 +161,7 @@ export const darwin: PlatformConstants = {
       note: "On (1) or off (0), on a listener only (EINVAL otherwise), and only while net.inet.tcp.fastopen " +
         "enables the server side (ENOTSUP otherwise)",
     },
+    // tcp_ctloutput: negatives are EINVAL; 0 clears SOF_NOTSENT_LOWAT.
     TCP_NOTSENT_LOWAT: {
       native: "TCP_NOTSENT_LOWAT",
       level: 6,

@@ -82,7 +82,8 @@ export const freebsd: PlatformConstants = {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
     SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
     SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-    // "Values < 1 make no sense": EINVAL; sbreserve fails with ENOBUFS above kern.ipc.maxsockbuf.
+    // `sys/kern/uipc_socket.c` sosetopt: "Values < 1 make no sense" (EINVAL); sbreserve fails
+    // with ENOBUFS above kern.ipc.maxsockbuf.
     SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
     SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
     // struct linger (sys/sys/socket.h): int l_onoff, int l_linger, in seconds.
@@ -96,6 +97,7 @@ export const freebsd: PlatformConstants = {
       size: 8,
       note: "Seconds above 65535 (USHRT_MAX) fail with EDOM",
     },
+    // SO_ERROR, SO_TYPE and SO_ACCEPTCONN: sogetopt only (`sys/kern/uipc_socket.c`).
     SO_ERROR: {
       native: "SO_ERROR",
       level: 0xffff,
@@ -118,6 +120,8 @@ export const freebsd: PlatformConstants = {
     },
     SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 1, unit: "bool", min: 0, max: 1 },
+    // `sys/netinet/tcp_usrreq.c` tcp_default_ctloutput: u_int seconds, EINVAL above UINT_MAX / hz
+    // (a negative int is a huge u_int); the count is any u_int; 0 makes TP_KEEP* use the sysctl.
     TCP_KEEPIDLE: {
       native: "TCP_KEEPIDLE",
       level: 6,
