@@ -138,9 +138,10 @@ function detectGaps(emulated: Probe, native: Probe): Gap[] {
   return gaps;
 }
 
-/** One test's outcome from a JUnit report: its full name, and the failure text (with the test lines it points at). */
+/** One test's outcome from a JUnit report: its name, its file, and the failure text (with the test lines it points at). */
 interface Outcome {
   readonly name: string;
+  readonly file: string;
   readonly failure?: string;
 }
 
@@ -161,21 +162,39 @@ function withSourceLines(text: string): string {
   return `${text}\n${lines.join("\n")}`;
 }
 
-function readJunit(path: string): Outcome[] {
+function attribute(attributes: string, name: string): string | undefined {
+  const value = new RegExp(`\\b${name}="([^"]*)"`).exec(attributes)?.[1];
+  return value === undefined ? undefined : unescape(value);
+}
+
+/**
+ * The leaf tests of a JUnit report. Deno reports node:test suites as test cases named after the
+ * describe block (with the file as classname) and each `it` as a case named "describe > it"
+ * (classname ext:deno_node/…); Bun reports each `it` once, with its file.
+ */
+export function readJunit(path: string): Outcome[] {
   if (!existsSync(path)) return [];
   const xml = readFileSync(path, "utf8");
+  const cases: { name: string; file?: string; body: string }[] = [];
+  for (const match of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const name = attribute(match[1], "name") ?? "?";
+    const classname = attribute(match[1], "classname") ?? "";
+    const file = attribute(match[1], "file") ?? (classname.startsWith("./tests/") ? classname.slice(2) : undefined);
+    const bunName = attribute(match[1], "file") === undefined ? name : `${classname} > ${name}`;
+    cases.push({ name: bunName, file, body: match[3] ?? "" });
+  }
   const outcomes: Outcome[] = [];
-  const testcase = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
-  for (const match of xml.matchAll(testcase)) {
-    const attributes = match[1];
-    const name = unescape(/\bname="([^"]*)"/.exec(attributes)?.[1] ?? "?");
-    const classname = unescape(/\bclassname="([^"]*)"/.exec(attributes)?.[1] ?? "");
-    const body = match[3] ?? "";
-    if (/<skipped\b/.test(body)) continue;
-    const failed = /<(failure|error)\b([^>]*)>([\s\S]*?)<\/\1>|<(failure|error)\b([^>]*)\/>/.exec(body);
-    const full = `${classname} > ${name}`;
-    if (failed === null) outcomes.push({ name: full });
-    else outcomes.push({ name: full, failure: withSourceLines(unescape(failed[0])) });
+  for (const test of cases) {
+    if (cases.some((other) => other !== test && other.name.startsWith(`${test.name} > `))) continue;
+    if (/<skipped\b/.test(test.body)) continue;
+    const file = test.file ??
+      cases.find((top) => top.file !== undefined && test.name.startsWith(`${top.name} > `))?.file ?? "?";
+    const failed = /<(failure|error)\b[\s\S]*?(<\/\1>|\/>)/.exec(test.body);
+    outcomes.push({
+      name: test.name,
+      file,
+      failure: failed === null ? undefined : withSourceLines(unescape(failed[0])),
+    });
   }
   return outcomes;
 }
@@ -258,9 +277,7 @@ function main(): void {
       // The same files natively, for the failures only: a failure that also happens here is real.
       let native: Outcome[] = [];
       if (failures.length > 0) {
-        const nativeFiles = files.filter((file) =>
-          failures.some((f) => f.failure!.includes(file) || f.name.includes(file.replace(/^tests\//, "")))
-        );
+        const nativeFiles = [...new Set(failures.map((f) => f.file))].filter((file) => files.includes(file));
         native = runTests(
           runtime,
           runtime === "deno" ? nativeDeno : nativeBun,
@@ -269,25 +286,30 @@ function main(): void {
           join(work, `${runtime}-x64.xml`),
         ).outcomes;
       }
-      const nativePass = new Set(native.filter((o) => o.failure === undefined).map((o) => o.name));
+      const key = (o: Outcome) => `${o.file} :: ${o.name}`;
+      const nativePass = new Set(native.filter((o) => o.failure === undefined).map(key));
       let runFailed = 0;
       for (const outcome of failures) {
-        const gap = nativePass.has(outcome.name) ? gaps.find((g) => g.shows.test(outcome.failure!)) : undefined;
+        const passesNatively = nativePass.has(key(outcome));
+        const gap = passesNatively ? gaps.find((g) => g.shows.test(`${outcome.name}\n${outcome.failure!}`)) : undefined;
         if (gap === undefined) {
           runFailed++;
-          const why = nativePass.has(outcome.name) ? "arm64 only" : native.length === 0 ? "" : "also fails natively";
-          say(`arm64: FAILED (${runtime}${why ? `, ${why}` : ""}): ${outcome.name}\n${indent(outcome.failure!)}`);
+          const why = passesNatively ? "arm64 only" : "also fails natively";
+          say(`arm64: FAILED (${runtime}, ${why}): ${outcome.file} :: ${outcome.name}\n${indent(outcome.failure!)}`);
         } else {
-          explained.set(gap.name, [...(explained.get(gap.name) ?? []), `${runtime}: ${outcome.name}`]);
+          explained.set(gap.name, [
+            ...(explained.get(gap.name) ?? []),
+            `${runtime}: ${outcome.file} :: ${outcome.name}`,
+          ]);
         }
       }
       const runPassed = emulated.outcomes.length - failures.length;
+      if (emulated.outcomes.length === 0) runFailed++; // no report at all is a failure, not a pass
       say(
         `arm64: ${runtime}: ${runPassed} passed, ${runFailed} failed, ${
           failures.length - runFailed
         } put down to emulator gaps, in ${emulated.seconds} s`,
       );
-      if (emulated.outcomes.length === 0) runFailed++;
       passed += runPassed;
       failed += runFailed;
     }
@@ -306,4 +328,4 @@ function indent(text: string): string {
   return text.split("\n").slice(0, 12).map((line) => `    ${line}`).join("\n");
 }
 
-main();
+if (import.meta.main) main();
