@@ -132,7 +132,7 @@ function detectGaps(emulated: Probe, native: Probe): Gap[] {
   if (!emulated.spawnSelf.ok && native.spawnSelf.ok) {
     gaps.push({
       name: `the emulated runtime cannot start children (${emulated.spawnSelf.error}; binfmt_misc has no qemu-aarch64)`,
-      shows: /ENOEXEC|Exec format error|exited with (code )?127|spawn|child/i,
+      shows: /ENOEXEC|Exec format error|exited with (code )?127|Command failed|spawn|child/i,
     });
   }
   return gaps;
