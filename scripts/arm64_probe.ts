@@ -45,6 +45,11 @@ const report = {
   soCookie: attempt(() => String(getOption(fd, "SO_COOKIE"))),
   // Setting the algorithm the socket already has changes nothing, and needs no privilege.
   congestionSet: attempt(() => setOption(fd, "TCP_CONGESTION", getOption(fd, "TCP_CONGESTION"))),
+  // Linux writes the whole 16-byte name buffer; qemu has been seen to treat it as a 4-byte int.
+  congestionBytes: attempt(() => {
+    const constant = platform.options.TCP_CONGESTION!;
+    return getBytes(fd, "TCP_CONGESTION", constant, constant.size ?? 16);
+  }),
   // The tests start children with process.execPath; under user-mode emulation without binfmt_misc
   // the kernel cannot run a foreign binary (ENOEXEC).
   spawnSelf: attempt(() => {

@@ -94,6 +94,7 @@ interface Probe {
   tcpInfoBytes: { ok: boolean; value?: number; error?: string };
   soCookie: { ok: boolean; error?: string };
   congestionSet: { ok: boolean; error?: string };
+  congestionBytes: { ok: boolean; value?: number; error?: string };
   spawnSelf: { ok: boolean; error?: string };
 }
 
@@ -126,13 +127,23 @@ function detectGaps(emulated: Probe, native: Probe): Gap[] {
   if (!emulated.soCookie.ok && native.soCookie.ok) {
     gaps.push({ name: `SO_COOKIE fails (${emulated.soCookie.error})`, shows: /SO_COOKIE|cookie/i });
   }
-  if (!emulated.congestionSet.ok && native.congestionSet.ok) {
-    gaps.push({ name: `setting TCP_CONGESTION fails (${emulated.congestionSet.error})`, shows: /TCP_CONGESTION/ });
+  const congestion = (p: Probe) =>
+    `${p.congestionSet.ok ? "set" : p.congestionSet.error}, read ${
+      p.congestionBytes.value ?? p.congestionBytes.error
+    } bytes`;
+  if (
+    (!emulated.congestionSet.ok && native.congestionSet.ok) ||
+    emulated.congestionBytes.value !== native.congestionBytes.value
+  ) {
+    gaps.push({
+      name: `TCP_CONGESTION is handled as a 4-byte int (${congestion(emulated)}; natively ${congestion(native)})`,
+      shows: /TCP_CONGESTION|congestion/,
+    });
   }
   if (!emulated.spawnSelf.ok && native.spawnSelf.ok) {
     gaps.push({
       name: `the emulated runtime cannot start children (${emulated.spawnSelf.error}; binfmt_misc has no qemu-aarch64)`,
-      shows: /ENOEXEC|Exec format error|exited with (code )?127|Command failed|spawn|child/i,
+      shows: /ENOEXEC|Exec format error|exited with (code )?127|Command failed|Broken ?pipe|spawn|child/i,
     });
   }
   return gaps;
@@ -157,7 +168,9 @@ function withSourceLines(text: string): string {
   for (const match of text.matchAll(/(tests\/[\w/.-]+\.ts):(\d+):\d+/g)) {
     const file = join(root, match[1]);
     if (!existsSync(file)) continue;
-    lines.push(readFileSync(file, "utf8").split("\n")[Number(match[2]) - 1] ?? "");
+    // The line and the two before it: an assertion's operand is often computed just above.
+    const at = Number(match[2]) - 1;
+    lines.push(...readFileSync(file, "utf8").split("\n").slice(Math.max(0, at - 2), at + 1));
   }
   return `${text}\n${lines.join("\n")}`;
 }
