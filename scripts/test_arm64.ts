@@ -267,6 +267,7 @@ function main(): void {
   say(`arm64: ${version} and Bun ${execFileSync(QEMU, [bun, "--version"], { encoding: "utf8" }).trim()} under ${QEMU}`);
 
   const gaps = detectGaps(probe(QEMU, [deno, "run", "-A", "--no-check"]), probe(nativeDeno, ["run", "-A"]));
+  for (let i = 0; i < gaps.length; i++) gaps[i] = { ...gaps[i], seen: `deno: ${gaps[i].seen}` };
   const bunGaps = detectGaps(probe(QEMU, [bun]), probe(nativeBun, []));
   for (const gap of bunGaps) {
     const same = gaps.findIndex((g) => g.name === gap.name);
@@ -274,7 +275,7 @@ function main(): void {
     else gaps[same] = { ...gaps[same], seen: `${gaps[same].seen}; bun: ${gap.seen}` };
   }
   say(`arm64: emulator gaps detected under qemu (each failed there and worked natively): ${gaps.length}`);
-  for (const gap of gaps) say(`arm64:   - ${gap.name}: deno: ${gap.seen}`);
+  for (const gap of gaps) say(`arm64:   - ${gap.name}: ${gap.seen}`);
 
   const asked = process.argv.slice(2);
   const all = execFileSync("git", ["ls-files", "tests/*.test.ts"], { cwd: root, encoding: "utf8" }).trim().split("\n");
