@@ -38,6 +38,7 @@ const NATIVE_ONLY: Readonly<Record<string, string>> = {
   "tests/jsr.test.ts": "runs deno publish --dry-run",
   "tests/package.test.ts": "builds and installs the npm package",
   "tests/readme.test.ts": "type-checks the README's code",
+  "tests/timeline.test.ts": "measures a kernel-level scenario in a network namespace, as a child",
 };
 
 function say(line: string): void {
