@@ -35,7 +35,7 @@ export function bunNative(handle: object, fd: unknown, what: string): Target {
 /** A Bun socket, TLS socket, listener or UDP socket (`Bun.connect`, `Bun.listen`, `Bun.udpSocket`). */
 export function bunSocket(handle: object): Target | undefined {
   const fd = readNative(handle, "fd");
-  return isNotNative(fd) ? undefined : bunNative(handle, fd, "the Bun socket");
+  return isNotNative(fd) ? undefined : bunNative(handle, fd, "the socket");
 }
 
 interface BunServerLike {

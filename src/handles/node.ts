@@ -34,7 +34,8 @@ type Constructor = abstract new (...args: any[]) => object;
 
 interface Builtins {
   readonly Socket?: Constructor;
-  readonly Server?: Constructor;
+  /** node:net's Server, and node:http's and node:https's (Bun's do not extend node:net's). */
+  readonly Servers: readonly Constructor[];
   readonly Datagram?: Constructor;
 }
 
@@ -52,10 +53,13 @@ function classes(): Builtins {
       return undefined;
     }
   };
-  const net = module("node:net");
-  const dgram = module("node:dgram");
   const ctor = (value: unknown) => (typeof value === "function" ? value as Constructor : undefined);
-  return builtins = { Socket: ctor(net?.Socket), Server: ctor(net?.Server), Datagram: ctor(dgram?.Socket) };
+  const servers = ["node:net", "node:tls", "node:http", "node:https"].map((id) => ctor(module(id)?.Server));
+  return builtins = {
+    Socket: ctor(module("node:net")?.Socket),
+    Servers: servers.filter((server) => server !== undefined),
+    Datagram: ctor(module("node:dgram")?.Socket),
+  };
 }
 
 function instance(handle: object, ctor: Constructor | undefined): boolean {
@@ -100,7 +104,7 @@ export function nodeSocket(handle: object): Target | undefined {
 
 /** A `node:net` Server, or a `node:http` / `node:https` / `node:tls` server built on it. */
 export function nodeServer(handle: object): Target | undefined {
-  if (!instance(handle, classes().Server)) return undefined;
+  if (!classes().Servers.some((server) => instance(handle, server))) return undefined;
   const server = handle as NodeServerLike;
   const what = "the node:net server";
   let address: unknown;
