@@ -12,7 +12,11 @@ import {
   SocketClosedError,
   SockoptError,
 } from "../mod.ts";
-import { keepAliveDefaults, listenerFd, tcpFd } from "./support/proc.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { keepAliveState, readIntOption } from "./support/kernel.ts";
+import { keepAliveDefaults, listenerFd, tcpFd, udpFd } from "./support/proc.ts";
 import { bunOnly } from "./support/runtime.ts";
 import { cert, key } from "./support/tls.ts";
 
@@ -229,4 +233,71 @@ describe("Bun handles", { skip: bunOnly }, () => {
       await b.stop(true);
     }
   });
+
+  it("refuses Unix-domain and UDP Bun handles with a TypeError, as the README's Handles table says", {
+    timeout: 30_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sockopts-"));
+    const path = join(dir, "s.sock");
+    let accept!: (socket: BunSocket) => void;
+    const acceptedP = new Promise<BunSocket>((resolve) => (accept = resolve));
+    const listener = Bun.listen<undefined>({ unix: path, socket: { open: (socket) => accept(socket), data() {} } });
+    let client: BunSocket | undefined;
+    const udp = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    try {
+      client = await Bun.connect<undefined>({ unix: path, socket: { data() {} } });
+      const accepted = await acceptedP;
+      const unixMessage =
+        /^Cannot set keep-alive: the socket is a Unix-domain socket, and TCP options apply only to TCP sockets$/;
+      for (const handle of [listener, client, accepted]) {
+        assert.throws(() => setKeepAlive(handle, PROFILE), { name: "TypeError", message: unixMessage });
+        assert.throws(() => setKeepAlive(handle), { name: "TypeError", message: unixMessage });
+      }
+      assert.throws(() => setKeepAlive(udp, PROFILE), {
+        name: "TypeError",
+        message: "Cannot set keep-alive: the Bun UDP socket is a UDP socket, and TCP options apply only to TCP sockets",
+      });
+      // SO_KEEPALIVE, which both kinds would accept, stayed off (read by a libc binding of the test's own).
+      const SOL_SOCKET = 1;
+      const SO_KEEPALIVE = 9;
+      for (const handle of [listener, client, accepted]) {
+        assert.equal(readIntOption((handle as unknown as { fd: number }).fd, SOL_SOCKET, SO_KEEPALIVE), 0);
+      }
+      assert.equal(readIntOption(udpFd(udp.port), SOL_SOCKET, SO_KEEPALIVE), 0);
+    } finally {
+      client?.end();
+      listener.stop(true);
+      udp.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it(
+    "refuses objects built on a real Bun socket's prototype or around a real socket",
+    { timeout: 30_000 },
+    async () => {
+      const pair = await bunPair();
+      try {
+        const fd = tcpFd(pair.client.localPort, pair.listener.port);
+        const lookAlikes: object[] = [
+          Object.setPrototypeOf({ fd }, Object.getPrototypeOf(pair.client)),
+          Object.create(pair.client),
+          new Proxy(pair.client, {}),
+          { _handle: new Proxy(pair.client, {}), setKeepAlive() {} },
+        ];
+        for (const handle of lookAlikes) {
+          assert.throws(() => setKeepAlive(handle, PROFILE), {
+            name: "TypeError",
+            message: /is not a socket sockopts can use/,
+          });
+        }
+        assert.deepEqual(keepAliveState(fd), { on: 0, idleSeconds: keepAliveDefaults().idle / 1000, count: 9 });
+        // The real socket still works.
+        setKeepAlive(pair.client, PROFILE);
+        assert.deepEqual(keepAliveState(fd), { on: 1, idleSeconds: 11, count: 4 });
+      } finally {
+        pair.close();
+      }
+    },
+  );
 });
