@@ -227,7 +227,14 @@ function addrFamily(n: Native): number {
  * reads as, so it counts once two calls in a row report it.
  * Returns 0 when a repeat succeeded.
  */
-function verifiedErrno(n: Native, fd: number, errno: number, retry: () => number, extra?: ReadonlySet<number>): number {
+function verifiedErrno(
+  n: Native,
+  fd: number,
+  errno: number,
+  retry: () => number,
+  source: () => number,
+  extra?: ReadonlySet<number>,
+): number {
   const { EBADF, ENOTSOCK } = n.platform.errno;
   let previous = -1;
   for (let attempt = 0;; attempt++) {
@@ -237,8 +244,29 @@ function verifiedErrno(n: Native, fd: number, errno: number, retry: () => number
     if (extra !== undefined && extra.has(errno) && errno === previous) return errno;
     previous = errno;
     if (retry() === 0) return 0;
-    errno = n.lib.errno();
+    errno = source();
   }
+}
+
+/**
+ * {@link verifiedErrno} with the errno read from `source` instead of libc, so tests can hand it
+ * an errno that lies; the kernel checks (fcntl, SO_TYPE) are real.
+ * @param fd The fd the failed call was made on.
+ * @param reported The errno the failed call reported.
+ * @param retry Repeats the call: 0 on success, -1 on failure.
+ * @param source Reads the errno after a failed repeat.
+ * @param extra Names of errnos only this option returns (TCP_CONGESTION's ENOENT).
+ * @returns The errno to report, or 0 when a repeat succeeded.
+ */
+export function verifyErrno(
+  fd: number,
+  reported: number,
+  retry: () => number,
+  source: () => number,
+  extra: readonly ErrnoName[] = [],
+): number {
+  const n = native ?? getNative("getsockopt");
+  return verifiedErrno(n, fd, reported, retry, source, new Set(extra.map((name) => n.platform.errno[name])));
 }
 
 function fail(
@@ -254,7 +282,7 @@ function fail(
   const extra = constant.errnos === undefined
     ? undefined
     : new Set(constant.errnos.map((name) => n.platform.errno[name]));
-  const errno = verifiedErrno(n, fd, reported, retry, extra);
+  const errno = verifiedErrno(n, fd, reported, retry, () => n.lib.errno(), extra);
   if (errno === 0) return;
   const { code, text } = describeErrno(n.names, errno);
   const { errno: E, IPPROTO_TCP } = n.platform;
