@@ -119,7 +119,12 @@ function handleFd(fd: number, action: string): number {
 
 function recognise(handle: object, action: string): Target {
   for (const recogniser of RECOGNISERS) {
-    const target = recogniser(handle);
+    let target: Target | undefined;
+    try {
+      target = recogniser(handle);
+    } catch {
+      continue; // a revoked Proxy, or a getter that throws: no runtime handle does either
+    }
     if (target !== undefined) return target;
   }
   throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
