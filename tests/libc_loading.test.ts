@@ -23,6 +23,8 @@ function realLibc(): string | undefined {
 
 interface Outcome {
   readonly ok?: { enable: boolean; idle: number; interval: number; count: number };
+  readonly listed?: boolean;
+  readonly configured?: number[];
   readonly name?: string;
   readonly message?: string;
   readonly code?: string;
@@ -53,7 +55,11 @@ describe("loading libc in Deno", () => {
     { ...LIMIT, skip: libc === undefined ? "no glibc libc.so.6 in this process's memory map" : false },
     async () => {
       const outcome = await deno([`--allow-ffi=${libc}`, "--allow-net=127.0.0.1", "--deny-read"], "set");
-      assert.deepEqual(outcome, { ok: { enable: true, idle: 21_000, interval: 3_000, count: 5 } });
+      assert.deepEqual(outcome, {
+        ok: { enable: true, idle: 21_000, interval: 3_000, count: 5 },
+        listed: true, // tcpSockets() lists the listener at the fd fdOf() finds
+        configured: [7_000], // configureSockets() reached it too
+      });
     },
   );
 
