@@ -15,7 +15,7 @@ const NATIVE_GETTER = /^function (?:get )?(\w+)\(\) \{\s*\[native code\]\s*\}$/;
 const nativeGetters = new WeakMap<object, Map<string, () => unknown>>();
 
 /** The prototype's own native getter `key`, or undefined when it has none. */
-function nativeGetter(proto: object, key: string): (() => unknown) | undefined {
+export function nativeGetter(proto: object, key: string): (() => unknown) | undefined {
   let known = nativeGetters.get(proto);
   const cached = known?.get(key);
   if (cached !== undefined) return cached;

@@ -6,18 +6,27 @@
  *
  * @module
  */
-import { isNotNative, readNative } from "./brand.ts";
+import { isNotNative, nativeGetter, readNative } from "./brand.ts";
 import { listenerTarget, type Target } from "./target.ts";
 
 function tag(handle: object): string {
   return Object.prototype.toString.call(handle);
 }
 
+// Real Bun TCP handles already classified, with their native fd getter: a handle's class and
+// transport never change, so later calls only read the fd (the benchmark's hot path).
+const tcpHandles = new WeakMap<object, () => unknown>();
+
 /**
- * What a native Bun object holding an fd names: a TCP socket, a listener, or a Unix-domain or
- * UDP socket (which TCP options do not apply to). `fd` must come from {@link readNative}.
+ * What a Bun object holding an fd names (a TCP socket or listener, or a Unix-domain or UDP
+ * socket, which TCP options do not apply to), or undefined when it is no real Bun object: its
+ * fd is read only through Bun's own native getter.
  */
-export function bunNative(handle: object, fd: unknown, what: string): Target {
+export function bunFd(handle: object, what: string): Target | undefined {
+  const known = tcpHandles.get(handle);
+  if (known !== undefined) return fdTarget(known.call(handle), what);
+  const fd = readNative(handle, "fd");
+  if (isNotNative(fd)) return undefined;
   if (fd === -1) return { kind: "closed", what };
   const kind = tag(handle);
   if (kind === "[object UDPSocket]") return { kind: "not-tcp", what: "the Bun UDP socket", transport: "UDP" };
@@ -29,13 +38,17 @@ export function bunNative(handle: object, fd: unknown, what: string): Target {
   } else if (typeof (handle as { remoteAddress?: unknown }).remoteAddress !== "string") {
     return { kind: "not-tcp", what, transport: "Unix-domain" };
   }
-  return { kind: "fd", fd: fd as number };
+  tcpHandles.set(handle, nativeGetter(Object.getPrototypeOf(handle), "fd")!);
+  return fdTarget(fd, what);
+}
+
+function fdTarget(fd: unknown, what: string): Target {
+  return fd === -1 ? { kind: "closed", what } : { kind: "fd", fd: fd as number };
 }
 
 /** A Bun socket, TLS socket, listener or UDP socket (`Bun.connect`, `Bun.listen`, `Bun.udpSocket`). */
 export function bunSocket(handle: object): Target | undefined {
-  const fd = readNative(handle, "fd");
-  return isNotNative(fd) ? undefined : bunNative(handle, fd, "the socket");
+  return bunFd(handle, "the socket");
 }
 
 interface BunServerLike {

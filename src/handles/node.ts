@@ -8,8 +8,7 @@
  *
  * @module
  */
-import { isNotNative, readNative } from "./brand.ts";
-import { bunNative } from "./bun.ts";
+import { bunFd } from "./bun.ts";
 import { endpoint, listenerTarget, type Target } from "./target.ts";
 
 interface NodeSocketLike {
@@ -72,9 +71,7 @@ function instance(handle: object, ctor: Constructor | undefined): boolean {
 
 /** Bun's native handle under a node:net object, read through Bun's own getter; undefined elsewhere. */
 function bunHandle(native: object | null | undefined, what: string): Target | undefined {
-  if (typeof native !== "object" || native === null) return undefined;
-  const fd = readNative(native, "fd");
-  return isNotNative(fd) ? undefined : bunNative(native, fd, what);
+  return typeof native === "object" && native !== null ? bunFd(native, what) : undefined;
 }
 
 /** A `node:net` Socket or `node:tls` TLSSocket. */
