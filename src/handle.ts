@@ -14,7 +14,7 @@ import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
 import { className, type Target } from "./handles/target.ts";
 import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
-import { describeValue } from "./values.ts";
+import { copyOptions, describeValue } from "./values.ts";
 
 /**
  * Anything sockopts can find a socket in:
@@ -286,7 +286,7 @@ export function fdOf(handle: SocketHandle): number;
 export function fdOf(handle: SocketHandle, options: FdOfOptions): number[];
 export function fdOf(handle: SocketHandle, options?: FdOfOptions): number | number[] {
   currentHost(); // an unsupported OS or runtime throws here, as every other call does
-  const all = options?.all === true;
+  const all = copyOptions("Cannot find the socket", "{ all: true }", options, ["all"]).all === true;
   const fds = resolve(handle, "Cannot find the socket", all);
   return all ? fds : fds[0];
 }

@@ -173,6 +173,15 @@ describe("every caller value is read exactly once", () => {
     assert.deepEqual(keepAliveState(fd), before, "nothing was applied");
   });
 
+  it("fdOf takes only a plain { all } object", LIMIT, () => {
+    assert.deepEqual(fdOf(pair.clientFd, { all: true }), [pair.clientFd]);
+    assert.throws(() => fdOf(pair.clientFd, new Date() as never), {
+      name: "TypeError",
+      message: "Cannot find the socket: expected { all: true } (a plain object), got an object (Date)",
+    });
+    assert.throws(() => fdOf(pair.clientFd, { all: true, every: true } as never), /unknown option "every"/);
+  });
+
   it("configureSockets copies the filter and settings once, then acts on the copy", LIMIT, () => {
     let reads = 0;
     const filter = {
