@@ -15,6 +15,8 @@ import {
 } from "../mod.ts";
 import { congestion, keepAliveState } from "./support/kernel.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
+import { tcpFd } from "./support/proc.ts";
+import { denoOnly } from "./support/runtime.ts";
 
 const LIMIT = { timeout: 30_000 };
 const IPPROTO_TCP = 6; // <netinet/in.h>
@@ -88,6 +90,37 @@ describe("look-alike handles never reach setsockopt", () => {
       assert.ok(Object.is(e.fd, 0));
       return true;
     });
+  });
+});
+
+describe("Deno look-alikes", { skip: denoOnly }, () => {
+  it("refuses objects built on a real Deno.Conn's prototype, and Proxies of real handles", LIMIT, async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    const accepted = await listener.accept();
+    try {
+      const fd = tcpFd(conn.localAddr.port, listener.addr.port);
+      const before = keepAliveState(fd);
+      const lookAlikes: object[] = [
+        Object.setPrototypeOf({ localAddr: conn.localAddr, remoteAddr: conn.remoteAddr }, Object.getPrototypeOf(conn)),
+        new Proxy(conn, {}),
+        Object.setPrototypeOf({ addr: listener.addr, accept() {} }, Object.getPrototypeOf(listener)),
+        new Proxy(listener, {}),
+      ];
+      for (const handle of lookAlikes) {
+        assert.throws(() => setKeepAlive(handle, { idle: 5_000 }), {
+          name: "TypeError",
+          message: /is not a socket sockopts can use/,
+        });
+      }
+      assert.deepEqual(keepAliveState(fd), before, "the connection the look-alikes named is untouched");
+      setKeepAlive(conn, { idle: 5_000, count: 3 });
+      assert.deepEqual(keepAliveState(fd), { on: 1, idleSeconds: 5, count: 3 }, "the real Conn still works");
+    } finally {
+      conn.close();
+      accepted.close();
+      listener.close();
+    }
   });
 });
 
