@@ -303,6 +303,7 @@ describe("Bun handles", { skip: bunOnly }, () => {
           Object.create(pair.client),
           new Proxy(pair.client, {}),
           { _handle: new Proxy(pair.client, {}), setKeepAlive() {} },
+          Object.setPrototypeOf({ fd }, Object.getPrototypeOf(pair.listener)),
         ];
         for (const handle of lookAlikes) {
           assert.throws(() => setKeepAlive(handle, PROFILE), {
