@@ -46,7 +46,6 @@ function objectKind(value: object): string {
 }
 
 const show = describeValue;
-const isEnumerable = Object.prototype.propertyIsEnumerable;
 
 /**
  * A caller's options object, copied once: every own property read exactly once (a getter runs
@@ -85,9 +84,15 @@ export function copyOptions(
   if (symbols.length !== 0) {
     throw new TypeError(`${action}: unexpected symbol key ${String(symbols[0])} ${expected()}`);
   }
-  for (const key of Object.getOwnPropertyNames(value)) {
+  const keys = Object.keys(value);
+  const names = Object.getOwnPropertyNames(value);
+  if (names.length !== keys.length) {
+    const hidden = names.find((name) => !keys.includes(name))!;
+    const what = fields.includes(hidden) ? `${noun} "${hidden}" is not enumerable` : `unknown ${noun} "${hidden}"`;
+    throw new TypeError(`${action}: ${what} ${expected()}`);
+  }
+  for (const key of keys) {
     if (!fields.includes(key)) throw new TypeError(`${action}: unknown ${noun} "${key}" ${expected()}`);
-    if (!isEnumerable.call(value, key)) throw new TypeError(`${action}: ${noun} "${key}" is not enumerable`);
     copy[key] = (value as Record<string, unknown>)[key]; // a getter runs here, once
   }
   return copy;
