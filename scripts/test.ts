@@ -60,7 +60,7 @@ const RUNTIMES: readonly Runtime[] = [
     name: "node",
     unavailable: nodeUnavailable,
     command: (files, junit) => [
-      join(ROOT, "node_modules", "node", "bin", "node"),
+      bin("node"),
       "--test",
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
