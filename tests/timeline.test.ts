@@ -15,6 +15,9 @@ const committed: TimelineData = JSON.parse(readFileSync(TIMELINE_JSON, "utf8"));
 // Probes go out on the kernel's timer wheel; sampling ss every 50 ms adds its own jitter.
 const PROBE_TOLERANCE_MS = 300;
 const FAIL_TOLERANCE_MS = 500;
+// A fresh run's failure is seen through the runtime's event loop, which other work may delay: the
+// same 1 s the other kernel-level tests allow.
+const FRESH_FAIL_TOLERANCE_MS = 1_000;
 
 it("docs/timeline.svg is exactly what scripts/timeline.ts draws from docs/timeline.json", () => {
   assert.equal(readFileSync(TIMELINE_SVG, "utf8"), renderTimeline(committed), "run: deno run -A scripts/timeline.ts");
