@@ -62,6 +62,7 @@ const RUNTIMES: readonly Runtime[] = [
     command: (files, junit) => [
       bin("node"),
       "--test",
+      "--test-timeout=180000",
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=junit",
