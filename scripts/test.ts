@@ -84,6 +84,7 @@ const SLOW = new Set([
   "tests/fd_reuse.test.ts",
   "tests/index_churn.test.ts",
   "tests/package.test.ts",
+  "tests/package_node.test.ts",
   "tests/jsr.test.ts",
 ]);
 
