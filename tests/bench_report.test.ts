@@ -51,7 +51,10 @@ it("sockopts is judged ≥ 20× faster than net-keepalive, the most this machine
     row(report.table, "Node `net-keepalive` `setKeepAliveInterval(socket, ms)`"),
     /≥ 20× faster: Bun 22\.2×, Deno 21\.3× ✅ \(a\)/,
   );
-  assert.match(row(report.table, "Node `net-keepalive` `getKeepAliveInterval(socket)`"), /≥ 20× faster: Bun 25\.5×, Deno 24\.3× ✅ \(a\)/);
+  assert.match(
+    row(report.table, "Node `net-keepalive` `getKeepAliveInterval(socket)`"),
+    /≥ 20× faster: Bun 25\.5×, Deno 24\.3× ✅ \(a\)/,
+  );
   assert.equal(report.missed.filter((line) => /net-keepalive|identity/.test(line)).length, 0);
 });
 

@@ -37,7 +37,7 @@ it("package.json names the repository, homepage, issue tracker and engines", () 
 
 it("the release workflow runs the tests on a version tag, then publishes to JSR and npm with provenance", () => {
   assert.match(workflow, /on:\n\s+push:\n\s+tags: \["v\*\.\*\.\*"\]/);
-  const [test, publish] = workflow.split(/\n  publish:\n/);
+  const [test, publish] = workflow.split(/\n {2}publish:\n/);
   assert.ok(publish !== undefined, "a publish job");
   assert.match(test, /\.ci\/run|npm test/, "the test job runs the suite");
   assert.match(test, /GITHUB_REF_NAME.*package\.json/, "the tag must name package.json's version");
@@ -45,7 +45,7 @@ it("the release workflow runs the tests on a version tag, then publishes to JSR 
   assert.match(publish, /permissions:\n(\s+(#.*|[\w-]+: \w+)\n)*\s+id-token: write/, "OIDC token for provenance");
   assert.match(publish, /run: npx deno publish\n/);
   assert.match(publish, /run: npm publish --provenance/);
-  assert.doesNotMatch(workflow, /id-token: write[\s\S]*\n  test:/, "only the publish job gets the OIDC token");
+  assert.doesNotMatch(workflow, /id-token: write[\s\S]*\n {2}test:/, "only the publish job gets the OIDC token");
 });
 
 it("what JSR's score counts and the repository can hold: README, module doc with an example, license", () => {
