@@ -9,7 +9,7 @@
 import type { KinfoFileLayout, ProcFdInfoLayout } from "../platforms/types.ts";
 import type { Library } from "./ffi/adapter.ts";
 import type { Pointer } from "./ffi/symbols.ts";
-import { getNative } from "./libc.ts";
+import { getNative, type Native } from "./libc.ts";
 
 /** One entry of the kernel's file table. */
 export interface FdEntry {
@@ -86,7 +86,7 @@ const NAME = new Uint8Array(12);
 
 function listDirectory(
   lib: Library,
-  fn: ReturnType<typeof getNative>["fn"],
+  fn: Native["fn"],
   path: string,
   nameOffset: number,
 ): number[] {
@@ -132,7 +132,7 @@ function listDirectory(
 const ROUNDS = 8;
 
 function listKinfoFiles(layout: KinfoFileLayout): FdEntry[] {
-  const n = getNative();
+  const n = getNative("sysctl");
   const sysctl = n.fn.sysctl!;
   const mib = new Int32Array([...layout.mib, n.fn.getpid!()]);
   const mibPtr = n.lib.pointerOf(new Uint8Array(mib.buffer));
@@ -161,7 +161,7 @@ function listKinfoFiles(layout: KinfoFileLayout): FdEntry[] {
 }
 
 function listProcFds(layout: ProcFdInfoLayout): FdEntry[] {
-  const n = getNative();
+  const n = getNative("proc_pidinfo");
   const info = n.fn.proc_pidinfo!;
   const pid = n.fn.getpid!();
   const none = null as unknown as Pointer;
@@ -191,7 +191,7 @@ function fail(call: string, errno: number): never {
  * @throws {Error} when the kernel's table cannot be read, or a directory listing proves incomplete.
  */
 export function listFdEntries(): FdEntry[] {
-  const n = getNative();
+  const n = getNative("opendir");
   const listing = n.platform.fdListing;
   if (directory === undefined && listing.kind === "kinfo_file") return listKinfoFiles(listing.layout);
   if (directory === undefined && listing.kind === "proc_pidinfo") return listProcFds(listing.layout);
