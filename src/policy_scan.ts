@@ -130,8 +130,8 @@ class DiagScanner implements Scanner {
     if (!full) {
       // Where a new socket can be: numbers that were free, and those of sockets that closed.
       for (const s of removed) this.#fdInode.delete(s.fd);
-      const limit = this.#maxFd + 64;
-      for (let fd = 0; fd <= limit && wanted.size > 0; fd++) {
+      // Past the highest fd known, until 64 numbers in a row are free (the limit grows as it goes).
+      for (let fd = 0; fd <= this.#maxFd + 64 && wanted.size > 0; fd++) {
         if (this.#fdInode.has(fd)) continue;
         const inode = socketInode(fd);
         if (inode < 0) continue;

@@ -68,7 +68,15 @@ describe("keepConfigured: a policy that follows the process's sockets", () => {
       assert.deepEqual(getKeepAlive(serverFd), { enable: false, ...keepAliveDefaults() });
       const again = policy.refresh();
       assert.equal(again.configured.length, 0, "nothing new: nothing configured");
-      assert.equal(policy.stats.configured, 5);
+      // A burst: 300 connections (600 fds) at once, found by one tick, well past the highest fd known.
+      const burst = await Promise.all(Array.from({ length: 300 }, () => connectTcp(db.port)));
+      try {
+        assert.equal(policy.refresh().configured.length, 300);
+      } finally {
+        await Promise.all(burst.map(closed));
+      }
+      assert.equal(policy.refresh().gone, 300);
+      assert.equal(policy.stats.configured, 305);
       assert.equal(policy.stats.tracked, 5);
       await closed(pool.pop()!);
       assert.equal(policy.refresh().gone, 1);
