@@ -86,7 +86,9 @@ const hundred: number[] = [];
 for (let r = 0; r < 5; r++) {
   const batch = await open(NEW);
   const report = policy.refresh();
-  if (report.configured.length !== NEW) throw new Error(`a tick found ${report.configured.length} of ${NEW} new connections`);
+  if (report.configured.length !== NEW) {
+    throw new Error(`round ${r}: a tick found ${report.configured.length} of ${NEW} new connections (${JSON.stringify({ ...report, configured: undefined })})`);
+  }
   hundred.push(report.duration);
   for (const s of batch) s.destroy();
   await new Promise((resolve) => setTimeout(resolve, 50));

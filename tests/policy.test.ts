@@ -108,6 +108,13 @@ describe("keepConfigured: a policy that follows the process's sockets", () => {
       assert.deepEqual(report.configured.map((s) => s.fd), [fd], "configured again: it is a new socket");
       assert.equal(report.gone, 1, "and the old one is gone");
       assert.deepEqual(getKeepAlive(fd), EXPECTED);
+      // Again, with a tick between the close and the reconnect.
+      await closed(client);
+      assert.equal(policy.refresh().gone, 1);
+      client = await connectTcp(db.port);
+      assert.equal(tcpFd(client.localPort!, db.port), fd, "the same fd number once more");
+      assert.deepEqual(policy.refresh().configured.map((s) => s.fd), [fd]);
+      assert.deepEqual(getKeepAlive(fd), EXPECTED);
     } finally {
       client.destroy();
       await db.close();
