@@ -29,11 +29,14 @@ const port = (server.address() as net.AddressInfo).port;
 async function open(count: number): Promise<net.Socket[]> {
   const sockets: net.Socket[] = [];
   for (let done = 0; done < count; done += 100) {
-    const batch = Array.from({ length: Math.min(100, count - done) }, () =>
-      new Promise<net.Socket>((resolve, reject) => {
-        const s = net.connect(port, "127.0.0.1", () => resolve(s));
-        s.once("error", reject);
-      }));
+    const batch = Array.from(
+      { length: Math.min(100, count - done) },
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect(port, "127.0.0.1", () => resolve(s));
+          s.once("error", reject);
+        }),
+    );
     sockets.push(...await Promise.all(batch));
   }
   // Let the server accept them all.
@@ -87,7 +90,11 @@ for (let r = 0; r < 5; r++) {
   const batch = await open(NEW);
   const report = policy.refresh();
   if (report.configured.length !== NEW) {
-    throw new Error(`round ${r}: a tick found ${report.configured.length} of ${NEW} new connections (${JSON.stringify({ ...report, configured: undefined })})`);
+    throw new Error(
+      `round ${r}: a tick found ${report.configured.length} of ${NEW} new connections (${
+        JSON.stringify({ ...report, configured: undefined })
+      })`,
+    );
   }
   hundred.push(report.duration);
   for (const s of batch) s.destroy();

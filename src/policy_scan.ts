@@ -66,6 +66,8 @@ class DiagScanner implements Scanner {
   #foreign = new Map<number, number>();
   #fdInode = new Map<number, number>();
   #maxFd = -1;
+  /** Numbers up to #maxFd that were free when last looked at, or whose socket closed since. */
+  #free = new Set<number>();
   #others = new Set<number>();
   #tick = 0;
 
@@ -100,6 +102,7 @@ class DiagScanner implements Scanner {
       this.known.delete(key);
       // Its fd number is free again: the next socket may get it.
       this.#fdInode.delete(seen.fd);
+      this.#free.add(seen.fd);
       removed.push(seen);
     }
     for (const [key, stamp] of this.#foreign) if (stamp !== tick) this.#foreign.delete(key);
@@ -134,16 +137,22 @@ class DiagScanner implements Scanner {
       added.push(seen);
     };
     if (!full) {
-      // Where a new socket can be: numbers that were free, and those of sockets that closed.
-      // Past the highest fd known, until 64 numbers in a row are free (the limit grows as it goes).
-      for (let fd = 0; fd <= this.#maxFd + 64 && wanted.size > 0; fd++) {
-        if (this.#fdInode.has(fd)) continue;
+      // Where a new socket can be: numbers that were free, and those of sockets that closed (the
+      // kernel hands out the lowest free number), then past the highest fd known, until 64
+      // numbers in a row are free (the limit grows as it goes).
+      const probe = (fd: number) => {
         const inode = socketInode(fd);
-        if (inode < 0) continue;
+        if (inode < 0) return;
+        this.#free.delete(fd);
         this.#fdInode.set(fd, inode);
         if (fd > this.#maxFd) this.#maxFd = fd;
         if (inode > 0) take(fd, inode);
+      };
+      for (const fd of [...this.#free].sort((a, b) => a - b)) {
+        if (wanted.size === 0) break;
+        probe(fd);
       }
+      for (let fd = this.#maxFd + 1; fd <= this.#maxFd + 64 && wanted.size > 0; fd++) probe(fd);
       if (wanted.size === 0) return;
     }
     if (!full) return; // left for the next full scan: another process's, or an fd reused from a file
@@ -174,6 +183,8 @@ class DiagScanner implements Scanner {
       if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
       this.#others.add(inode);
     }
+    this.#free.clear();
+    for (let fd = 0; fd < this.#maxFd; fd++) if (!this.#fdInode.has(fd)) this.#free.add(fd);
     this.#others = stillOther.size === 0 ? new Set() : new Set([...this.#others].filter((i) => stillOther.has(i)));
     for (const i of wanted.values()) {
       const at = table.offsets[i] + REC.cookie;
