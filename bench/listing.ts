@@ -47,7 +47,7 @@ function median(values: number[]): number {
 const limit = Math.min(20_000, limitOfFds());
 const files = limit - 2 * CONNECTIONS - FD_LIMIT_MARGIN;
 const cc = Deno.env.get("CC") ?? "cc";
-const binary = join(ROOT, "bench", ".listing");
+const binary = join(await Deno.makeTempDir({ prefix: "sockopts-listing-" }), "listing");
 await output(cc, ["-O2", "-Wall", "-o", binary, join(ROOT, "bench", "c", "listing.c")], ROOT);
 const bun = join(ROOT, "node_modules", ".bin", "bun");
 const worker = "bench/listing_worker.ts";
