@@ -33,9 +33,9 @@ export interface DeadPeerPlan {
 }
 
 /** The smallest bound: 2 whole seconds of keep-alive budget after the 10% margin. */
-export const DETECT_WITHIN_MIN = 3_000;
+export const DETECT_WITHIN_MIN: number = 3_000;
 /** The largest bound: 10 hours (TCP_KEEPIDLE tops out at 32767 s on Linux). */
-export const DETECT_WITHIN_MAX = 36_000_000;
+export const DETECT_WITHIN_MAX: number = 36_000_000;
 
 /**
  * Derives keep-alive and user-timeout values under which a dead peer is noticed within `ms`,

@@ -25,10 +25,29 @@ import {
   type SocketSettings,
 } from "./socket_filter.ts";
 
-/** The shortest adaptive period, in ms. */
-export const MIN_AUTO_PERIOD = 500;
-/** The longest adaptive period, in ms. */
-export const MAX_AUTO_PERIOD = 30_000;
+/**
+ * The shortest period the adaptive default picks, in ms.
+ *
+ * @example The policy never ticks more often than this by default
+ * ```ts
+ * import { keepConfigured, MIN_AUTO_PERIOD } from "jsr:@sockopts/sockopts";
+ *
+ * using policy = keepConfigured({ remotePort: 5432 }, { detectWithin: 30_000 });
+ * console.log(policy.stats.period >= MIN_AUTO_PERIOD); // true
+ * ```
+ */
+export const MIN_AUTO_PERIOD: number = 500;
+/**
+ * The longest period the adaptive default picks, in ms: a new socket waits at most this long.
+ *
+ * @example The longest a new connection goes unconfigured by default
+ * ```ts
+ * import { MAX_AUTO_PERIOD } from "jsr:@sockopts/sockopts";
+ *
+ * console.log(`new sockets are configured within ${MAX_AUTO_PERIOD / 1000} s`);
+ * ```
+ */
+export const MAX_AUTO_PERIOD: number = 30_000;
 // Every fd is read again at most this often (new Unix-domain sockets, fds reused from files).
 const FULL_SCAN_EVERY = 30_000;
 const SHARE = 100; // period = 100 × tick: 1% of one core
