@@ -100,7 +100,11 @@ export function tcpSockets(): TcpSocketInfo[] {
  * import { type ConfigureOptions, configureSockets } from "jsr:@sockopts/sockopts";
  *
  * const options: ConfigureOptions = { atLeast: 1 };
- * configureSockets({ remotePort: 5432 }, { detectWithin: 30_000 }, options);
+ * try {
+ *   configureSockets({ remotePort: 5432 }, { detectWithin: 30_000 }, options);
+ * } catch (error) {
+ *   console.error((error as Error).message); // "Cannot configure sockets: 0 of … TCP sockets configured …"
+ * }
  * ```
  */
 export interface ConfigureOptions {
