@@ -93,7 +93,8 @@ export function prepareDeadPeer(ms: unknown): DeadPeerValues {
   try {
     timeoutConstant = hostOption("TCP_USER_TIMEOUT");
   } catch (error) {
-    if (!(error instanceof UnsupportedError)) throw error;
+    // Only an OS that lacks the option is said so here; an unsupported runtime keeps its own words.
+    if (!(error instanceof UnsupportedError) || error.option === null) throw error;
     throw new UnsupportedError(
       `Cannot use detectWithin: this OS has no user timeout, so a write in flight would not fail in time (${error.message})`,
       error.os,

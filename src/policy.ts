@@ -8,7 +8,7 @@
 export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import type { SkippedSocket } from "./configure_result.ts";
 import { SockoptError } from "./errors.ts";
-import { type TimerId, unrefTimeout } from "./ffi/timers.ts";
+import { clearTimer, type TimerId, unrefTimeout } from "./ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
 import {
@@ -108,7 +108,7 @@ class Policy implements SocketPolicy {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) clearTimer(this.#timer);
     this.#timer = undefined;
   }
 

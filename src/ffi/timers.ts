@@ -5,23 +5,35 @@
  * @module
  */
 
-/** An id `setTimeout` returned, in any runtime. */
-export type TimerId = ReturnType<typeof setTimeout>;
+// The timer functions every runtime has, declared here so the package builds without DOM types.
+interface Timers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+const timers = globalThis as unknown as Timers;
+
+/** An id a timer started here returned, in any runtime. */
+export type TimerId = unknown;
 
 /**
  * Starts a one-shot timer that does not keep the process alive.
  * @param run What to run.
  * @param ms After how many ms.
- * @returns The id, for `clearTimeout`.
+ * @returns The id, for {@link clearTimer}.
  */
 export function unrefTimeout(run: () => void, ms: number): TimerId {
-  const id = setTimeout(run, ms);
-  const object = id as unknown as { unref?: () => void };
+  const id = timers.setTimeout(run, ms);
+  const object = id as { unref?: () => void } | null;
   if (typeof object === "object" && object !== null && typeof object.unref === "function") {
     object.unref();
   } else {
     const deno = (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno;
-    deno?.unrefTimer?.(id as unknown as number);
+    deno?.unrefTimer?.(id as number);
   }
   return id;
+}
+
+/** Stops a timer {@link unrefTimeout} started. */
+export function clearTimer(id: TimerId): void {
+  timers.clearTimeout(id);
 }
