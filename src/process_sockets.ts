@@ -26,7 +26,7 @@ export type { SocketAddress, TcpSocketInfo } from "./socket_info.ts";
 
 /** What kind of non-TCP socket `fd` is, for reports. */
 export function socketKind(fd: number): { kind: SkippedSocket["kind"]; detail: string } | undefined {
-  const text = describeSocket(getNative(), fd);
+  const text = describeSocket(getNative("getsockopt"), fd);
   if (text === "not a socket") return undefined;
   const kind = text.startsWith("a Unix-domain") ? "unix" : text === "a UDP socket" ? "udp" : "socket";
   return { kind, detail: text };

@@ -83,7 +83,7 @@ let diag: Diag | undefined | null;
 /** Whether this host can list sockets through sock_diag (Linux with statx and getdents64 bound). */
 export function sockDiagAvailable(): boolean {
   if (diag === undefined) {
-    const n = getNative();
+    const n = getNative("statx");
     if (n.platform.os !== "linux" || n.fn.statx === null || n.fn.getdents64 === null) diag = null;
     else {
       // Backed by an ArrayBuffer from the start: Bun moves a small typed array's bytes the first
@@ -143,7 +143,7 @@ function writeRequest(d: Diag, family: number): void {
  */
 export function dumpTcp(): DiagTable {
   const d = ready();
-  const n = getNative();
+  const n = getNative("socket");
   const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) throw new Error(`Cannot open a NETLINK_SOCK_DIAG socket: errno ${n.lib.errno()}`);
   const state = { used: 0, count: 0 };
@@ -162,7 +162,7 @@ export function dumpTcp(): DiagTable {
 }
 
 function receive(d: Diag, fd: number, state: { used: number; count: number }): void {
-  const n = getNative();
+  const n = getNative("recv");
   for (;;) {
     if (state.used + BUFFER > d.replies.length) {
       const bigger = new Uint8Array(new ArrayBuffer(d.replies.length * 2));
@@ -200,7 +200,7 @@ function receive(d: Diag, fd: number, state: { used: number; count: number }): v
 /** The inode of the socket at `fd`, 0 when `fd` holds something else, -1 when it is not open. */
 export function socketInode(fd: number): number {
   const d = diag ?? ready();
-  const n = getNative();
+  const n = getNative("statx");
   if (n.fn.statx!(fd, d.emptyPtr, AT_EMPTY_PATH, STATX_TYPE | STATX_INO, d.statxPtr) !== 0) return -1;
   const v = d.statxView;
   if ((v.getUint16(28, true) & S_IFMT) !== S_IFSOCK) return 0;
@@ -216,7 +216,7 @@ let fdList = new Int32Array(1024);
  */
 export function openFds(): Int32Array {
   const d = ready();
-  const n = getNative();
+  const n = getNative("getdents64");
   const dir = n.fn.open(d.fdDirPtr, O_RDONLY_DIRECTORY_CLOEXEC);
   if (dir < 0) {
     throw new Error(`Cannot list open file descriptors: open(/proc/self/fd) failed with errno ${n.lib.errno()}`);

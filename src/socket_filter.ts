@@ -18,6 +18,7 @@ import type { KernelValue } from "./option_values.ts";
 import { applyOption, hostOption, prepareOption } from "./options.ts";
 import type { TcpSocketInfo } from "./socket_info.ts";
 import { getUserTimeout } from "./user_timeout.ts";
+import { copyOptions, describeValue } from "./values.ts";
 import type { OptionConstant } from "../platforms/types.ts";
 
 /**
@@ -109,27 +110,21 @@ export interface CheckedSettings {
 const FILTER_FIELDS = ["remotePort", "remoteHost", "localPort", "listening", "all"];
 const SETTING_FIELDS = ["keepAlive", "userTimeout", "detectWithin"];
 
-function checkFields(what: "filter" | "settings", value: unknown, fields: readonly string[]): void {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(
-      `Cannot configure sockets: expected a ${what} object, got ${value === null ? "null" : typeof value}`,
-    );
-  }
-  for (const key in value) {
-    if (!fields.includes(key)) {
-      throw new TypeError(`Cannot configure sockets: unknown ${what} field "${key}" (expected ${fields.join(", ")})`);
-    }
-  }
+// The filter and the settings are copied once (copyOptions), then only the copies are read.
+function checkFields(what: "filter" | "settings", value: unknown, fields: readonly string[]): Record<string, unknown> {
+  if (value === undefined) throw new TypeError(`Cannot configure sockets: expected a ${what} object, got undefined`);
+  return copyOptions("Cannot configure sockets", `a ${what} object`, value, fields, `${what} field`);
 }
 
 function checkPort(name: string, port: unknown): number | undefined {
   if (port === undefined) return undefined;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot configure sockets: ${name} ${String(port)} is not a port (expected an integer 0..65535)`,
-    );
+  if (typeof port !== "number") {
+    throw new TypeError(`Cannot configure sockets: ${name} must be a port number, got ${describeValue(port)}`);
   }
-  return port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Cannot configure sockets: ${name} ${port} is not a port (expected an integer 0..65535)`);
+  }
+  return port + 0; // -0 is port 0
 }
 
 /**
@@ -137,22 +132,25 @@ function checkPort(name: string, port: unknown): number | undefined {
  * @throws {TypeError} / {RangeError} for a bad field, or a filter that names nothing.
  */
 export function checkFilter(filter: unknown): CheckedFilter {
-  checkFields("filter", filter, FILTER_FIELDS);
-  const { remotePort: rp, remoteHost: rh, localPort: lp, listening, all } = filter as Record<string, unknown>;
+  const { remotePort: rp, remoteHost: rh, localPort: lp, listening, all } = checkFields(
+    "filter",
+    filter,
+    FILTER_FIELDS,
+  );
   const remotePort = checkPort("remotePort", rp);
   const localPort = checkPort("localPort", lp);
   let remoteHost: string | undefined;
   if (rh !== undefined) {
     remoteHost = typeof rh === "string" ? canonicalIp(rh) : undefined;
     if (remoteHost === undefined || remoteHost === WILDCARD) {
-      throw new TypeError(`Cannot configure sockets: remoteHost must be an IP address, got ${JSON.stringify(rh)}`);
+      throw new TypeError(`Cannot configure sockets: remoteHost must be an IP address, got ${describeValue(rh)}`);
     }
   }
   if (listening !== undefined && typeof listening !== "boolean") {
-    throw new TypeError(`Cannot configure sockets: listening must be a boolean, got ${typeof listening}`);
+    throw new TypeError(`Cannot configure sockets: listening must be a boolean, got ${describeValue(listening)}`);
   }
   if (all !== undefined && all !== true) {
-    throw new TypeError(`Cannot configure sockets: all must be true when given, got ${String(all)}`);
+    throw new TypeError(`Cannot configure sockets: all must be true when given, got ${describeValue(all)}`);
   }
   if (
     all === undefined && remotePort === undefined && localPort === undefined && remoteHost === undefined &&
@@ -173,8 +171,7 @@ export function checkFilter(filter: unknown): CheckedFilter {
  * @throws {TypeError} / {RangeError} for a bad setting; {UnsupportedError} for a missing option.
  */
 export function checkSettings(settings: unknown): CheckedSettings {
-  checkFields("settings", settings, SETTING_FIELDS);
-  const { keepAlive, userTimeout, detectWithin } = settings as Record<string, unknown>;
+  const { keepAlive, userTimeout, detectWithin } = checkFields("settings", settings, SETTING_FIELDS);
   if (detectWithin !== undefined) {
     if (keepAlive !== undefined || userTimeout !== undefined) {
       throw new TypeError(
