@@ -1,0 +1,35 @@
+/**
+ * Recipe: Bun's built-in `RedisClient`, which notices a dead Redis within 10 seconds, idle or with
+ * a command in flight, before and after it reconnects. Bun never shows the socket, so a policy
+ * follows it, and `onconnect` (called on every connect and reconnect) runs the policy at once.
+ *
+ * After a dead peer, RedisClient sets `connected` to false and retries, but does not call
+ * `onclose`: watch `connected` if the application must know.
+ *
+ *     REDIS_URL=redis://host:6379 bun examples/recipes/bun_redis.ts
+ */
+import { RedisClient } from "bun";
+import { getKeepAlive, getUserTimeout, keepConfigured } from "sockopts";
+
+const url = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+using policy = keepConfigured({ remotePort: Number(url.port || 6379) }, { detectWithin: 10_000 });
+const redis = new RedisClient(url.href);
+redis.onconnect = () => void policy.refresh();
+
+const show = (when: string) => {
+  for (const socket of policy.sockets) {
+    console.log(
+      `${when}: connection :${socket.local.port} ${JSON.stringify(getKeepAlive(socket.fd))} userTimeout ${
+        getUserTimeout(socket.fd)
+      }`,
+    );
+  }
+};
+
+await redis.send("PING", []);
+show("first");
+// Have the server drop the connection; RedisClient reconnects on the next command.
+await redis.send("CLIENT", ["KILL", "ID", String(await redis.send("CLIENT", ["ID"]))]).catch(() => {});
+await redis.send("PING", []);
+show("reconnected");
+redis.close();
