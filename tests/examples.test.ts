@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RECIPES, type RecipeServers, startRecipeServers } from "./db/recipes.ts";
 import { serversUnavailable } from "./db/servers.ts";
@@ -107,6 +107,20 @@ describe(`driver recipes under ${runtimeName}, against real PostgreSQL and Redis
     assert.deepEqual(files, Object.keys(RECIPES).sort());
   });
 
+  it("the README's driver recipes show the lines the recipe programs run", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const shown = new Set(readme.split("\n").map((line) => line.trim()));
+    for (const [file, recipe] of Object.entries(RECIPES)) {
+      const program = new Set(
+        readFileSync(join(root, "examples", "recipes", file), "utf8").split("\n").map((l) => l.trim()),
+      );
+      for (const line of recipe.readme) {
+        assert.ok(shown.has(line), `README shows ${line}`);
+        assert.ok(program.has(line), `${file} runs ${line}`);
+      }
+    }
+  });
+
   describe("each recipe", { skip: serversMissing }, () => {
     let servers: RecipeServers | undefined;
     before(async () => {
@@ -118,12 +132,16 @@ describe(`driver recipes under ${runtimeName}, against real PostgreSQL and Redis
 
     for (const [file, recipe] of Object.entries(RECIPES)) {
       const skip = recipe.runtimes.includes(isBun ? "bun" : "deno") ? false : `a ${recipe.runtimes.join("/")} recipe`;
-      it(`${file} runs against the real server and prints the settings read back`, { skip, timeout: TIMEOUT }, async () => {
-        const path = join("examples", "recipes", file);
-        const args = isBun ? [path] : ["run", "--allow-ffi", "--allow-net", "--allow-env", path];
-        const { stdout } = await run(process.execPath, args, { cwd: root, timeout: TIMEOUT, env: servers!.env });
-        recipe.check(stdout);
-      });
+      it(
+        `${file} runs against the real server and prints the settings read back`,
+        { skip, timeout: TIMEOUT },
+        async () => {
+          const path = join("examples", "recipes", file);
+          const args = isBun ? [path] : ["run", "--allow-ffi", "--allow-net", "--allow-env", path];
+          const { stdout } = await run(process.execPath, args, { cwd: root, timeout: TIMEOUT, env: servers!.env });
+          recipe.check(stdout);
+        },
+      );
     }
   });
 });

@@ -12,12 +12,12 @@ import { RedisClient } from "bun";
 import { getKeepAlive, getUserTimeout, keepConfigured } from "sockopts";
 
 const url = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-using policy = keepConfigured({ remotePort: Number(url.port || 6379) }, { detectWithin: 10_000 });
+using cache = keepConfigured({ remotePort: Number(url.port || 6379) }, { detectWithin: 10_000 });
 const redis = new RedisClient(url.href);
-redis.onconnect = () => void policy.refresh();
+redis.onconnect = () => void cache.refresh();
 
 const show = (when: string) => {
-  for (const socket of policy.sockets) {
+  for (const socket of cache.sockets) {
     console.log(
       `${when}: connection :${socket.local.port} ${JSON.stringify(getKeepAlive(socket.fd))} userTimeout ${
         getUserTimeout(socket.fd)

@@ -11,11 +11,11 @@ import { getKeepAlive, getUserTimeout, keepConfigured } from "sockopts";
 
 const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
 const port = Number(url.port || 5432);
-using policy = keepConfigured({ remotePort: port }, { detectWithin: 10_000 });
+using db = keepConfigured({ remotePort: port }, { detectWithin: 10_000 });
 const sql = new SQL({
   url: url.href,
   max: 3,
-  onconnect: () => void policy.refresh(),
+  onconnect: () => void db.refresh(),
   // Bun reports each lost connection here (ERR_POSTGRES_CONNECTION_CLOSED after a dead peer).
   onclose: (error) => error?.code === "ERR_POSTGRES_CONNECTION_CLOSED" || console.error(`sql: ${error?.message}`),
 });
@@ -23,7 +23,7 @@ const sql = new SQL({
 // Three queries at once: the pool grows to three connections.
 await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.2)`));
 
-for (const socket of policy.sockets) {
+for (const socket of db.sockets) {
   console.log(
     `connection :${socket.local.port} ${JSON.stringify(getKeepAlive(socket.fd))} userTimeout ${
       getUserTimeout(socket.fd)

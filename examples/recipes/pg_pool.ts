@@ -15,10 +15,8 @@ import { getKeepAlive, getUserTimeout, setKeepAlive, tcpSockets } from "sockopts
 const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
 const pool = new pg.Pool({ connectionString: url.href, max: 3 });
 
-pool.on("connect", (client) => {
-  // 10 s for an idle connection and for a query in flight alike (keep-alive plus user timeout).
-  setKeepAlive(client.connection.stream, { detectWithin: 10_000 });
-});
+// 10 s for an idle connection and for a query in flight alike (keep-alive plus user timeout).
+pool.on("connect", (client) => setKeepAlive(client.connection.stream, { detectWithin: 10_000 }));
 // A dead peer on an idle connection arrives here (ETIMEDOUT); without a listener it would crash.
 pool.on("error", (error) => console.error(`pool: idle connection lost: ${error.message}`));
 

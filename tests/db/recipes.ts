@@ -5,13 +5,15 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
-import { deadPeerPlan } from "../../mod.ts";
+import { deadPeerPlan } from "./shim_tmp.ts";
 import { startPostgres, startRedis } from "./servers.ts";
 
 /** How a recipe is run and checked. */
 export interface Recipe {
   readonly runtimes: readonly ("deno" | "bun")[];
   check(stdout: string): void;
+  /** The lines the README's recipe shows, which the program must hold word for word. */
+  readonly readme: readonly string[];
 }
 
 /** The settings `{ detectWithin: 10_000 }` leaves on a socket, as a recipe prints them. */
@@ -65,12 +67,24 @@ function policy(stdout: string): void {
 
 /** Every recipe in examples/recipes/. */
 export const RECIPES: Record<string, Recipe> = {
-  "pg_pool.ts": { runtimes: ["deno", "bun"], check: pool },
-  "postgres.ts": { runtimes: ["deno", "bun"], check: pool },
-  "ioredis.ts": { runtimes: ["deno", "bun"], check: reconnect },
-  "bun_sql.ts": { runtimes: ["bun"], check: pool },
-  "bun_redis.ts": { runtimes: ["bun"], check: reconnect },
-  "policy.ts": { runtimes: ["deno", "bun"], check: policy },
+  "pg_pool.ts": {
+    runtimes: ["deno", "bun"],
+    check: pool,
+    readme: ['pool.on("connect", (client) => setKeepAlive(client.connection.stream, { detectWithin: 10_000 }));'],
+  },
+  "postgres.ts": {
+    runtimes: ["deno", "bun"],
+    check: pool,
+    readme: ["keep_alive: null,", "setKeepAlive(socket, { detectWithin: 10_000 });"],
+  },
+  "ioredis.ts": {
+    runtimes: ["deno", "bun"],
+    check: reconnect,
+    readme: ['redis.on("ready", () => setKeepAlive(redis.stream, { detectWithin: 10_000 }));'],
+  },
+  "bun_sql.ts": { runtimes: ["bun"], check: pool, readme: ["onconnect: () => void db.refresh(),"] },
+  "bun_redis.ts": { runtimes: ["bun"], check: reconnect, readme: ["redis.onconnect = () => void cache.refresh();"] },
+  "policy.ts": { runtimes: ["deno", "bun"], check: policy, readme: [] },
 };
 
 /** Servers the recipes run against. */
