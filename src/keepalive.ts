@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { assertTcp } from "./libc.ts";
 import type { KernelValue } from "./option_values.ts";
@@ -32,6 +33,12 @@ export interface KeepAliveOptions {
   readonly interval?: number;
   /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
   readonly count?: number;
+  /**
+   * Notice a dead peer within this many ms, idle or with a write in flight: sets keep-alive and the
+   * user timeout together, as {@link deadPeerPlan} derives them. Given alone (no `idle`,
+   * `interval`, `count` or `enable` beside it).
+   */
+  readonly detectWithin?: number;
 }
 
 /**
@@ -61,7 +68,7 @@ export interface KeepAliveSettings {
   readonly count: number;
 }
 
-const FIELDS = ["enable", "idle", "interval", "count"];
+const FIELDS = ["enable", "idle", "interval", "count", "detectWithin"];
 
 function checkOptions(options: unknown): KeepAliveOptions {
   if (options === undefined) return {};
@@ -108,7 +115,12 @@ function checkOptions(options: unknown): KeepAliveOptions {
  */
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
   const fd = resolveFd(socket, "Cannot set keep-alive");
-  const { idle, interval, count, enable } = checkOptions(options);
+  const { idle, interval, count, enable, detectWithin } = checkOptions(options);
+  if (detectWithin !== undefined) {
+    onlyDetectWithin(idle, interval, count, enable);
+    applyDeadPeer(fd, prepareDeadPeer(detectWithin));
+    return;
+  }
   // Converted to locals, not a plan object: this is a hot path and should not allocate.
   const on = prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable");
   const idleK = idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle);
@@ -117,6 +129,14 @@ export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {
     : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval);
   const countK = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
   applyKeepAliveValues(fd, on, idleK, intervalK, countK);
+}
+
+function onlyDetectWithin(...others: unknown[]): void {
+  if (others.some((value) => value !== undefined)) {
+    throw new TypeError(
+      "Cannot set keep-alive: detectWithin sets idle, interval, count and enable itself; give it alone",
+    );
+  }
 }
 
 /** {@link KeepAliveOptions}, checked and converted to the kernel's units: no system call made yet. */
@@ -133,7 +153,10 @@ export interface KeepAlivePlan {
  * @throws {TypeError} / {RangeError} for a bad option or value.
  */
 export function planKeepAlive(options: unknown): KeepAlivePlan {
-  const { idle, interval, count, enable } = checkOptions(options);
+  const { idle, interval, count, enable, detectWithin } = checkOptions(options);
+  if (detectWithin !== undefined) {
+    throw new TypeError("Cannot set keep-alive: give detectWithin in the settings, beside keepAlive, not inside it");
+  }
   return {
     on: prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable"),
     idle: idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle),

@@ -21,7 +21,14 @@ interface BunGlobal {
   readonly version: string;
 }
 
-const BUN_TYPE: Record<NativeType, string> = { i32: "i32", u32: "u32", pointer: "ptr" };
+// ssize_t comes back as a number when it fits (always, for a byte count): "i64_fast".
+const BUN_TYPE: Record<NativeType, string> = {
+  i32: "i32",
+  u32: "u32",
+  pointer: "ptr",
+  usize: "u64",
+  isize: "i64_fast",
+};
 
 // `bun:ffi` cannot be imported statically (Deno would fail to resolve it), and the API is
 // synchronous, so load it through Bun's synchronous require.
@@ -33,12 +40,17 @@ function open(paths: readonly string[], names: SymbolNames): Library {
   const ffi = loadFFI();
   // Bun has no per-symbol `name`, so renamed symbols are bound under their C names.
   const cName = (key: string) => (key in names ? names[key as keyof SymbolNames] : key);
-  const table: Record<string, { args: readonly string[]; returns: string }> = {};
+  type Entry = { args: readonly string[]; returns: string };
+  const table: Record<string, Entry> = {};
+  // Bun's dlopen fails whole when one symbol is missing, so optional ones are bound one by one.
+  const optional: Record<string, Entry> = {};
   for (const [key, symbol] of Object.entries(SYMBOLS)) {
-    table[cName(key)] = {
+    const entry = {
       args: symbol.parameters.map((type: NativeType) => BUN_TYPE[type]),
       returns: BUN_TYPE[symbol.result],
     };
+    if ("optional" in symbol && symbol.optional) optional[cName(key)] = entry;
+    else table[cName(key)] = entry;
   }
   const failures: string[] = [];
   for (const path of paths) {
@@ -49,11 +61,18 @@ function open(paths: readonly string[], names: SymbolNames): Library {
       failures.push(`${path}: ${(error as Error).message}`);
       continue;
     }
-    const bound = lib.symbols;
+    const bound: Record<string, unknown> = { ...lib.symbols };
+    for (const [name, entry] of Object.entries(optional)) {
+      try {
+        bound[name] = ffi.dlopen(path, { [name]: entry }).symbols[name];
+      } catch {
+        bound[name] = null;
+      }
+    }
     const symbols = Object.fromEntries(
       Object.keys(SYMBOLS).map((key) => [key, bound[cName(key)]]),
     ) as unknown as Symbols;
-    const errnoAddress = bound[names.errno_location]() as number;
+    const errnoAddress = (bound[names.errno_location] as () => number)();
     const read = ffi.read;
     return {
       path,

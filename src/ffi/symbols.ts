@@ -77,6 +77,77 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
+  // int socket(int domain, int type, int protocol); the NETLINK_SOCK_DIAG socket that lists TCP
+  // sockets in one dump (Linux).
+  socket: {
+    parameters: [
+      "i32", // int domain
+      "i32", // int type
+      "i32", // int protocol
+    ],
+    result: "i32",
+  },
+  // ssize_t send(int sockfd, const void *buf, size_t len, int flags);
+  send: {
+    parameters: [
+      "i32", // int sockfd
+      "pointer", // const void *buf
+      "usize", // size_t len
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
+  // ssize_t recv(int sockfd, void *buf, size_t len, int flags);
+  recv: {
+    parameters: [
+      "i32", // int sockfd
+      "pointer", // void *buf
+      "usize", // size_t len
+      "i32", // int flags
+    ],
+    result: "isize",
+  },
+  // int close(int fd); only ever called on the netlink socket sockopts itself opened.
+  close: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+  // int statx(int dirfd, const char *pathname, int flags, unsigned int mask, struct statx *statxbuf);
+  // Linux only (glibc 2.28, musl 1.2.5): with AT_EMPTY_PATH and "" it stats the fd itself, and
+  // struct statx has one layout on every architecture. Optional: missing, the listing falls back.
+  statx: {
+    parameters: [
+      "i32", // int dirfd
+      "pointer", // const char *pathname
+      "i32", // int flags
+      "u32", // unsigned int mask
+      "pointer", // struct statx *statxbuf
+    ],
+    result: "i32",
+    optional: true,
+  },
+  // int open(const char *pathname, int flags, ...); bound without the variadic mode, which
+  // O_RDONLY does not take. Used on Linux only, to read /proc/self/fd with getdents64.
+  open: {
+    parameters: [
+      "pointer", // const char *pathname
+      "i32", // int flags
+    ],
+    result: "i32",
+  },
+  // ssize_t getdents64(int fd, void *dirp, size_t count); Linux only (glibc 2.30): a whole
+  // directory in a few calls instead of one readdir per entry. Optional, like statx.
+  getdents64: {
+    parameters: [
+      "i32", // int fd
+      "pointer", // void *dirp
+      "usize", // size_t count
+    ],
+    result: "isize",
+    optional: true,
+  },
   // int *__errno_location(void) on Linux, int *__error(void) on macOS and FreeBSD; the
   // platform module names the real symbol.
   errno_location: {
@@ -88,20 +159,23 @@ export const SYMBOLS = {
 /** Symbols whose C name depends on the platform, and the name to bind each under. */
 export type SymbolNames = { readonly errno_location: string; readonly readdir: string };
 
-/** An FFI type as the symbol table spells it. */
-export type NativeType = "i32" | "u32" | "pointer";
+/** An FFI type as the symbol table spells it: `usize` is C's size_t, `isize` its ssize_t. */
+export type NativeType = "i32" | "u32" | "pointer" | "usize" | "isize";
 
 declare const pointerBrand: unique symbol;
 
 /** An address in native memory: a number in Bun, a pointer object (or null) in Deno. */
 export type Pointer = { readonly [pointerBrand]: true };
 
-type JsValue<T> = T extends "pointer" ? Pointer : number;
+// 64-bit values come back as a number, or a bigint where the runtime chose one: Number() them.
+type JsValue<T> = T extends "pointer" ? Pointer : T extends "usize" | "isize" ? number | bigint : number;
 type JsParameters<P extends readonly NativeType[]> = { -readonly [I in keyof P]: JsValue<P[I]> };
 
-/** The bound functions, typed from {@link SYMBOLS}. */
+type Bound<K extends keyof typeof SYMBOLS> = (
+  ...args: JsParameters<(typeof SYMBOLS)[K]["parameters"]>
+) => JsValue<(typeof SYMBOLS)[K]["result"]>;
+
+/** The bound functions, typed from {@link SYMBOLS}; an `optional` symbol the library lacks is `null`. */
 export type Symbols = {
-  readonly [K in keyof typeof SYMBOLS]: (
-    ...args: JsParameters<(typeof SYMBOLS)[K]["parameters"]>
-  ) => JsValue<(typeof SYMBOLS)[K]["result"]>;
+  readonly [K in keyof typeof SYMBOLS]: (typeof SYMBOLS)[K] extends { optional: true } ? Bound<K> | null : Bound<K>;
 };
