@@ -18,7 +18,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deadPeerPlan } from "./db/shim_tmp.ts";
+import { deadPeerPlan } from "../mod.ts";
 import { type DriverName, DRIVERS, serverOf } from "./db/drivers.ts";
 import { runIsolated } from "./db/namespace.ts";
 import { DB_RESULT_PREFIX, type DbObservation, type DbScenario } from "./db/observation.ts";

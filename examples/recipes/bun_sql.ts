@@ -11,13 +11,14 @@ import { getKeepAlive, getUserTimeout, keepConfigured } from "sockopts";
 
 const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
 const port = Number(url.port || 5432);
+const closed: string[] = [];
 using db = keepConfigured({ remotePort: port }, { detectWithin: 10_000 });
 const sql = new SQL({
   url: url.href,
   max: 3,
   onconnect: () => void db.refresh(),
-  // Bun reports each lost connection here (ERR_POSTGRES_CONNECTION_CLOSED after a dead peer).
-  onclose: (error) => error?.code === "ERR_POSTGRES_CONNECTION_CLOSED" || console.error(`sql: ${error?.message}`),
+  // Bun reports each closed connection here: ERR_POSTGRES_CONNECTION_CLOSED after a dead peer.
+  onclose: (error) => closed.push(String((error as { code?: string } | null)?.code)),
 });
 
 // Three queries at once: the pool grows to three connections.

@@ -13,7 +13,7 @@
 import { once } from "node:events";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { DEFAULT_POLICY_PERIOD, keepConfigured, type PolicyReport } from "sockopts";
+import { keepConfigured, type PolicyReport } from "sockopts";
 
 const database = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
 const cache = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -28,10 +28,14 @@ function log(report: PolicyReport): void {
   for (const { fd, detail } of report.failed) console.error(`could not configure fd ${fd}: ${detail}`);
 }
 
-using _database = keepConfigured({ remotePort: Number(database.port || 5432) }, { detectWithin: 10_000 }, {
+using database_ = keepConfigured({ remotePort: Number(database.port || 5432) }, { detectWithin: 10_000 }, {
   onReport: log,
 });
-using _cache = keepConfigured({ remotePort: Number(cache.port || 6379) }, { detectWithin: 10_000 }, { onReport: log });
+using cache_ = keepConfigured({ remotePort: Number(cache.port || 6379) }, { detectWithin: 10_000 }, { onReport: log });
+
+/** Waits until both policies have ticked again (each picks its own period, 500 ms at least). */
+const nextTicks = () =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(database_.stats.period, cache_.stats.period) + 100));
 
 const pool = new pg.Pool({ connectionString: database.href, max: 3 });
 const redis = new Redis(cache.href);
@@ -39,10 +43,10 @@ const redis = new Redis(cache.href);
 // The pool grows to three connections; the Redis client connects, then reconnects.
 await Promise.all([1, 2, 3].map(() => pool.query("select pg_sleep(0.2)")));
 await redis.ping();
-await new Promise((resolve) => setTimeout(resolve, DEFAULT_POLICY_PERIOD + 100));
+await nextTicks();
 redis.disconnect(true);
 await once(redis, "ready");
-await new Promise((resolve) => setTimeout(resolve, DEFAULT_POLICY_PERIOD + 100));
+await nextTicks();
 
 await pool.end();
 redis.disconnect();

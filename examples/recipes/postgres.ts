@@ -14,10 +14,11 @@ import postgres from "postgres";
 import { getKeepAlive, getUserTimeout, setKeepAlive, tcpSockets } from "sockopts";
 
 const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
-const sql = postgres(url.href, {
+// Postgres.js documents `socket` (a function returning the connection to use) but its types omit it.
+const options = {
   max: 3,
   keep_alive: null,
-  socket: ({ host: [host], port: [port] }) =>
+  socket: ({ host: [host], port: [port] }: { host: string[]; port: number[] }) =>
     new Promise<net.Socket>((resolve, reject) => {
       const socket = net.connect(port, host);
       socket.once("error", reject);
@@ -26,7 +27,8 @@ const sql = postgres(url.href, {
         resolve(socket);
       });
     }),
-});
+};
+const sql = postgres(url.href, options as postgres.Options<Record<string, never>>);
 
 // Three queries at once: the client opens three connections.
 await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.2)`));

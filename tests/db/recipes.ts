@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
-import { deadPeerPlan } from "./shim_tmp.ts";
+import { deadPeerPlan } from "../../mod.ts";
 import { startPostgres, startRedis } from "./servers.ts";
 
 /** How a recipe is run and checked. */

@@ -4,7 +4,7 @@
  * the namespace's whole loopback), so they run together and a scenario's dropped packets touch
  * no other. A scenario only measures; tests/db.test.ts holds the expectations.
  */
-import { configureSockets, getKeepAlive, getUserTimeout, keepConfigured } from "./shim_tmp.ts";
+import { configureSockets, getKeepAlive, getUserTimeout, keepConfigured } from "../../mod.ts";
 import { codeOf, endingSignal } from "../e2e/ending.ts";
 import { nft } from "../e2e/nft.ts";
 import { sleep, watch } from "../e2e/observation.ts";
@@ -101,13 +101,19 @@ async function settle(
 /**
  * A pool that grows and a client that reconnects: with the policy (`library`), every connection
  * the driver opens, first or later, should hold the bound's settings; without it, the driver's own.
+ * The policy re-asserts: drivers that set keep-alive in their own connect handler (postgres,
+ * ioredis) overwrite values the policy set if it ticked between the kernel's handshake and that
+ * handler, which happens (postgres: two connections of three in one run).
  */
 export async function follows(setup: Setup, name: DriverName, library: boolean): Promise<Record<string, unknown>> {
   const address = setup.address();
   const port = portOf(setup, name);
   const tag = `follows-${address}`;
   using policy = library
-    ? keepConfigured({ remoteHost: address, remotePort: port }, { detectWithin: BOUND }, { period: PERIOD })
+    ? keepConfigured({ remoteHost: address, remotePort: port }, { detectWithin: BOUND }, {
+      period: PERIOD,
+      reassert: true,
+    })
     : undefined;
   const driver = openDriver(name, { host: address, port }, { user: setup.pgUser, pool: 3, tag });
   try {
@@ -191,14 +197,16 @@ export async function unix(setup: Setup, name: DriverName): Promise<Record<strin
   const port = portOf(setup, name);
   const path = serverOf(name) === "redis" ? setup.redisSocket : `${setup.pgSocketDir}/.s.PGSQL.${port}`;
   const endpoint = serverOf(name) === "redis" ? { path, port } : { path: setup.pgSocketDir, port };
-  using policy = keepConfigured({ remotePort: port }, { detectWithin: BOUND }, { period: 0 });
   const driver = openDriver(name, endpoint, { user: setup.pgUser, pool: 1, tag: "unix" });
   try {
     const before = unixConnectionsTo(path);
     await driver.command();
     const fds = unixConnectionsTo(path).filter((fd) => !before.includes(fd));
     const result = configureSockets({ remotePort: port }, { detectWithin: BOUND });
-    const report = policy.refresh();
+    // The policy's first tick looks at every socket; later ticks look for non-TCP ones only every
+    // so often, so the policy starts after the driver has connected.
+    using policy = keepConfigured({ remotePort: port }, { detectWithin: BOUND }, { period: 0 });
+    const report = policy.report;
     const mine = (skipped: readonly { fd: number; kind: string; reason: string; detail: string }[]) =>
       skipped.filter((s) => fds.includes(s.fd)).map(({ fd, kind, reason, detail }) => ({ fd, kind, reason, detail }));
     return {
