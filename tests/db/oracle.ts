@@ -48,13 +48,16 @@ export function connectionsTo(address: string, port: number): HeldConnection[] {
   return found.sort((a, b) => a.fd - b.fd);
 }
 
-/** This process's fds of Unix-domain stream connections whose peer is bound to `path`. */
-export function unixConnectionsTo(path: string): number[] {
+/** This process's Unix-domain stream connections whose peer is bound to `path`: fd and inode. */
+export function unixConnectionsTo(path: string): { fd: number; inode: string }[] {
   // ss -xH: netid state recv-q send-q local-path local-inode peer-path peer-inode
   const rows = execFileSync("ss", ["-xH"], { encoding: "utf8" }).split("\n")
     .map((line) => line.trim().split(/\s+/)).filter((f) => f.length >= 8 && f[0] === "u_str");
   const serverInodes = new Set(rows.filter((f) => f[4] === path).map((f) => f[5]));
   const clientInodes = new Set(rows.filter((f) => serverInodes.has(f[7])).map((f) => f[5]));
   const fds = socketFds();
-  return [...clientInodes].map((inode) => fds.get(inode)).filter((fd): fd is number => fd !== undefined).sort();
+  return [...clientInodes].flatMap((inode) => {
+    const fd = fds.get(inode);
+    return fd === undefined ? [] : [{ fd, inode }];
+  });
 }

@@ -51,7 +51,10 @@ function reconnect(stdout: string): void {
   assert.notEqual(first[0], again[0], "the reconnection is a new socket");
 }
 
-/** The policy recipe: three pool connections to one port, two Redis connections to the other. */
+/**
+ * The policy recipe: three pool connections to one port and two Redis connections (before and
+ * after the reconnect) to the other configured, and every connection left at the end configured.
+ */
 function policy(stdout: string): void {
   const settings = detectWithin10s();
   const byRemote = new Map<string, Set<string>>();
@@ -63,6 +66,10 @@ function policy(stdout: string): void {
   }
   const sizes = [...byRemote.values()].map((ports) => ports.size).sort();
   assert.deepEqual(sizes, [2, 3], `two Redis connections and three pool connections configured:\n${stdout}`);
+  // At the end, the three pool connections and the Redis client's second one hold them still.
+  const holds = stdout.split("\n").filter((l) => l.startsWith("holds "));
+  assert.equal(holds.length, 4, stdout);
+  for (const line of holds) assert.equal(line.replace(/^holds :\d+ -> :\d+ /, ""), settings, line);
 }
 
 /** Every recipe in examples/recipes/. */

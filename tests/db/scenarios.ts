@@ -199,9 +199,10 @@ export async function unix(setup: Setup, name: DriverName): Promise<Record<strin
   const endpoint = serverOf(name) === "redis" ? { path, port } : { path: setup.pgSocketDir, port };
   const driver = openDriver(name, endpoint, { user: setup.pgUser, pool: 1, tag: "unix" });
   try {
-    const before = unixConnectionsTo(path);
+    // By inode: a connection another scenario just closed may leave its fd number to this one.
+    const before = new Set(unixConnectionsTo(path).map((c) => c.inode));
     await driver.command();
-    const fds = unixConnectionsTo(path).filter((fd) => !before.includes(fd));
+    const fds = unixConnectionsTo(path).filter((c) => !before.has(c.inode)).map((c) => c.fd);
     const result = configureSockets({ remotePort: port }, { detectWithin: BOUND });
     // The policy's first tick looks at every socket; later ticks look for non-TCP ones only every
     // so often, so the policy starts after the driver has connected.
