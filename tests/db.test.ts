@@ -138,6 +138,9 @@ describe(`real databases under ${runtimeName}: drivers in private namespaces`, {
         const after = facts.after as { outcome: string; ms: number };
         assert.equal(after.outcome, "pending", `a command sent after the loss: ${after.outcome} at ${after.ms} ms`);
         assert.ok(after.ms >= AFTER_WATCH);
+        if (driver === "ioredis") {
+          assert.ok((facts.driver as { events: string[] }).events.includes("reconnecting"), "ioredis reconnects");
+        }
         if (driver === "Bun RedisClient") {
           assert.deepEqual((facts.driver as { onclose: string[] }).onclose, [], "RedisClient never calls onclose");
         }
