@@ -95,7 +95,10 @@ export class NothingMatchedError extends Error {
 /** One line per skipped socket (at most `limit`), for messages. */
 export function describeSkipped(skipped: readonly SkippedSocket[], limit = 8): string {
   if (skipped.length === 0) return "no sockets at all";
-  const lines = skipped.slice(0, limit).map((s) => {
+  // Connections first (the near misses: a mistyped port), then listeners, then other kinds.
+  const rank = (s: SkippedSocket) => s.socket === undefined ? 2 : s.socket.remote === null ? 1 : 0;
+  const ordered = [...skipped].sort((a, b) => rank(a) - rank(b));
+  const lines = ordered.slice(0, limit).map((s) => {
     const where = s.socket === undefined ? "" : ` ${s.socket.localText} -> ${s.socket.remoteText} ${s.socket.state}`;
     return `fd ${s.fd}${where} (${s.reason}: ${s.detail})`;
   });

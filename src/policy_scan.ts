@@ -94,12 +94,14 @@ class DiagScanner implements Scanner {
     for (const [key, seen] of this.known) {
       if (seen.stamp === tick) continue;
       this.known.delete(key);
+      // Its fd number is free again: the next socket may get it.
+      this.#fdInode.delete(seen.fd);
       removed.push(seen);
     }
     for (const [key, stamp] of this.#foreign) if (stamp !== tick) this.#foreign.delete(key);
     const added: Seen[] = [];
     const others: ScanResult["others"] = [];
-    if (fresh.length > 0 || full) this.#locate(table, fresh, removed, full, tick, added, others);
+    if (fresh.length > 0 || full) this.#locate(table, fresh, full, tick, added, others);
     return { added, changed, removed, others, seen: this.known.size };
   }
 
@@ -107,7 +109,6 @@ class DiagScanner implements Scanner {
   #locate(
     table: DiagTable,
     fresh: number[],
-    removed: Seen[],
     full: boolean,
     tick: number,
     added: Seen[],
@@ -129,9 +130,8 @@ class DiagScanner implements Scanner {
     };
     if (!full) {
       // Where a new socket can be: numbers that were free, and those of sockets that closed.
-      for (const s of removed) this.#fdInode.delete(s.fd);
-      const limit = this.#maxFd + 64;
-      for (let fd = 0; fd <= limit && wanted.size > 0; fd++) {
+      // Past the highest fd known, until 64 numbers in a row are free (the limit grows as it goes).
+      for (let fd = 0; fd <= this.#maxFd + 64 && wanted.size > 0; fd++) {
         if (this.#fdInode.has(fd)) continue;
         const inode = socketInode(fd);
         if (inode < 0) continue;
