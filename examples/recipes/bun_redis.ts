@@ -9,15 +9,16 @@
  *     REDIS_URL=redis://host:6379 bun examples/recipes/bun_redis.ts
  */
 import { RedisClient } from "bun";
-import { getKeepAlive, getUserTimeout, keepConfigured } from "sockopts";
+import { getKeepAlive, getUserTimeout, keepConfigured, tcpSockets } from "sockopts";
 
 const url = new URL(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-using cache = keepConfigured({ remotePort: Number(url.port || 6379) }, { detectWithin: 10_000 });
+const port = Number(url.port || 6379);
+using cache = keepConfigured({ remotePort: port }, { detectWithin: 10_000 });
 const redis = new RedisClient(url.href);
 redis.onconnect = () => void cache.refresh();
 
 const show = (when: string) => {
-  for (const socket of cache.sockets) {
+  for (const socket of tcpSockets().filter((s) => s.remote?.port === port)) {
     console.log(
       `${when}: connection :${socket.local.port} ${JSON.stringify(getKeepAlive(socket.fd))} userTimeout ${
         getUserTimeout(socket.fd)

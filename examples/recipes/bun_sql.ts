@@ -7,24 +7,23 @@
  *     DATABASE_URL=postgres://user@host:5432/db bun examples/recipes/bun_sql.ts
  */
 import { SQL } from "bun";
-import { getKeepAlive, getUserTimeout, keepConfigured } from "sockopts";
+import { getKeepAlive, getUserTimeout, keepConfigured, tcpSockets } from "sockopts";
 
 const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
 const port = Number(url.port || 5432);
-const closed: string[] = [];
 using db = keepConfigured({ remotePort: port }, { detectWithin: 10_000 });
 const sql = new SQL({
   url: url.href,
   max: 3,
   onconnect: () => void db.refresh(),
-  // Bun reports each closed connection here: ERR_POSTGRES_CONNECTION_CLOSED after a dead peer.
-  onclose: (error) => closed.push(String((error as { code?: string } | null)?.code)),
+  // Bun reports each closed connection here; after a dead peer, ERR_POSTGRES_CONNECTION_CLOSED.
+  onclose: (error) => console.error(`sql: a connection closed: ${error?.message}`),
 });
 
 // Three queries at once: the pool grows to three connections.
 await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.2)`));
 
-for (const socket of db.sockets) {
+for (const socket of tcpSockets().filter((s) => s.remote?.port === port)) {
   console.log(
     `connection :${socket.local.port} ${JSON.stringify(getKeepAlive(socket.fd))} userTimeout ${
       getUserTimeout(socket.fd)
