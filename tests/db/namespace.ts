@@ -2,10 +2,13 @@
  * Runs a driver scenario in a fresh network namespace AND a fresh PID namespace: the database
  * servers it starts live only on that namespace's loopback, and when the scenario's process ends
  * however it ends (finished, crashed, killed on timeout) the kernel kills every process left in
- * the PID namespace, servers included. Nothing can outlive a test run.
+ * the PID namespace, servers included. Nothing can outlive a test run, and the temporary
+ * directory the run's files go in (its TMPDIR) is removed afterwards, however the run ended.
  */
 import { spawn } from "node:child_process";
-import { readlinkSync } from "node:fs";
+import { chmodSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { NamespaceRun } from "../e2e/namespace.ts";
 
 /** The variable tests/e2e/namespace.ts reads to tell a private namespace from the host's. */
@@ -19,9 +22,12 @@ export function runIsolated(command: readonly string[], timeoutMs: number): Prom
   // The shell stays as PID 1 (no exec): when the command exits, the shell exits and takes the
   // namespace's other processes with it. --kill-child kills the shell if unshare itself is killed.
   const argv = ["--net", "--pid", "--fork", "--kill-child", "--", "sh", "-c", 'ip link set lo up && "$@"', "sh"];
-  return new Promise((resolve, reject) => {
+  const dir = mkdtempSync(join(tmpdir(), "sockopts-db-"));
+  chmodSync(dir, 0o755); // PostgreSQL runs as its own user inside
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  return new Promise<NamespaceRun>((resolve, reject) => {
     const child = spawn("unshare", [...argv, ...command], {
-      env: { ...process.env, [HOST_NETNS]: readlinkSync("/proc/self/ns/net") },
+      env: { ...process.env, [HOST_NETNS]: readlinkSync("/proc/self/ns/net"), TMPDIR: dir },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -41,5 +47,5 @@ export function runIsolated(command: readonly string[], timeoutMs: number): Prom
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, timedOut });
     });
-  });
+  }).finally(removeDir);
 }
