@@ -12,7 +12,7 @@
 import { cookieParts, hasCookies, readCookie } from "./libc.ts";
 import { eachSocket, socketKind } from "./process_sockets.ts";
 import { type DiagTable, dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
-import { recordState, rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
+import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
 import type { TcpState } from "./tcp_info.ts";
 
 /** A TCP socket of this process the scanner knows. */
@@ -28,6 +28,8 @@ export interface Seen {
   matched: boolean;
   /** The state it was last configured in, or undefined. */
   configuredIn: TcpState | undefined;
+  /** The kernel's state number as last dumped (-1 without sock_diag): compared without a lookup. */
+  code: number;
 }
 
 /** What one scan found. */
@@ -74,13 +76,15 @@ class DiagScanner implements Scanner {
     const changed: Seen[] = [];
     const { view } = table;
     for (let i = 0; i < table.count; i++) {
-      const at = i * REC.size;
+      const at = table.offsets[i];
       if (view.getUint32(at + REC.inode, true) === 0) continue;
       const key = view.getUint32(at + REC.cookie + 4, true) * TWO32 + view.getUint32(at + REC.cookie, true);
       const seen = this.known.get(key);
       if (seen !== undefined) {
         seen.stamp = tick;
-        if (recordState(table, i) !== seen.socket.state) {
+        const code = table.bytes[at + REC.state];
+        if (code !== seen.code) {
+          seen.code = code;
           const socket = rowFromRecord(table, i, seen.fd);
           if (socket !== undefined) {
             seen.socket = socket;
@@ -115,16 +119,17 @@ class DiagScanner implements Scanner {
     others: ScanResult["others"],
   ): void {
     const wanted = new Map<number, number>();
-    for (const i of fresh) wanted.set(table.view.getUint32(i * REC.size + REC.inode, true), i);
+    for (const i of fresh) wanted.set(table.view.getUint32(table.offsets[i] + REC.inode, true), i);
     const take = (fd: number, inode: number) => {
       const i = wanted.get(inode);
       if (i === undefined) return;
       wanted.delete(inode);
       const socket = rowFromRecord(table, i, fd);
       if (socket === undefined) return;
-      const at = i * REC.size + REC.cookie;
+      const at = table.offsets[i] + REC.cookie;
       const key = table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true);
-      const seen: Seen = { key, fd, socket, stamp: tick, matched: false, configuredIn: undefined };
+      const code = table.bytes[table.offsets[i] + REC.state];
+      const seen: Seen = { key, fd, socket, stamp: tick, matched: false, configuredIn: undefined, code };
       this.known.set(key, seen);
       added.push(seen);
     };
@@ -171,7 +176,7 @@ class DiagScanner implements Scanner {
     }
     this.#others = stillOther.size === 0 ? new Set() : new Set([...this.#others].filter((i) => stillOther.has(i)));
     for (const i of wanted.values()) {
-      const at = i * REC.size + REC.cookie;
+      const at = table.offsets[i] + REC.cookie;
       this.#foreign.set(table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true), tick);
     }
   }
@@ -179,7 +184,7 @@ class DiagScanner implements Scanner {
 
 function inodesOf(table: DiagTable): Set<number> {
   const set = new Set<number>();
-  for (let i = 0; i < table.count; i++) set.add(table.view.getUint32(i * REC.size + REC.inode, true));
+  for (let i = 0; i < table.count; i++) set.add(table.view.getUint32(table.offsets[i] + REC.inode, true));
   return set;
 }
 
@@ -207,7 +212,15 @@ class ListingScanner implements Scanner {
         seen.socket = socket;
         return;
       }
-      const fresh: Seen = { key, fd: socket.fd, socket, stamp: tick, matched: false, configuredIn: undefined };
+      const fresh: Seen = {
+        key,
+        fd: socket.fd,
+        socket,
+        stamp: tick,
+        matched: false,
+        configuredIn: undefined,
+        code: -1,
+      };
       this.known.set(key, fresh);
       added.push(fresh);
     }, (fd) => {

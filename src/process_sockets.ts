@@ -51,7 +51,7 @@ export function eachSocket(
   const table = dumpTcp();
   const byInode = new Map<number, number>();
   for (let i = 0; i < table.count; i++) {
-    const inode = table.view.getUint32(i * REC.size + REC.inode, true);
+    const inode = table.view.getUint32(table.offsets[i] + REC.inode, true);
     if (inode !== 0) byInode.set(inode, i);
   }
   const fds = openFds().slice();
@@ -66,7 +66,7 @@ export function eachSocket(
       other(fd);
       continue;
     }
-    const at = (index ?? 0) * REC.size + REC.cookie;
+    const at = table.offsets[index ?? 0] + REC.cookie;
     tcp(found, index === undefined ? undefined : [table.view.getUint32(at, true), table.view.getUint32(at + 4, true)]);
   }
 }

@@ -47,15 +47,17 @@ export const REC = {
   cookie: 44, // two host-order u32 halves, low first on little-endian hosts
   uid: 64,
   inode: 68,
-  size: 72,
+  size: 72, // the fixed part; attributes may follow
 } as const;
 
-/** Every TCP socket of the network namespace, as records of {@link REC}'s layout. */
+/** Every TCP socket of the namespace: `count` records of {@link REC}'s layout, in place in the replies. */
 export interface DiagTable {
-  /** Records, `count × REC.size` bytes. */
+  /** The kernel's replies as received. */
   readonly bytes: Uint8Array;
   readonly view: DataView;
   readonly count: number;
+  /** Where each record starts in `bytes`. */
+  readonly offsets: Int32Array;
 }
 
 interface Diag {
@@ -69,8 +71,10 @@ interface Diag {
   readonly statxPtr: Pointer;
   readonly emptyPtr: Pointer;
   readonly fdDirPtr: Pointer;
-  records: Uint8Array;
-  recordsView: DataView;
+  /** The replies of one dump, back to back: received in place, never copied. */
+  replies: Uint8Array;
+  repliesView: DataView;
+  offsets: Int32Array;
 }
 
 const BUFFER = 64 * 1024;
@@ -91,7 +95,7 @@ export function sockDiagAvailable(): boolean {
       const empty = bytes(1);
       const fdDir = bytes(16);
       fdDir.set(new TextEncoder().encode("/proc/self/fd"));
-      const records = new Uint8Array(REC.size * 1024);
+      const replies = bytes(BUFFER * 4);
       diag = {
         request,
         requestPtr: n.lib.pointerOf(request),
@@ -103,8 +107,9 @@ export function sockDiagAvailable(): boolean {
         statxPtr: n.lib.pointerOf(statx),
         emptyPtr: n.lib.pointerOf(empty),
         fdDirPtr: n.lib.pointerOf(fdDir),
-        records,
-        recordsView: new DataView(records.buffer),
+        replies,
+        repliesView: new DataView(replies.buffer),
+        offsets: new Int32Array(1024),
       };
       // Kept alive with the pointers: the runtimes do not hold a view alive for its pointer.
       keep.push(empty, fdDir);
@@ -131,14 +136,6 @@ function writeRequest(d: Diag, family: number): void {
   v.setUint32(20, STATES, true); // idiag_states; the socket id (24..72) stays zero: all sockets
 }
 
-function grow(d: Diag, count: number): void {
-  if ((count + 1) * REC.size <= d.records.length) return;
-  const bigger = new Uint8Array(d.records.length * 2);
-  bigger.set(d.records);
-  d.records = bigger;
-  d.recordsView = new DataView(bigger.buffer);
-}
-
 /**
  * Dumps every TCP socket of the network namespace (IPv4, then IPv6).
  * @returns The records; valid until the next dump (the storage is reused).
@@ -149,45 +146,54 @@ export function dumpTcp(): DiagTable {
   const n = getNative();
   const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) throw new Error(`Cannot open a NETLINK_SOCK_DIAG socket: errno ${n.lib.errno()}`);
-  let count = 0;
+  const state = { used: 0, count: 0 };
   try {
     for (const family of [AF_INET, AF_INET6]) {
       writeRequest(d, family);
       if (Number(n.fn.send(fd, d.requestPtr, 72, 0)) !== 72) {
         throw new Error(`Cannot ask sock_diag for TCP sockets: send failed with errno ${n.lib.errno()}`);
       }
-      count = receive(d, fd, count);
+      receive(d, fd, state);
     }
   } finally {
     n.fn.close(fd);
   }
-  return { bytes: d.records, view: d.recordsView, count };
+  return { bytes: d.replies, view: d.repliesView, count: state.count, offsets: d.offsets };
 }
 
-function receive(d: Diag, fd: number, count: number): number {
+function receive(d: Diag, fd: number, state: { used: number; count: number }): void {
   const n = getNative();
-  const v = d.bufferView;
   for (;;) {
-    const got = Number(n.fn.recv(fd, d.bufferPtr, BUFFER, 0));
+    if (state.used + BUFFER > d.replies.length) {
+      const bigger = new Uint8Array(new ArrayBuffer(d.replies.length * 2));
+      bigger.set(d.replies.subarray(0, state.used));
+      d.replies = bigger;
+      d.repliesView = new DataView(bigger.buffer);
+    }
+    const start = state.used;
+    // Straight into the reply area: the records are read where the kernel wrote them.
+    const got = Number(n.fn.recv(fd, n.lib.pointerOf(d.replies.subarray(start)), BUFFER, 0));
     if (got < 0) throw new Error(`Cannot read the sock_diag dump: recv failed with errno ${n.lib.errno()}`);
-    let at = 0;
-    while (at + 16 <= got) {
+    if (got === 0) return;
+    state.used += got;
+    const v = d.repliesView;
+    for (let at = start; at + 16 <= start + got;) {
       const len = v.getUint32(at, true);
       const type = v.getUint16(at + 4, true);
-      if (len < 16) return count;
-      if (type === NLMSG_DONE) return count;
+      if (len < 16 || type === NLMSG_DONE) return;
       if (type === NLMSG_ERROR) {
-        const errno = -v.getInt32(at + 16, true);
-        throw new Error(`Cannot read the sock_diag dump: the kernel answered errno ${errno}`);
+        throw new Error(`Cannot read the sock_diag dump: the kernel answered errno ${-v.getInt32(at + 16, true)}`);
       }
       if (type === SOCK_DIAG_BY_FAMILY && len >= 16 + REC.size) {
-        grow(d, count);
-        d.records.set(d.buffer.subarray(at + 16, at + 16 + REC.size), count * REC.size);
-        count++;
+        if (state.count === d.offsets.length) {
+          const more = new Int32Array(d.offsets.length * 2);
+          more.set(d.offsets);
+          d.offsets = more;
+        }
+        d.offsets[state.count++] = at + 16;
       }
       at += (len + 3) & ~3; // NLMSG_ALIGN
     }
-    if (got === 0) return count;
   }
 }
 

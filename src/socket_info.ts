@@ -126,12 +126,12 @@ function recordAddress(table: DiagTable, at: number, six: boolean, offset: numbe
 
 /** The TCP state of record `index`, or `undefined` for a state outside TCP's public ones. */
 export function recordState(table: DiagTable, index: number): TcpState | undefined {
-  return STATE_NAMES()[table.bytes[index * REC.size + REC.state]] ?? undefined;
+  return STATE_NAMES()[table.bytes[table.offsets[index] + REC.state]] ?? undefined;
 }
 
 /** The row for record `index` of a sock_diag dump, held at `fd`. */
 export function rowFromRecord(table: DiagTable, index: number, fd: number): TcpSocketInfo | undefined {
-  const at = index * REC.size;
+  const at = table.offsets[index];
   const state = recordState(table, index);
   if (state === undefined) return undefined;
   const six = table.bytes[at + REC.family] === 10;
