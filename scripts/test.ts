@@ -79,6 +79,7 @@ const RUNTIMES: readonly Runtime[] = [
  */
 const SLOW = new Set([
   "tests/e2e.test.ts",
+  "tests/db.test.ts",
   "tests/timeline.test.ts",
   "tests/errno.test.ts",
   "tests/fd_reuse.test.ts",
