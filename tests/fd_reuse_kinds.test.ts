@@ -1,0 +1,274 @@
+/// <reference types="npm:@types/bun@1.4.4" />
+/**
+ * Close/reopen cycles for accepted connections, TLS connections, listeners and servers: the new
+ * socket usually takes the old one's fd number (and listeners their port too), so a call through
+ * the old handle must fail as closed and leave the new socket as it was. Every other cycle the old
+ * handle was never used before it closed. The new socket is read through the test's own
+ * getsockopt binding and /proc, never through sockopts.
+ *
+ * Deno runs each kind three ways: as shipped; with Deno's resource check off, so only the
+ * confirmation of Deno's fd hint and the identity re-check stand in the way; and with the identity
+ * re-check forced to compare addresses, as on systems without SO_COOKIE.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import net from "node:net";
+import tls from "node:tls";
+import { setKeepAlive, SocketClosedError, SockoptError } from "../mod.ts";
+import { forceAddressIdentity } from "../src/handle.ts";
+import { useDenoResourceCheck } from "../src/handles/deno.ts";
+import { kernelKeepAlive } from "./support/kernel_options.ts";
+import { listenerFd, tcpFd, tcpFds } from "./support/proc.ts";
+import { ca, cert, key } from "./support/tls.ts";
+import { bunOnly, denoOnly } from "./support/runtime.ts";
+
+const CYCLES = 40;
+const HOST = "127.0.0.1";
+const OLD = { idle: 50_000, interval: 5_000, count: 5 };
+// A count no other test uses: a socket carrying it was touched through a stale handle.
+const STALE = { idle: 77_000, interval: 7_000, count: 77 };
+
+interface Opened {
+  readonly handle: object;
+  /** The fd the kernel lists for the socket, from /proc. */
+  readonly fd: number;
+  /** The listening port, for listeners: the next one opens on it again. */
+  readonly port?: number;
+  close(): Promise<void>;
+}
+
+/** Opens a socket of one kind; a listener kind re-listens on `port` when given. */
+type Open = (port: number | undefined) => Promise<Opened>;
+
+/**
+ * @param alwaysUse Use every handle before it closes. Without Deno's resource check nothing can
+ *   tell a listener never used while open from the new one on its port (the README's residual case).
+ * @param error What a call through the closed handle throws.
+ */
+async function cycles(open: Open, alwaysUse = false, error: typeof SockoptError = SocketClosedError): Promise<number> {
+  let reused = 0;
+  let port: number | undefined;
+  for (let i = 0; i < CYCLES; i++) {
+    const a = await open(port);
+    if (alwaysUse || i % 2 === 0) setKeepAlive(a.handle, OLD);
+    await a.close();
+    const b = await open(a.port);
+    port = b.port;
+    try {
+      if (b.fd === a.fd) reused++;
+      assert.throws(() => setKeepAlive(a.handle, STALE), error, `cycle ${i}`);
+      assert.equal(kernelKeepAlive(b.fd).enable, false, `cycle ${i}: the new socket (fd ${b.fd}) was touched`);
+      setKeepAlive(b.handle, OLD);
+      assert.deepEqual(kernelKeepAlive(b.fd), { enable: true, count: OLD.count }, `cycle ${i}`);
+    } finally {
+      await b.close();
+    }
+  }
+  return reused;
+}
+
+/** Runs `body` with the test switches set, restoring them after. */
+async function withSwitches(mode: Mode, body: () => Promise<void>): Promise<void> {
+  useDenoResourceCheck(mode !== "no resource check");
+  forceAddressIdentity(mode === "address identity");
+  try {
+    await body();
+  } finally {
+    useDenoResourceCheck(true);
+    forceAddressIdentity(false);
+  }
+}
+
+type Mode = "as shipped" | "no resource check" | "address identity";
+
+function event(emitter: { once(name: string, listener: () => void): unknown }, name: string): Promise<void> {
+  return new Promise<void>((resolve) => emitter.once(name, () => resolve()));
+}
+
+/** A node:net listener whose accepted sockets the test reads, for connection kinds. */
+async function nodePeer(secure: boolean) {
+  const server = secure ? tls.createServer({ cert, key }) : net.createServer();
+  const sockets = new Set<net.Socket>();
+  server.on(secure ? "secureConnection" : "connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("end", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function nodeClient(port: number, secure: boolean): Promise<net.Socket> {
+  const socket = secure ? tls.connect({ port, host: HOST, ca }) : net.connect(port, HOST);
+  socket.on("error", () => {});
+  await event(socket, secure ? "secureConnect" : "connect");
+  return socket;
+}
+
+function destroyed(socket: net.Socket): Promise<void> {
+  const closed = event(socket, "close");
+  socket.destroy();
+  return closed;
+}
+
+interface Kind {
+  open: Open;
+  done(): Promise<void>;
+}
+
+/** Waits until the kernel no longer lists this process's connection between these ports. */
+async function gone(localPort: number, remotePort: number): Promise<void> {
+  // A TLS close sends close_notify first: Deno drops the TCP socket a moment after close().
+  for (let i = 0; i < 500 && tcpFds().has(`${localPort}:${remotePort}`); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+const nodeKinds: Record<string, () => Promise<Kind>> = {
+  "accepted node:net socket": async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    return {
+      open: async () => {
+        const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+        const client = await nodeClient(port, false);
+        const socket = await accepted;
+        return {
+          handle: socket,
+          fd: tcpFd(port, client.localPort!),
+          close: async () => void await Promise.all([destroyed(socket), destroyed(client)]),
+        };
+      },
+      done: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  },
+  "node:tls client socket": async () => {
+    const peer = await nodePeer(true);
+    return {
+      open: async () => {
+        const socket = await nodeClient(peer.port, true);
+        return { handle: socket, fd: tcpFd(socket.localPort!, peer.port), close: () => destroyed(socket) };
+      },
+      done: () => peer.close(),
+    };
+  },
+  "node:net server": () =>
+    Promise.resolve({
+      open: async (port) => {
+        const server = net.createServer();
+        await new Promise<void>((resolve) => server.listen(port ?? 0, HOST, resolve));
+        const bound = (server.address() as net.AddressInfo).port;
+        return {
+          handle: server,
+          fd: listenerFd(bound),
+          port: bound,
+          close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+        };
+      },
+      done: () => Promise.resolve(),
+    }),
+  "node:http server": () =>
+    Promise.resolve({
+      open: async (port) => {
+        const server = http.createServer((_, res) => res.end("ok"));
+        await new Promise<void>((resolve) => server.listen(port ?? 0, HOST, resolve));
+        const bound = (server.address() as net.AddressInfo).port;
+        return {
+          handle: server,
+          fd: listenerFd(bound),
+          port: bound,
+          close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+        };
+      },
+      done: () => Promise.resolve(),
+    }),
+};
+
+describe(`fd reuse (${CYCLES} cycles): node:net and node:tls kinds, both runtimes`, { timeout: 120_000 }, () => {
+  for (const [name, make] of Object.entries(nodeKinds)) {
+    it(`never lets a closed ${name} reach the socket that took its number`, { timeout: 60_000 }, async () => {
+      const kind = await make();
+      try {
+        // A closed node:net Server is "not listening" (SockoptError) until issue 10 item 5 lands.
+        const reused = await cycles(kind.open, false, name.endsWith("server") ? SockoptError : SocketClosedError);
+        assert.ok(reused > CYCLES / 2, `the fd number was reused in only ${reused} of ${CYCLES} cycles`);
+      } finally {
+        await kind.done();
+      }
+    });
+  }
+});
+
+const port = (addr: Deno.Addr) => (addr as Deno.NetAddr).port;
+
+const denoKinds: Record<string, () => Promise<Kind>> = {
+  "accepted Deno.Conn": async () => {
+    const listener = Deno.listen({ hostname: HOST, port: 0 });
+    return {
+      open: async () => {
+        const [client, accepted] = await Promise.all([
+          Deno.connect({ hostname: HOST, port: port(listener.addr) }),
+          listener.accept(),
+        ]);
+        return {
+          handle: accepted,
+          fd: tcpFd(port(listener.addr), port(client.localAddr)),
+          close: () => Promise.resolve(void (accepted.close(), client.close())),
+        };
+      },
+      done: () => Promise.resolve(listener.close()),
+    };
+  },
+  "Deno.listen listener": () =>
+    Promise.resolve({
+      open: (at) => {
+        const listener = Deno.listen({ hostname: HOST, port: at ?? 0 });
+        const bound = port(listener.addr);
+        return Promise.resolve({
+          handle: listener,
+          fd: listenerFd(bound),
+          port: bound,
+          close: () => Promise.resolve(listener.close()),
+        });
+      },
+      done: () => Promise.resolve(),
+    }),
+  "Deno.serve server": () =>
+    Promise.resolve({
+      open: (at) => {
+        const server = Deno.serve({ hostname: HOST, port: at ?? 0, onListen() {} }, () => new Response("ok"));
+        const bound = port(server.addr);
+        return Promise.resolve({ handle: server, fd: listenerFd(bound), port: bound, close: () => server.shutdown() });
+      },
+      done: () => Promise.resolve(),
+    }),
+};
+
+const modes: Mode[] = ["as shipped", "no resource check", "address identity"];
+
+describe(`fd reuse (${CYCLES} cycles): Deno kinds`, { skip: denoOnly, timeout: 300_000 }, () => {
+  for (const [name, make] of Object.entries(denoKinds)) {
+    for (const mode of modes) {
+      it(`never lets a closed ${name} reach the socket that took its number (${mode})`, { timeout: 60_000 }, () =>
+        withSwitches(mode, async () => {
+          const kind = await make();
+          try {
+            const listens = name.endsWith("listener") || name.endsWith("server");
+            const reused = await cycles(kind.open, listens && mode === "no resource check");
+            assert.ok(reused > CYCLES / 2, `the fd number was reused in only ${reused} of ${CYCLES} cycles`);
+          } finally {
+            await kind.done();
+          }
+        }));
+    }
+  }
+});
