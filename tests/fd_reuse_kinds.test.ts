@@ -258,17 +258,115 @@ const modes: Mode[] = ["as shipped", "no resource check", "address identity"];
 describe(`fd reuse (${CYCLES} cycles): Deno kinds`, { skip: denoOnly, timeout: 300_000 }, () => {
   for (const [name, make] of Object.entries(denoKinds)) {
     for (const mode of modes) {
-      it(`never lets a closed ${name} reach the socket that took its number (${mode})`, { timeout: 60_000 }, () =>
-        withSwitches(mode, async () => {
-          const kind = await make();
-          try {
-            const listens = name.endsWith("listener") || name.endsWith("server");
-            const reused = await cycles(kind.open, listens && mode === "no resource check");
-            assert.ok(reused > CYCLES / 2, `the fd number was reused in only ${reused} of ${CYCLES} cycles`);
-          } finally {
-            await kind.done();
-          }
-        }));
+      it(
+        `never lets a closed ${name} reach the socket that took its number (${mode})`,
+        { timeout: 60_000 },
+        () =>
+          withSwitches(mode, async () => {
+            const kind = await make();
+            try {
+              const listens = name.endsWith("listener") || name.endsWith("server");
+              const reused = await cycles(kind.open, listens && mode === "no resource check");
+              assert.ok(reused > CYCLES / 2, `the fd number was reused in only ${reused} of ${CYCLES} cycles`);
+            } finally {
+              await kind.done();
+            }
+          }),
+      );
+    }
+  }
+});
+
+const bunKinds: Record<string, () => Promise<Kind>> = {
+  "accepted Bun socket": async () => {
+    const accepted: Bun.Socket[] = [];
+    const listener = Bun.listen({
+      hostname: HOST,
+      port: 0,
+      socket: { open: (socket) => void accepted.push(socket), data() {}, error() {} },
+    });
+    return {
+      open: async () => {
+        const client = await nodeClient(listener.port, false);
+        while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        const socket = accepted.shift()!;
+        return {
+          handle: socket,
+          fd: tcpFd(listener.port, client.localPort!),
+          close: async () => {
+            const closed = event(client, "close");
+            socket.end();
+            await closed;
+          },
+        };
+      },
+      done: () => Promise.resolve(listener.stop(true)),
+    };
+  },
+  "Bun TLS socket": async () => {
+    const peer = await nodePeer(true);
+    return {
+      open: async () => {
+        let closed!: () => void;
+        const done = new Promise<void>((resolve) => (closed = resolve));
+        const socket = await Bun.connect({
+          hostname: HOST,
+          port: peer.port,
+          tls: { ca },
+          socket: { data() {}, close: () => closed(), error() {} },
+        });
+        return {
+          handle: socket,
+          fd: tcpFd(socket.localPort, peer.port),
+          close: () => (socket.end(), done),
+        };
+      },
+      done: () => peer.close(),
+    };
+  },
+  "Bun.listen listener": () =>
+    Promise.resolve({
+      open: (at) => {
+        const listener = Bun.listen({ hostname: HOST, port: at ?? 0, socket: { data() {} } });
+        return Promise.resolve({
+          handle: listener,
+          fd: listenerFd(listener.port),
+          port: listener.port,
+          close: () => Promise.resolve(listener.stop(true)),
+        });
+      },
+      done: () => Promise.resolve(),
+    }),
+  "Bun.serve server": () =>
+    Promise.resolve({
+      open: (at) => {
+        const server = Bun.serve({ hostname: HOST, port: at ?? 0, fetch: () => new Response("ok") });
+        const bound = server.port!;
+        // Read before stop(): Bun keeps this address, port and all, after the server stops.
+        void server.address;
+        return Promise.resolve({ handle: server, fd: listenerFd(bound), port: bound, close: () => server.stop(true) });
+      },
+      done: () => Promise.resolve(),
+    }),
+};
+
+describe(`fd reuse (${CYCLES} cycles): Bun kinds`, { skip: bunOnly, timeout: 300_000 }, () => {
+  for (const [name, make] of Object.entries(bunKinds)) {
+    for (const mode of ["as shipped", "address identity"] as const) {
+      it(
+        `never lets a closed ${name} reach the socket that took its number (${mode})`,
+        { timeout: 60_000 },
+        () =>
+          withSwitches(mode, async () => {
+            const kind = await make();
+            try {
+              const reused = await cycles(kind.open);
+              assert.ok(reused > CYCLES / 2, `the fd number was reused in only ${reused} of ${CYCLES} cycles`);
+            } finally {
+              await kind.done();
+            }
+          }),
+      );
     }
   }
 });

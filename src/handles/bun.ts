@@ -22,24 +22,16 @@ export function bunSocket(handle: object): Target | undefined {
   return fd >= 0 ? { kind: "fd", fd } : { kind: "closed", what: "the socket" };
 }
 
-function bunServerStopped(server: object): boolean {
-  return (server as BunServerLike).port === 0;
-}
-
 /** A `Bun.serve()` server: no fd, so its listening socket is found by address. */
 export function bunServer(handle: object): Target | undefined {
   const server = handle as BunServerLike;
   if (typeof server.upgrade !== "function" || typeof server.stop !== "function" || typeof server.fetch !== "function") {
     return undefined;
   }
-  const what = "the Bun.serve server";
-  // A stopped server's `port` reads 0, while an `address` read before stop() keeps the old port
-  // (Bun 1.4 caches it) and would match whichever listener took that port since.
-  if (bunServerStopped(server)) return { kind: "closed", what, final: true };
   // `address` holds what was bound (`::` for the default); `hostname` may be just "localhost".
   const address = server.address;
   if (address !== null && address !== undefined && typeof address.port === "number") {
-    return listenerTarget(what, address.address, address.port, undefined, bunServerStopped);
+    return listenerTarget("the Bun.serve server", address.address, address.port);
   }
-  return listenerTarget(what, server.hostname, server.port, undefined, bunServerStopped);
+  return listenerTarget("the Bun.serve server", server.hostname, server.port);
 }
