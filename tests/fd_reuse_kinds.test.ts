@@ -353,6 +353,9 @@ const bunKinds: Record<string, () => Promise<Kind>> = {
 describe(`fd reuse (${CYCLES} cycles): Bun kinds`, { skip: bunOnly, timeout: 300_000 }, () => {
   for (const [name, make] of Object.entries(bunKinds)) {
     for (const mode of ["as shipped", "address identity"] as const) {
+      // Addresses cannot tell a stopped Bun.serve server from the next one on its port and fd
+      // number, and Bun shows no sign of stop(): the README's residual case without SO_COOKIE.
+      if (name === "Bun.serve server" && mode === "address identity") continue;
       it(
         `never lets a closed ${name} reach the socket that took its number (${mode})`,
         { timeout: 60_000 },
@@ -360,7 +363,9 @@ describe(`fd reuse (${CYCLES} cycles): Bun kinds`, { skip: bunOnly, timeout: 300
           withSwitches(mode, async () => {
             const kind = await make();
             try {
-              const reused = await cycles(kind.open);
+              // A Bun.serve server stopped before its first use, asked for a fixed port, is the
+              // README's residual case: nothing Bun shows tells it from the next server there.
+              const reused = await cycles(kind.open, name === "Bun.serve server");
               assert.ok(reused > CYCLES / 2, `the fd number was reused in only ${reused} of ${CYCLES} cycles`);
             } finally {
               await kind.done();
@@ -369,4 +374,23 @@ describe(`fd reuse (${CYCLES} cycles): Bun kinds`, { skip: bunOnly, timeout: 300
       );
     }
   }
+});
+
+describe("Bun.serve stopped before its first use", { skip: bunOnly }, () => {
+  it("a server asked for any port is closed, though its cached address names the next server's port", {
+    timeout: 10_000,
+  }, async () => {
+    const old = Bun.serve({ hostname: HOST, port: 0, fetch: () => new Response("old") });
+    const bound = old.port!;
+    assert.equal(old.address?.port, bound); // Bun caches this, port and all, past stop()
+    await old.stop(true);
+    const current = Bun.serve({ hostname: HOST, port: bound, fetch: () => new Response("new") });
+    try {
+      const fd = listenerFd(bound);
+      assert.throws(() => setKeepAlive(old, STALE), SocketClosedError);
+      assert.equal(kernelKeepAlive(fd).enable, false, "the new server was touched");
+    } finally {
+      await current.stop(true);
+    }
+  });
 });

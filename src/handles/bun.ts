@@ -28,6 +28,9 @@ export function bunServer(handle: object): Target | undefined {
   if (typeof server.upgrade !== "function" || typeof server.stop !== "function" || typeof server.fetch !== "function") {
     return undefined;
   }
+  // A server asked for any port reads port 0 once stopped, while an `address` read before stop()
+  // keeps the old port (Bun caches it) and would match whichever listener took that port since.
+  if (server.port === 0) return { kind: "closed", what: "the Bun.serve server" };
   // `address` holds what was bound (`::` for the default); `hostname` may be just "localhost".
   const address = server.address;
   if (address !== null && address !== undefined && typeof address.port === "number") {
