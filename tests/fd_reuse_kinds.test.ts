@@ -343,7 +343,7 @@ const bunKinds: Record<string, () => Promise<Kind>> = {
         const server = Bun.serve({ hostname: HOST, port: at ?? 0, fetch: () => new Response("ok") });
         const bound = server.port!;
         // Read before stop(): Bun keeps this address, port and all, after the server stops.
-        void server.address;
+        void (server as unknown as { address: unknown }).address;
         return Promise.resolve({ handle: server, fd: listenerFd(bound), port: bound, close: () => server.stop(true) });
       },
       done: () => Promise.resolve(),
@@ -382,7 +382,7 @@ describe("Bun.serve stopped before its first use", { skip: bunOnly }, () => {
   }, async () => {
     const old = Bun.serve({ hostname: HOST, port: 0, fetch: () => new Response("old") });
     const bound = old.port!;
-    assert.equal(old.address?.port, bound); // Bun caches this, port and all, past stop()
+    assert.equal((old as unknown as { address: { port: number } }).address.port, bound); // Bun caches this, port and all, past stop()
     await old.stop(true);
     const current = Bun.serve({ hostname: HOST, port: bound, fetch: () => new Response("new") });
     try {
