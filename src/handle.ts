@@ -101,7 +101,7 @@ function stillSame(handle: object, identity: Identity): boolean {
   if (identity.local === "") return readCookie(identity.fd) && cookieEquals(identity.cookieLow, identity.cookieHigh);
   // A closed connection's fd can go to a new one between the same two addresses (a client
   // reconnecting from the same port): the runtime's own word catches what addresses cannot.
-  if (identity.closed !== undefined && identity.closed(handle)) return false;
+  if (identity.closed !== undefined && identity.closed(handle, identity.fd)) return false;
   return nameKey(identity.fd, false) === identity.local && nameKey(identity.fd, true) === identity.remote;
 }
 
@@ -186,6 +186,8 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
       fds,
     );
   }
+  // The addresses matched; whether the handle is still open is the runtime's to say.
+  if (target.closed !== undefined && target.closed(handle, fds[0])) closedForever(handle, action, target.what);
   if (fds.length === 1) identities.set(handle, identify(fds[0], target.what, target.closed));
   return fds;
 }

@@ -8,10 +8,11 @@ import { canonicalIp } from "../address.ts";
 import type { Endpoint } from "../libc.ts";
 
 /**
- * Tells, without a system call, that a handle's socket is gone for good (the runtime's own
- * bookkeeping says so). Given only for handles that can never hold a socket again once closed.
+ * Tells that a handle's socket is gone for good, by the runtime's own bookkeeping, given the fd
+ * the lookup found for it (touched only in ways that change nothing). Given only for handles
+ * that can never hold a socket again once closed.
  */
-export type ClosedCheck = (handle: object) => boolean;
+export type ClosedCheck = (handle: object, fd: number) => boolean;
 
 /** The outcome of recognising a handle. */
 export type Target =
