@@ -19,7 +19,7 @@ import { setKeepAlive, SocketClosedError, SockoptError } from "../mod.ts";
 import { forceAddressIdentity } from "../src/handle.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
-import { listenerFd, tcpFd, tcpFds } from "./support/proc.ts";
+import { listenerFd, tcpFd } from "./support/proc.ts";
 import { ca, cert, key } from "./support/tls.ts";
 import { bunOnly, denoOnly } from "./support/runtime.ts";
 
@@ -124,14 +124,6 @@ interface Kind {
   done(): Promise<void>;
 }
 
-/** Waits until the kernel no longer lists this process's connection between these ports. */
-async function gone(localPort: number, remotePort: number): Promise<void> {
-  // A TLS close sends close_notify first: Deno drops the TCP socket a moment after close().
-  for (let i = 0; i < 500 && tcpFds().has(`${localPort}:${remotePort}`); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 const nodeKinds: Record<string, () => Promise<Kind>> = {
   "accepted node:net socket": async () => {
     const server = net.createServer();
@@ -211,9 +203,9 @@ describe(`fd reuse (${CYCLES} cycles): node:net and node:tls kinds, both runtime
 const port = (addr: Deno.Addr) => (addr as Deno.NetAddr).port;
 
 const denoKinds: Record<string, () => Promise<Kind>> = {
-  "accepted Deno.Conn": async () => {
+  "accepted Deno.Conn": () => {
     const listener = Deno.listen({ hostname: HOST, port: 0 });
-    return {
+    return Promise.resolve({
       open: async () => {
         const [client, accepted] = await Promise.all([
           Deno.connect({ hostname: HOST, port: port(listener.addr) }),
@@ -226,7 +218,7 @@ const denoKinds: Record<string, () => Promise<Kind>> = {
         };
       },
       done: () => Promise.resolve(listener.close()),
-    };
+    });
   },
   "Deno.listen listener": () =>
     Promise.resolve({
@@ -278,14 +270,14 @@ describe(`fd reuse (${CYCLES} cycles): Deno kinds`, { skip: denoOnly, timeout: 3
 });
 
 const bunKinds: Record<string, () => Promise<Kind>> = {
-  "accepted Bun socket": async () => {
+  "accepted Bun socket": () => {
     const accepted: Bun.Socket[] = [];
     const listener = Bun.listen({
       hostname: HOST,
       port: 0,
       socket: { open: (socket) => void accepted.push(socket), data() {}, error() {} },
     });
-    return {
+    return Promise.resolve({
       open: async () => {
         const client = await nodeClient(listener.port, false);
         while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -301,7 +293,7 @@ const bunKinds: Record<string, () => Promise<Kind>> = {
         };
       },
       done: () => Promise.resolve(listener.stop(true)),
-    };
+    });
   },
   "Bun TLS socket": async () => {
     const peer = await nodePeer(true);
