@@ -367,7 +367,7 @@ export function isListening(fd: number): number {
 
 /** SO_KEEPALIVE of `fd`: 1 on, 0 off, -1 unreadable. Leaves the value area to the caller's value. */
 export function keepAliveFlag(fd: number): number {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockopt");
   const constant = n.platform.options.SO_KEEPALIVE;
   if (constant === null) return -1;
   n.view.setUint32(CHECK_LEN, 4, true);
