@@ -212,8 +212,7 @@ describe("Deno handles closed before their first use", { skip: denoOnly, timeout
       try {
         const fd = listenerFd(port);
         const before = kernelKeepAlive(fd);
-        // A closed node:net Server is "not listening" today (its error kind is issue 10 item 5).
-        assert.throws(() => setKeepAlive(server, STALE));
+        assert.throws(() => setKeepAlive(server, STALE), SocketClosedError);
         assert.deepEqual(kernelKeepAlive(fd), before, "the new server was touched");
       } finally {
         await new Promise<void>((resolve) => current.close(() => resolve()));
