@@ -207,7 +207,6 @@ function checkPort(name: string, port: unknown): number | undefined {
  * @param settings `{ keepAlive?, userTimeout? }`, in the shapes `setKeepAlive` and `setUserTimeout` take.
  * @returns The sockets changed, with the values read back from each.
  * @throws {TypeError} / {RangeError} for a bad filter or setting, before any system call.
- * @throws {UnsupportedError} for a user timeout on FreeBSD.
  *
  * @example Keep-alive for every connection a PostgreSQL pool holds
  * ```ts
