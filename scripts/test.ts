@@ -83,6 +83,7 @@ const SLOW = new Set([
   "tests/timeline.test.ts",
   "tests/errno.test.ts",
   "tests/fd_reuse.test.ts",
+  "tests/fd_reuse_kinds.test.ts",
   "tests/index_churn.test.ts",
   "tests/package.test.ts",
   "tests/package_node.test.ts",

@@ -361,6 +361,16 @@ export function isListening(fd: number): number {
   return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
 }
 
+/** SO_KEEPALIVE of `fd`: 1 on, 0 off, -1 unreadable. Leaves the value area to the caller's value. */
+export function keepAliveFlag(fd: number): number {
+  const n = native ?? getNative("getsockopt");
+  const constant = n.platform.options.SO_KEEPALIVE;
+  if (constant === null) return -1;
+  n.view.setUint32(CHECK_LEN, 4, true);
+  const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
+  return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
+}
+
 /** Whether the OS gives sockets a never-reused cookie (Linux SO_COOKIE). */
 export function hasCookies(): boolean {
   return (native ?? getNative("getsockopt")).platform.options.SO_COOKIE !== null;
