@@ -212,7 +212,8 @@ function checkPort(name: string, port: unknown): number | undefined {
  * @param filter Which sockets: `{ remotePort?, remoteHost?, localPort?, listening? }`; `{}` is all.
  * @param settings `{ keepAlive?, userTimeout? }`, in the shapes `setKeepAlive` and `setUserTimeout` take.
  * @returns The sockets changed, with the values read back from each.
- * @throws {TypeError} / {RangeError} for a bad filter or setting, before any system call.
+ * @throws {TypeError} for a filter or setting of the wrong type, before any system call.
+ * @throws {RangeError} for a setting outside the kernel's range, before any system call.
  * @throws {UnsupportedError} for a user timeout on FreeBSD.
  *
  * @example Keep-alive for every connection a PostgreSQL pool holds
