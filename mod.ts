@@ -40,6 +40,13 @@ export {
   UnsupportedError,
 } from "./src/errors.ts";
 export { fdOf, type FdOfOptions, type SocketHandle } from "./src/handle.ts";
+export type {
+  BunListenerLike,
+  DenoConnLike,
+  DenoListenerLike,
+  NetServerLike,
+  NetSocketLike,
+} from "./src/handle_types.ts";
 export {
   getKeepAlive,
   getKeepAliveInterval,

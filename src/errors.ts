@@ -85,9 +85,9 @@ export class SockoptError extends Error {
  *
  * @example Ignoring sockets that closed meanwhile
  * ```ts
- * import { SocketClosedError, setKeepAlive } from "jsr:@sockopts/sockopts";
+ * import { SocketClosedError, setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
  *
- * export function configure(socket: { fd: number }): void {
+ * export function configure(socket: SocketHandle): void {
  *   try {
  *     setKeepAlive(socket, { idle: 30_000 });
  *   } catch (error) {
@@ -189,9 +189,9 @@ export class PermissionError extends Error {
  *
  * @example Configuring every listener of a reuse-port server
  * ```ts
- * import { AmbiguousSocketError, fdOf, setKeepAlive } from "jsr:@sockopts/sockopts";
+ * import { AmbiguousSocketError, fdOf, setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
  *
- * export function configure(server: object): void {
+ * export function configure(server: SocketHandle): void {
  *   try {
  *     setKeepAlive(server, { idle: 30_000 });
  *   } catch (error) {

@@ -12,29 +12,11 @@ import { bunServer, bunSocket } from "./handles/bun.ts";
 import { denoConn, denoListener } from "./handles/deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
 import { className, type Target } from "./handles/target.ts";
+import type { SocketHandle } from "./handle_types.ts";
 import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 
-/**
- * Anything sockopts can find a socket in:
- * - a file descriptor (a non-negative integer);
- * - Deno: `Deno.Conn` / `Deno.TcpConn` / `Deno.TlsConn`, `Deno.Listener`, the `Deno.serve()` server;
- * - Bun: sockets from `Bun.connect` and `Bun.listen` (TLS too), the `Bun.listen` listener, the
- *   `Bun.serve()` server;
- * - both: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https` Server.
- *
- * Anything else is rejected at run time with a `TypeError` listing these.
- *
- * @example Taking whatever socket the caller holds
- * ```ts
- * import { setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
- *
- * export function keepAlive(socket: SocketHandle): void {
- *   setKeepAlive(socket, { idle: 60_000 });
- * }
- * ```
- */
-export type SocketHandle = number | object;
+export type { SocketHandle } from "./handle_types.ts";
 
 const ACCEPTED = "a file descriptor (an integer 0..2147483647); Deno.Conn, Deno.TlsConn, Deno.Listener " +
   "or a Deno.serve() server; a Bun socket, Bun.listen listener or Bun.serve() server; a node:net Socket or " +

@@ -358,7 +358,7 @@ export function cookieEquals(low: number, high: number): boolean {
 }
 
 // fd numbers have at most 10 digits; d_name is read a few bytes at a time, without a string.
-const NAME = new Uint8Array(12);
+const NAME = /* @__PURE__ */ new Uint8Array(12);
 
 /** Every open fd number, from the platform's fd directory (`/proc/self/fd`, `/dev/fd`). */
 export function listFds(): number[] {
