@@ -13,6 +13,7 @@ import { denoConn, denoListener } from "./handles/deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
 import { className, type Target } from "./handles/target.ts";
 import type { SocketHandle } from "./handle_types.ts";
+import { debugging, debugHandle } from "./debug.ts";
 import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 
@@ -160,7 +161,17 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
     // The socket it named is gone, and its number may already belong to another socket.
     throw closed(action, `${identity.what} is closed`);
   }
-  return lookUp(handle, recognise(handle, action), action, everyMatch);
+  const target = recognise(handle, action);
+  const fds = lookUp(handle, target, action, everyMatch);
+  if (debugging) {
+    const route = target.kind === "fd" ? "runtime fd" : "addresses";
+    for (const fd of fds) debugHandle(handle, fd, route, identityCheck(identities.get(handle)));
+  }
+  return fds;
+}
+
+function identityCheck(identity: Identity | undefined): "SO_COOKIE" | "addresses" | "none" {
+  return identity === undefined ? "none" : identity.local === "" ? "SO_COOKIE" : "addresses";
 }
 
 /**
@@ -174,12 +185,18 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
  * @throws {AmbiguousSocketError} when several sockets match (SO_REUSEPORT listeners).
  */
 export function resolveFd(handle: unknown, action: string): number {
-  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) return handle;
+  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) {
+    if (debugging) debugHandle(handle, handle, "number", "none");
+    return handle;
+  }
   // Every call after a handle's first lands here: answer without the array resolve() returns, so
   // a call allocates nothing (the benchmark holds RSS growth over 5M calls under 2 MB).
   if (typeof handle === "object" && handle !== null) {
     const identity = identities.get(handle);
-    if (identity !== undefined && stillHolds(handle, identity)) return identity.fd;
+    if (identity !== undefined && stillHolds(handle, identity)) {
+      if (debugging) debugHandle(handle, identity.fd, "cached", identityCheck(identity));
+      return identity.fd;
+    }
   }
   return resolve(handle, action, false)[0];
 }

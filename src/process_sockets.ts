@@ -6,6 +6,7 @@
  * @module
  */
 import { canonicalIp, displayIp, WILDCARD } from "./address.ts";
+import { debugConfigure, debugging } from "./debug.ts";
 import { SockoptError } from "./errors.ts";
 import {
   applyKeepAlive,
@@ -204,6 +205,29 @@ function checkPort(name: string, port: unknown): number | undefined {
   return port;
 }
 
+/** Why a socket does not match the filter, or undefined when it does. */
+function mismatch(
+  socket: TcpSocketInfo,
+  remotePort: number | undefined,
+  localPort: number | undefined,
+  remoteHost: string | undefined,
+  listening: unknown,
+): string | undefined {
+  if (remotePort !== undefined && socket.remote?.port !== remotePort) {
+    return `remote port ${socket.remote?.port ?? "none"} is not ${remotePort}`;
+  }
+  if (localPort !== undefined && socket.local.port !== localPort) {
+    return `local port ${socket.local.port} is not ${localPort}`;
+  }
+  if (remoteHost !== undefined && (socket.remote === null || canonicalIp(socket.remote.address) !== remoteHost)) {
+    return `remote host ${socket.remote?.address ?? "none"} is not ${remoteHost}`;
+  }
+  if (listening !== undefined && socket.listening !== listening) {
+    return socket.listening ? "listening, not connected" : "connected, not listening";
+  }
+  return undefined;
+}
+
 /**
  * Applies keep-alive and/or a user timeout to every TCP socket of this process that matches
  * `filter`: the way to reach sockets a driver keeps to itself. Every value is checked before any
@@ -258,12 +282,9 @@ export function configureSockets(filter: SocketFilter, settings: SocketSettings)
   for (const fd of listFds()) {
     const socket = describe(fd);
     if (socket === undefined) continue;
-    if (remotePort !== undefined && socket.remote?.port !== remotePort) continue;
-    if (localPort !== undefined && socket.local.port !== localPort) continue;
-    if (remoteHost !== undefined && (socket.remote === null || canonicalIp(socket.remote.address) !== remoteHost)) {
-      continue;
-    }
-    if (f.listening !== undefined && socket.listening !== f.listening) continue;
+    const skip = mismatch(socket, remotePort, localPort, remoteHost, f.listening);
+    if (debugging) debugConfigure(fd, skip ?? null);
+    if (skip !== undefined) continue;
     try {
       if (plan !== undefined) applyKeepAlive(socket.fd, plan);
       if (timeout !== undefined) applyOption(socket.fd, "TCP_USER_TIMEOUT", timeoutC!, timeout);
@@ -274,7 +295,10 @@ export function configureSockets(filter: SocketFilter, settings: SocketSettings)
       });
     } catch (error) {
       // Closed between listing and configuring: nothing of it is left to configure.
-      if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) continue;
+      if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) {
+        if (debugging) debugConfigure(fd, `closed while being configured (${error.code})`);
+        continue;
+      }
       throw error;
     }
   }

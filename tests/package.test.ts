@@ -178,7 +178,7 @@ describe("the npm package, from the outside", { skip: once }, () => {
     assert.ok(unsupported.bytes <= 1_000, `UnsupportedError alone is ${unsupported.bytes} bytes`);
     // setKeepAlive needs the three OS tables (about 10 kB), libc, the handle lookup and the value
     // checks: the bound guards against regressions; the issue's 15 kB target is not reached yet.
-    assert.ok(keepAlive.bytes <= 34_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 34 kB`);
+    assert.ok(keepAlive.bytes <= 36_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 36 kB`);
     assert.ok(keepAlive.bytes < whole.bytes - 8_000, "setKeepAlive alone is well under the whole package");
   });
 
@@ -300,6 +300,7 @@ describe("the npm package, from the outside", { skip: once }, () => {
     assert.deepEqual(result.refused, ["TypeError", "TypeError", "TypeError"]);
     assert.deepEqual(result.handlesRefused, ["TypeError", "TypeError", "TypeError"]);
     assert.deepEqual(result.bunHandles, [true, true, true]);
+    assert.deepEqual(result.debug, { routes: ["runtime fd"], checks: ["none"], syscalls: 4 });
     assert.deepEqual(result.changed, [{
       keepAlive: { enable: true, idle: 20_000, interval: 4_000, count: 5 },
       userTimeout: 30_000,
@@ -354,6 +355,10 @@ describe("the npm package, from the outside", { skip: once }, () => {
       assert.ok(!r.missingArgs, `tests/fixtures/package/node_import.mjs has arguments for ${name}`);
       if (name === "isSupported") {
         assert.equal(r.returned, false);
+        continue;
+      }
+      if (name === "setDebug") {
+        assert.equal(r.threw, undefined, "the debug view needs no FFI");
         continue;
       }
       functions++;
