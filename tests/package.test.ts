@@ -141,6 +141,22 @@ describe("the npm package, from the outside", { skip: once }, () => {
     for (const file of expected) assert.ok(existsSync(join(dir, file)), `${file} is in the tarball`);
   });
 
+  it("publint (strict) and arethetypeswrong (ESM-only profile) find nothing wrong", async () => {
+    const bin = join(root, "node_modules", ".bin");
+    // --pack false: lint the extracted files as they are (packing again would run prepack there).
+    const lint = await run(join(bin, "publint"), ["--strict", "--pack", "false", join(work, "extracted", "package")], {
+      cwd: work,
+      timeout: MINUTE,
+    });
+    assert.doesNotMatch(lint.stdout + lint.stderr, /\b(Warnings|Errors):/, lint.stdout);
+    const types = await run(join(bin, "attw"), [join(work, tarball), "--profile", "esm-only", "--no-color"], {
+      cwd: work,
+      timeout: MINUTE,
+    });
+    assert.match(types.stdout, /node16 \(from ESM\) │ 🟢 \(ESM\)/, types.stdout);
+    assert.match(types.stdout, /bundler +│ 🟢/, types.stdout);
+  });
+
   it("bundles of single exports keep only what they use (esbuild --minify from the packed package)", async () => {
     const dir = project("bundle-sizes", { type: "module" });
     mkdirSync(join(dir, "node_modules"));
