@@ -145,7 +145,10 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
 
 function resolve(handle: unknown, action: string, everyMatch: boolean): number[] {
   if (typeof handle === "number") {
-    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) return [handle];
+    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) {
+      if (debugging) debugHandle(handle, handle, "number", "none");
+      return [handle];
+    }
     throw new RangeError(`${action}: ${handle} is not a file descriptor (expected an integer 0..${FD_MAX})`);
   }
   if (handle === undefined || handle === null) {
@@ -156,7 +159,10 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
   }
   const identity = identities.get(handle);
   if (identity !== undefined) {
-    if (stillHolds(handle, identity)) return [identity.fd];
+    if (stillHolds(handle, identity)) {
+      if (debugging) debugHandle(handle, identity.fd, "cached", identityCheck(identity));
+      return [identity.fd];
+    }
     identities.delete(handle);
     // The socket it named is gone, and its number may already belong to another socket.
     throw closed(action, `${identity.what} is closed`);

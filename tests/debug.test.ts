@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { configureSockets, type DebugEvent, getKeepAlive, setDebug, setKeepAlive } from "../mod.ts";
+import { configureSockets, type DebugEvent, fdOf, getKeepAlive, setDebug, setKeepAlive } from "../mod.ts";
 import { root, run } from "./support/exec.ts";
 import { tcpPair } from "./support/net.ts";
 import { isBun } from "./support/runtime.ts";
@@ -84,16 +84,25 @@ describe("the debug view", () => {
       setKeepAlive(pair.client, { idle: 40_000 });
       const read = getKeepAlive(pair.client);
       assert.equal(read.idle, 40_000);
+      assert.equal(fdOf(pair.client), pair.clientFd);
       const handles = events.flatMap((e) => e.kind === "handle" ? [e] : []);
-      assert.equal(handles.length, 2);
+      assert.equal(handles.length, 3);
       assert.ok(handles.every((e) => e.fd === pair.clientFd && e.handle === "Socket"));
       const reads = events.flatMap((e) => e.kind === "syscall" && e.call === "getsockopt" ? [e] : []);
       assert.equal(reads.find((e) => e.option === "TCP_KEEPIDLE")?.value, 40, "the value read back, in seconds");
       if (isBun) {
-        assert.deepEqual(handles.map((e) => [e.route, e.identity]), [["runtime fd", "none"], ["runtime fd", "none"]]);
+        assert.deepEqual(handles.map((e) => [e.route, e.identity]), [
+          ["runtime fd", "none"],
+          ["runtime fd", "none"],
+          ["runtime fd", "none"],
+        ]);
       } else {
         const check = linux ? "SO_COOKIE" : "addresses";
-        assert.deepEqual(handles.map((e) => [e.route, e.identity]), [["addresses", check], ["cached", check]]);
+        assert.deepEqual(handles.map((e) => [e.route, e.identity]), [
+          ["addresses", check],
+          ["cached", check],
+          ["cached", check],
+        ]);
       }
     } finally {
       await pair.close();
