@@ -9,7 +9,7 @@ import { linux } from "../platforms/linux.ts";
 import type { OptionConstant, OptionName, PlatformConstants } from "../platforms/types.ts";
 import { UnsupportedError } from "./errors.ts";
 import type { RuntimeAdapter } from "./ffi/adapter.ts";
-import { currentRuntime, describeOtherRuntime } from "./ffi/runtime.ts";
+import { currentRuntime, describeOtherRuntime, runtimeOs } from "./ffi/runtime.ts";
 
 const PLATFORMS: Readonly<Record<string, PlatformConstants>> = { linux, darwin, freebsd };
 
@@ -29,7 +29,7 @@ let runsHere: boolean | undefined;
  */
 export function runsOnThisHost(): boolean {
   if (runsHere === undefined) {
-    const os = currentRuntime()?.os;
+    const os = runtimeOs();
     runsHere = os === "linux" || os === "darwin" || os === "freebsd";
   }
   return runsHere;

@@ -191,6 +191,7 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // isSupported asks the runtime and the OS name only: no OS table, no libc binding.
     assert.ok(supported.bytes <= 3_000, `isSupported alone is ${supported.bytes} bytes, over 3 kB`);
     assert.ok(!supported.text.includes("TCP_KEEPIDLE"), "isSupported alone carries no OS table");
+    assert.ok(!supported.text.includes("setsockopt"), "isSupported alone carries no FFI binding code");
     assert.ok(unsupported.bytes <= 1_000, `UnsupportedError alone is ${unsupported.bytes} bytes`);
     // setKeepAlive needs the three OS tables (about 10 kB), libc, the handle lookup and the value
     // checks: the bound guards against regressions; the issue's 15 kB target is not reached yet.
