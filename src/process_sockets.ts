@@ -232,7 +232,6 @@ function mismatch(
  * @returns The sockets changed, with the values read back from each.
  * @throws {TypeError} for a filter or setting of the wrong type, before any system call.
  * @throws {RangeError} for a setting outside the kernel's range, before any system call.
- * @throws {UnsupportedError} for a user timeout on FreeBSD.
  *
  * @example Keep-alive for every connection a PostgreSQL pool holds
  * ```ts

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { type NativeType, type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols.ts";
+import { type NativeType, type Pointer, type SymbolNames, type Symbols, symbolsToBind } from "./symbols.ts";
 
 // The part of `bun:ffi` used here, declared locally so the package needs no Bun types to check.
 interface BunFFI {
@@ -21,7 +21,7 @@ interface BunGlobal {
   readonly version: string;
 }
 
-const BUN_TYPE: Record<NativeType, string> = { i32: "i32", u32: "u32", pointer: "ptr" };
+const BUN_TYPE: Record<NativeType, string> = { i32: "i32", u32: "u32", u64: "u64", usize: "usize", pointer: "ptr" };
 
 // `bun:ffi` cannot be imported statically (Deno would fail to resolve it), and the API is
 // synchronous, so load it through Bun's synchronous require.
@@ -32,10 +32,10 @@ function loadFFI(): BunFFI {
 function open(paths: readonly string[], names: SymbolNames, call: string): Library {
   const ffi = loadFFI();
   // Bun has no per-symbol `name`, so renamed symbols are bound under their C names.
-  const cName = (key: string) => (key in names ? names[key as keyof SymbolNames] : key);
+  const wanted = symbolsToBind(names);
   const table: Record<string, { args: readonly string[]; returns: string }> = {};
-  for (const [key, symbol] of Object.entries(SYMBOLS)) {
-    table[cName(key)] = {
+  for (const [, cName, symbol] of wanted) {
+    table[cName] = {
       args: symbol.parameters.map((type: NativeType) => BUN_TYPE[type]),
       returns: BUN_TYPE[symbol.result],
     };
@@ -50,9 +50,7 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
       continue;
     }
     const bound = lib.symbols;
-    const symbols = Object.fromEntries(
-      Object.keys(SYMBOLS).map((key) => [key, bound[cName(key)]]),
-    ) as unknown as Symbols;
+    const symbols = Object.fromEntries(wanted.map(([key, cName]) => [key, bound[cName]])) as unknown as Symbols;
     const errnoAddress = bound[names.errno_location]() as number;
     const read = ffi.read;
     return {
