@@ -27,7 +27,7 @@ const CLOSED_RUN = 16;
 // PORT_CLOSED, or UNSEEN. A typed array, so a first scan over thousands of fds stays one
 // getsockname each with next to no work beside it.
 const UNSEEN = -3;
-let portOf = new Int32Array(256).fill(UNSEEN);
+let portOf = /* @__PURE__ */ new Int32Array(256).fill(UNSEEN);
 // Addresses, read on first need: most fds are never asked about. null: none (no peer).
 const details = new Map<number, { local?: Endpoint | null; remote?: Endpoint | null }>();
 // Port -> fd(s), built on the first lookup after a bulk scan and kept up to date after that.

@@ -90,7 +90,7 @@ export function fdDirectoryOverride(): string | undefined {
 }
 
 // fd numbers have at most 10 digits; d_name is read a few bytes at a time, without a string.
-const NAME = new Uint8Array(12);
+const NAME = /* @__PURE__ */ new Uint8Array(12);
 
 function listDirectory(
   lib: Library,

@@ -12,30 +12,13 @@ import { bunServer, bunSocket } from "./handles/bun.ts";
 import { denoConn, denoListener } from "./handles/deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
 import { className, type ClosedCheck, type Target } from "./handles/target.ts";
+import type { SocketHandle } from "./handle_types.ts";
+import { debugging, debugHandle } from "./debug.ts";
 import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 import { copyOptions, describeValue } from "./values.ts";
 
-/**
- * Anything sockopts can find a socket in:
- * - a file descriptor (a non-negative integer);
- * - Deno: `Deno.Conn` / `Deno.TcpConn` / `Deno.TlsConn`, `Deno.Listener`, the `Deno.serve()` server;
- * - Bun: sockets from `Bun.connect` and `Bun.listen` (TLS too), the `Bun.listen` listener, the
- *   `Bun.serve()` server;
- * - both: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https` Server.
- *
- * Anything else is rejected at run time with a `TypeError` listing these.
- *
- * @example Taking whatever socket the caller holds
- * ```ts
- * import { setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
- *
- * export function keepAlive(socket: SocketHandle): void {
- *   setKeepAlive(socket, { idle: 60_000 });
- * }
- * ```
- */
-export type SocketHandle = number | object;
+export type { SocketHandle } from "./handle_types.ts";
 
 const ACCEPTED = "a file descriptor (an integer 0..2147483647); Deno.Conn, Deno.TlsConn, Deno.Listener " +
   "or a Deno.serve() server; a Bun socket, Bun.listen listener or Bun.serve() server; a node:net Socket or " +
@@ -211,7 +194,10 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
 
 function resolve(handle: unknown, action: string, everyMatch: boolean): number[] {
   if (typeof handle === "number") {
-    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) return [handle | 0]; // -0 is 0
+    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) {
+      if (debugging) debugHandle(handle, handle | 0, "number", "none");
+      return [handle | 0]; // -0 is 0
+    }
     throw new RangeError(`${action}: ${handle} is not a file descriptor (expected an integer 0..${FD_MAX})`);
   }
   if (handle === undefined || handle === null) {
@@ -224,13 +210,26 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
   if (known !== undefined) throw closed(action, `${known} is closed`);
   const identity = identities.get(handle);
   if (identity !== undefined) {
-    if (stillHolds(handle, identity)) return [identity.fd];
+    if (stillHolds(handle, identity)) {
+      if (debugging) debugHandle(handle, identity.fd, "cached", identityCheck(identity));
+      return [identity.fd];
+    }
     identities.delete(handle);
     // The socket it named is gone, and its number may already belong to another socket.
     if (identity.closed !== undefined) closedForever(handle, action, identity.what);
     throw closed(action, `${identity.what} is closed`);
   }
-  return lookUp(handle, recognise(handle, action), action, everyMatch);
+  const target = recognise(handle, action);
+  const fds = lookUp(handle, target, action, everyMatch);
+  if (debugging) {
+    const route = target.kind === "fd" ? "runtime fd" : "addresses";
+    for (const fd of fds) debugHandle(handle, fd, route, identityCheck(identities.get(handle)));
+  }
+  return fds;
+}
+
+function identityCheck(identity: Identity | undefined): "SO_COOKIE" | "addresses" | "none" {
+  return identity === undefined ? "none" : identity.local === "" ? "SO_COOKIE" : "addresses";
 }
 
 /**
@@ -245,12 +244,18 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
  */
 export function resolveFd(handle: unknown, action: string): number {
   // `| 0` turns -0 into 0, which both runtimes' FFI then take alike.
-  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) return handle | 0;
+  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) {
+    if (debugging) debugHandle(handle, handle | 0, "number", "none");
+    return handle | 0;
+  }
   // Every call after a handle's first lands here: answer without the array resolve() returns, so
   // a call allocates nothing (the benchmark holds RSS growth over 5M calls under 2 MB).
   if (typeof handle === "object" && handle !== null) {
     const identity = identities.get(handle);
-    if (identity !== undefined && stillHolds(handle, identity)) return identity.fd;
+    if (identity !== undefined && stillHolds(handle, identity)) {
+      if (debugging) debugHandle(handle, identity.fd, "cached", identityCheck(identity));
+      return identity.fd;
+    }
   }
   return resolve(handle, action, false)[0];
 }

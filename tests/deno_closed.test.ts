@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import tls from "node:tls";
-import { fdOf, getKeepAlive, setKeepAlive, SocketClosedError } from "../mod.ts";
+import { fdOf, getKeepAlive, setKeepAlive, SocketClosedError, type SocketHandle } from "../mod.ts";
 import { lookupWork } from "../src/fd_index.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
@@ -22,7 +22,7 @@ const HOST = "127.0.0.1";
 const portOf = (addr: Deno.Addr) => (addr as Deno.NetAddr).port;
 
 /** Asserts a call through `stale` fails as closed and `fd` (the new socket) was not touched. */
-function assertClosedAndUntouched(stale: object, fd: number, what: string): void {
+function assertClosedAndUntouched(stale: SocketHandle, fd: number, what: string): void {
   const before = kernelKeepAlive(fd);
   assert.throws(() => setKeepAlive(stale, STALE), SocketClosedError, what);
   assert.throws(() => getKeepAlive(stale), SocketClosedError, what);

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { fdOf, getKeepAlive, setKeepAlive, SocketClosedError } from "../mod.ts";
+import { fdOf, getKeepAlive, setKeepAlive, SocketClosedError, type SocketHandle } from "../mod.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
 import { bunOnly, denoOnly } from "./support/runtime.ts";
 
@@ -13,7 +13,7 @@ const STALE = { idle: 77_000, interval: 7_000, count: 77 };
 
 interface Handle {
   close(): Promise<void>;
-  readonly handle: object;
+  readonly handle: SocketHandle;
 }
 
 /** A node:net server that closes its side of each connection when the client goes. */

@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
-import { setKeepAlive, SocketClosedError, SockoptError } from "../mod.ts";
+import { setKeepAlive, SocketClosedError, type SocketHandle, SockoptError } from "../mod.ts";
 import { forceAddressIdentity } from "../src/handle.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
@@ -30,7 +30,7 @@ const OLD = { idle: 50_000, interval: 5_000, count: 5 };
 const STALE = { idle: 77_000, interval: 7_000, count: 77 };
 
 interface Opened {
-  readonly handle: object;
+  readonly handle: SocketHandle;
   /** The fd the kernel lists for the socket, from /proc. */
   readonly fd: number;
   /** The listening port, for listeners: the next one opens on it again. */

@@ -9,6 +9,7 @@
  *
  * (In a Deno project of your own, import "npm:pg" and "jsr:@sockopts/sockopts".)
  */
+import type { Socket } from "node:net";
 import pg from "pg";
 import { getKeepAlive, getUserTimeout, setKeepAlive, tcpSockets } from "sockopts";
 
@@ -16,7 +17,8 @@ const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5
 const pool = new pg.Pool({ connectionString: url.href, max: 3 });
 
 // 10 s for an idle connection and for a query in flight alike (keep-alive plus user timeout).
-pool.on("connect", (client) => setKeepAlive(client.connection.stream, { detectWithin: 10_000 }));
+// pg types the stream as a Duplex; it is the connection's net.Socket.
+pool.on("connect", (client) => setKeepAlive(client.connection.stream as Socket, { detectWithin: 10_000 }));
 // A dead peer on an idle connection arrives here (ETIMEDOUT); without a listener it would crash.
 pool.on("error", (error) => console.error(`pool: idle connection lost: ${error.message}`));
 

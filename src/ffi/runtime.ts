@@ -5,12 +5,21 @@
  * @module
  */
 import type { RuntimeAdapter } from "./adapter.ts";
-import { bunAdapter } from "./bun.ts";
-import { denoAdapter } from "./deno.ts";
+import { bunAdapter, bunOs } from "./bun.ts";
+import { denoAdapter, denoOs } from "./deno.ts";
 
 /** The adapter for this runtime, or `undefined` under a runtime sockopts cannot drive (Node, browsers). */
 export function currentRuntime(): RuntimeAdapter | undefined {
   return bunAdapter() ?? denoAdapter();
+}
+
+/**
+ * The OS of a runtime sockopts can drive, or `undefined`: what `currentRuntime()?.os` gives, asked
+ * without reaching the adapters' binding code (a bundle of `isSupported` alone stays small). Every
+ * adapter must have its line here; tests/keepalive.test.ts checks `isSupported()` in each runtime.
+ */
+export function runtimeOs(): string | undefined {
+  return bunOs() ?? denoOs();
 }
 
 /** A short description of an unsupported runtime, for error messages. */
