@@ -87,8 +87,9 @@ export function sockDiagAvailable(): boolean {
   if (fdDirectoryOverride() !== undefined) return false;
   if (diag === undefined) {
     const n = getNative("statx");
-    if (n.platform.os !== "linux" || n.fn.statx === null || n.fn.getdents64 === null) diag = null;
-    else {
+    if (n.platform.os !== "linux" || n.fn.statx === null || n.fn.getdents64 === null || !netlinkOpens()) {
+      diag = null;
+    } else {
       // Backed by an ArrayBuffer from the start: Bun moves a small typed array's bytes the first
       // time its .buffer is read, which would leave a pointer taken before that dangling.
       const bytes = (size: number) => new Uint8Array(new ArrayBuffer(size));
@@ -121,6 +122,16 @@ export function sockDiagAvailable(): boolean {
   return diag !== null;
 }
 const keep: Uint8Array[] = [];
+
+// Some Linux hosts have no sock_diag (qemu-user refuses netlink with EPROTONOSUPPORT, and seccomp
+// sandboxes may too): asked once, a refusal sends every listing down the directory path instead.
+function netlinkOpens(): boolean {
+  const n = getNative("socket");
+  const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return false;
+  n.fn.close(fd);
+  return true;
+}
 
 function ready(): Diag {
   if (!sockDiagAvailable()) throw new Error("Cannot use sock_diag: this host has no NETLINK_SOCK_DIAG listing");
