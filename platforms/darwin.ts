@@ -77,7 +77,6 @@ export const darwin: PlatformConstants = {
       min: 0,
       max: MAX_LINGER_SECONDS,
       size: 8,
-      note: "xnu keeps hundredths of a second in a 16-bit field, so at most 327 s",
     },
     // SO_ERROR and SO_TYPE: sogetoptlock only (`bsd/kern/uipc_socket.c`).
     SO_ERROR: {
@@ -88,7 +87,6 @@ export const darwin: PlatformConstants = {
       min: 0,
       max: INT_MAX,
       readOnly: true,
-      note: "Reading it clears the pending error",
     },
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     // sys/socket.h defines SO_ACCEPTCONN (0x2), but sogetoptlock has no case for it: ENOPROTOOPT.
@@ -135,7 +133,6 @@ export const darwin: PlatformConstants = {
       min: 0,
       max: INT_MAX,
       zero: "the system default",
-      note: "xnu keeps it as ms in 32 bits: above 4294967 s the timeout it stores wraps around",
     },
     TCP_MAXSEG: {
       native: "TCP_MAXSEG",
@@ -144,7 +141,6 @@ export const darwin: PlatformConstants = {
       unit: "bytes",
       min: MIN_MAXSEG,
       max: INT_MAX,
-      note: "Can only lower the current MSS (EINVAL above it); 176 is net.inet.tcp.minmss (216) − 40",
     },
     TCP_QUICKACK: null,
     TCP_CONGESTION: null,
@@ -158,8 +154,6 @@ export const darwin: PlatformConstants = {
       errnos: ["ENOTSUP"],
       min: 0,
       max: 1,
-      note: "On (1) or off (0), on a listener only (EINVAL otherwise), and only while net.inet.tcp.fastopen " +
-        "enables the server side (ENOTSUP otherwise)",
     },
     // tcp_ctloutput: negatives are EINVAL; 0 clears SOF_NOTSENT_LOWAT.
     TCP_NOTSENT_LOWAT: {

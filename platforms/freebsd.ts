@@ -95,7 +95,6 @@ export const freebsd: PlatformConstants = {
       min: 0,
       max: MAX_LINGER_SECONDS,
       size: 8,
-      note: "Seconds above 65535 (USHRT_MAX) fail with EDOM",
     },
     // SO_ERROR, SO_TYPE and SO_ACCEPTCONN: sogetopt only (`sys/kern/uipc_socket.c`).
     SO_ERROR: {
@@ -106,7 +105,6 @@ export const freebsd: PlatformConstants = {
       min: 0,
       max: INT_MAX,
       readOnly: true,
-      note: "Reading it clears the pending error",
     },
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     SO_ACCEPTCONN: {
@@ -168,7 +166,6 @@ export const freebsd: PlatformConstants = {
       unit: "bytes",
       min: MIN_MAXSEG,
       max: INT_MAX,
-      note: "Can only lower the current MSS (EINVAL above it); 176 is net.inet.tcp.minmss (216) − 40",
     },
     TCP_QUICKACK: null,
     // TCP_CA_NAME_MAX is 16 with the NUL (sys/netinet/cc/cc.h); `sys/netinet/tcp_usrreq.c`
@@ -182,7 +179,6 @@ export const freebsd: PlatformConstants = {
       max: 15,
       size: 16,
       errnos: ["ESRCH"],
-      note: "Only algorithms whose cc_* module is loaded; another name fails with ESRCH",
     },
     // Set as an int (nonzero: on); read back as `t_flags & TF_FASTOPEN`, that is 0x80000000
     // (sys/netinet/tcp_var.h), which a signed int shows as -2147483648: a flag, not a count.
@@ -193,7 +189,6 @@ export const freebsd: PlatformConstants = {
       unit: "flag",
       min: 0,
       max: 1,
-      note: "On (1) or off (0); needs net.inet.tcp.fastopen.server_enable (or client_enable)",
     },
     TCP_NOTSENT_LOWAT: null,
   },

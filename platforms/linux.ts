@@ -54,8 +54,6 @@ export const linux: PlatformConstants = {
       unit: "bytes",
       min: 0,
       max: INT_MAX,
-      note: "Linux doubles the value (room for bookkeeping), clamps it to 2 × net.core.rmem_max and to at " +
-        "least SOCK_MIN_RCVBUF, and reads back the doubled size",
     },
     SO_SNDBUF: {
       native: "SO_SNDBUF",
@@ -64,8 +62,6 @@ export const linux: PlatformConstants = {
       unit: "bytes",
       min: 0,
       max: INT_MAX,
-      note: "Linux doubles the value (room for bookkeeping), clamps it to 2 × net.core.wmem_max and to at " +
-        "least SOCK_MIN_SNDBUF, and reads back the doubled size",
     },
     // struct linger { int l_onoff; int l_linger; }: seconds, kept as jiffies in an unsigned long.
     SO_LINGER: {
@@ -76,7 +72,6 @@ export const linux: PlatformConstants = {
       min: 0,
       max: INT_MAX,
       size: 8,
-      note: "Turning it off (enable: false) leaves the previous seconds in place, and they read back",
     },
     SO_ERROR: {
       native: "SO_ERROR",
@@ -86,7 +81,6 @@ export const linux: PlatformConstants = {
       min: 0,
       max: INT_MAX,
       readOnly: true,
-      note: "Reading it clears the pending error",
     },
     SO_TYPE: { native: "SO_TYPE", level: 1, optname: 3, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     SO_ACCEPTCONN: { native: "SO_ACCEPTCONN", level: 1, optname: 30, unit: "bool", min: 0, max: 1, readOnly: true },
@@ -125,8 +119,6 @@ export const linux: PlatformConstants = {
       min: 88,
       max: 32767,
       zero: "no limit of the socket's own",
-      note: "Reads back what was set only before connect() and on a listener (0 then reads as 536); " +
-        "a connected socket reads its current MSS",
     },
     // The kernel keeps a "pingpong" (delayed-ACK) mode and leaves quick-ACK mode by itself.
     TCP_QUICKACK: {
@@ -136,8 +128,6 @@ export const linux: PlatformConstants = {
       unit: "bool",
       min: 0,
       max: 1,
-      note: "Not sticky: the kernel switches between quick and delayed ACKs by itself as traffic flows, " +
-        "so a read reports the current mode",
     },
     // TCP_CA_NAME_MAX is 16 with the NUL; longer names are silently cut by the kernel, so refused here.
     TCP_CONGESTION: {
@@ -149,8 +139,6 @@ export const linux: PlatformConstants = {
       max: 15,
       size: 16,
       errnos: ["ENOENT"],
-      note: "An algorithm the kernel lacks fails with ENOENT; one outside " +
-        "net.ipv4.tcp_allowed_congestion_control needs CAP_NET_ADMIN (EPERM)",
     },
     // fastopen_queue_tune: min(value, net.core.somaxconn); only in TCP_CLOSE or TCP_LISTEN.
     TCP_FASTOPEN: {
@@ -160,8 +148,6 @@ export const linux: PlatformConstants = {
       unit: "int",
       min: 0,
       max: INT_MAX,
-      note: "The queue of pending Fast Open requests, for a listener (set before or after listen()); " +
-        "a connected socket fails with EINVAL, and the kernel clamps the length to net.core.somaxconn",
     },
     // net/ipv4/tcp.c do_tcp_setsockopt stores any int; negatives read back as huge.
     TCP_NOTSENT_LOWAT: {

@@ -151,7 +151,8 @@ export interface OptionConstant {
    * counts only once two calls agree.
    */
   readonly errnos?: readonly ErrnoName[];
-  /** What the kernel does that a round trip would not show, such as Linux doubling SO_RCVBUF. */
+  /** What the kernel does that a round trip would not show, such as Linux doubling SO_RCVBUF. Only
+   * in the `options` table: the OS tables leave it to platforms/notes.ts. */
   readonly note?: string;
 }
 

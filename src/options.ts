@@ -9,6 +9,7 @@
 import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
+import { OPTION_NOTES } from "../platforms/notes.ts";
 import type { OptionConstant, OptionName, OsName, PlatformConstants } from "../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { encodeOption, type KernelValue, type Linger, readOption, writeOption } from "./option_values.ts";
@@ -280,11 +281,18 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+// The OS tables hold no prose (so every set and get need not carry it): the notes join here.
+function noted(platform: PlatformConstants, name: OptionName): OptionConstant | null {
+  const constant = platform.options[name];
+  const note = OPTION_NOTES[platform.os][name];
+  return constant === null || note === undefined ? constant : { ...constant, note };
+}
+
 function buildTable(): OptionTable {
   const table: Record<string, OptionInfo> = {};
   for (const name of Object.keys(SCHEMA) as OptionName[]) {
     const entry = SCHEMA[name];
-    const os = { linux: linux.options[name], darwin: darwin.options[name], freebsd: freebsd.options[name] };
+    const os = { linux: noted(linux, name), darwin: noted(darwin, name), freebsd: noted(freebsd, name) };
     table[name] = {
       name,
       level: entry.level,
