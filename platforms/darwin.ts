@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { PlatformConstants } from "./types.ts";
+import type { PlatformConstants, TcpInfoConstant } from "./types.ts";
 
 // INT_MAX (`EXTERNAL_HEADERS/architecture/*/_limits.h`, `bsd/arm/_limits.h`).
 const INT_MAX = 2147483647;
@@ -166,42 +166,6 @@ export const darwin: PlatformConstants = {
       zero: "no low-water mark",
     },
   },
-  // struct tcp_connection_info (bsd/netinet/tcp.h), the public counterpart of Linux's tcp_info:
-  // durations in ms, the congestion window in bytes. Retransmit counts of the current segment,
-  // keep-alive probes, unacked segments and last-data times are not in it.
-  tcpInfo: {
-    native: "TCP_CONNECTION_INFO",
-    optname: 0x106,
-    // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (bsd/netinet/tcp_fsm.h).
-    states: [
-      "CLOSED",
-      "LISTEN",
-      "SYN_SENT",
-      "SYN_RECEIVED",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "FIN_WAIT_1",
-      "CLOSING",
-      "LAST_ACK",
-      "FIN_WAIT_2",
-      "TIME_WAIT",
-    ],
-    fields: {
-      state: { offset: 0, size: 1 }, // tcpi_state
-      // tcp_connection_fill_info reports t_rxtcur only while TCPT_REXMT runs, else 0.
-      rto: { offset: 12, size: 4, unit: "ms" }, // tcpi_rto
-      mss: { offset: 16, size: 4 }, // tcpi_maxseg
-      cwnd: { offset: 24, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
-      rtt: { offset: 44, size: 4, unit: "ms" }, // tcpi_srtt (tcpi_rttcur at 40 is the latest sample)
-      rttvar: { offset: 48, size: 4, unit: "ms" }, // tcpi_rttvar
-      totalRetransmits: { offset: 104, size: 8 }, // tcpi_txretransmitpackets
-      retransmits: null,
-      probes: null,
-      unacked: null,
-      lastDataSent: null,
-      lastDataReceived: null,
-    },
-  },
   // bsd/sys/errno.h: ENOTSUP (45) and EOPNOTSUPP (102) are different numbers in user space.
   errno: {
     EPERM: 1,
@@ -224,5 +188,46 @@ export const darwin: PlatformConstants = {
     ENOTCONN: 57,
     ECONNRESET: 54,
     ETIMEDOUT: 60,
+  },
+};
+
+/**
+ * macOS's struct of live TCP statistics, apart from darwin (which every set and get reaches) so that
+ * only getTcpInfo and tcpSockets carry it.
+ */
+// struct tcp_connection_info (bsd/netinet/tcp.h), the public counterpart of Linux's tcp_info:
+// durations in ms, the congestion window in bytes. Retransmit counts of the current segment,
+// keep-alive probes, unacked segments and last-data times are not in it.
+export const darwinTcpInfo: TcpInfoConstant = {
+  native: "TCP_CONNECTION_INFO",
+  optname: 0x106,
+  // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (bsd/netinet/tcp_fsm.h).
+  states: [
+    "CLOSED",
+    "LISTEN",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "ESTABLISHED",
+    "CLOSE_WAIT",
+    "FIN_WAIT_1",
+    "CLOSING",
+    "LAST_ACK",
+    "FIN_WAIT_2",
+    "TIME_WAIT",
+  ],
+  fields: {
+    state: { offset: 0, size: 1 }, // tcpi_state
+    // tcp_connection_fill_info reports t_rxtcur only while TCPT_REXMT runs, else 0.
+    rto: { offset: 12, size: 4, unit: "ms" }, // tcpi_rto
+    mss: { offset: 16, size: 4 }, // tcpi_maxseg
+    cwnd: { offset: 24, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
+    rtt: { offset: 44, size: 4, unit: "ms" }, // tcpi_srtt (tcpi_rttcur at 40 is the latest sample)
+    rttvar: { offset: 48, size: 4, unit: "ms" }, // tcpi_rttvar
+    totalRetransmits: { offset: 104, size: 8 }, // tcpi_txretransmitpackets
+    retransmits: null,
+    probes: null,
+    unacked: null,
+    lastDataSent: null,
+    lastDataReceived: null,
   },
 };

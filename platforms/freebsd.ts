@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { PlatformConstants } from "./types.ts";
+import type { PlatformConstants, TcpInfoConstant } from "./types.ts";
 
 // INT_MAX (`sys/x86/include/_limits.h`, `sys/arm64/include/_limits.h`).
 const INT_MAX = 2147483647;
@@ -192,41 +192,6 @@ export const freebsd: PlatformConstants = {
     },
     TCP_NOTSENT_LOWAT: null,
   },
-  // struct tcp_info (sys/netinet/tcp.h): Linux's field order and names, with FreeBSD's own state
-  // numbers; times in µs, the congestion window in bytes. The fields prefixed `__tcpi_` are not
-  // filled in (retransmits, probes, unacked, last data sent), so they are left out.
-  tcpInfo: {
-    native: "TCP_INFO",
-    optname: 32,
-    // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (sys/netinet/tcp_fsm.h).
-    states: [
-      "CLOSED",
-      "LISTEN",
-      "SYN_SENT",
-      "SYN_RECEIVED",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "FIN_WAIT_1",
-      "CLOSING",
-      "LAST_ACK",
-      "FIN_WAIT_2",
-      "TIME_WAIT",
-    ],
-    fields: {
-      state: { offset: 0, size: 1 }, // tcpi_state
-      rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
-      mss: { offset: 16, size: 4 }, // tcpi_snd_mss
-      lastDataReceived: { offset: 52, size: 4, unit: "us" }, // tcpi_last_data_recv
-      rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
-      rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
-      cwnd: { offset: 80, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
-      totalRetransmits: { offset: 120, size: 4 }, // tcpi_snd_rexmitpack
-      retransmits: null,
-      probes: null,
-      unacked: null,
-      lastDataSent: null,
-    },
-  },
   // sys/sys/errno.h. ENOTSUP is EOPNOTSUPP's other name (45); listed first so that 45 reads as
   // EOPNOTSUPP, as strerror spells it.
   errno: {
@@ -250,5 +215,45 @@ export const freebsd: PlatformConstants = {
     ENOTCONN: 57,
     ECONNRESET: 54,
     ETIMEDOUT: 60,
+  },
+};
+
+/**
+ * FreeBSD's struct of live TCP statistics, apart from freebsd (which every set and get reaches) so that
+ * only getTcpInfo and tcpSockets carry it.
+ */
+// struct tcp_info (sys/netinet/tcp.h): Linux's field order and names, with FreeBSD's own state
+// numbers; times in µs, the congestion window in bytes. The fields prefixed `__tcpi_` are not
+// filled in (retransmits, probes, unacked, last data sent), so they are left out.
+export const freebsdTcpInfo: TcpInfoConstant = {
+  native: "TCP_INFO",
+  optname: 32,
+  // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (sys/netinet/tcp_fsm.h).
+  states: [
+    "CLOSED",
+    "LISTEN",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "ESTABLISHED",
+    "CLOSE_WAIT",
+    "FIN_WAIT_1",
+    "CLOSING",
+    "LAST_ACK",
+    "FIN_WAIT_2",
+    "TIME_WAIT",
+  ],
+  fields: {
+    state: { offset: 0, size: 1 }, // tcpi_state
+    rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
+    mss: { offset: 16, size: 4 }, // tcpi_snd_mss
+    lastDataReceived: { offset: 52, size: 4, unit: "us" }, // tcpi_last_data_recv
+    rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
+    rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
+    cwnd: { offset: 80, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
+    totalRetransmits: { offset: 120, size: 4 }, // tcpi_snd_rexmitpack
+    retransmits: null,
+    probes: null,
+    unacked: null,
+    lastDataSent: null,
   },
 };

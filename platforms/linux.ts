@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { PlatformConstants } from "./types.ts";
+import type { PlatformConstants, TcpInfoConstant } from "./types.ts";
 
 const INT_MAX = 2147483647;
 
@@ -160,42 +160,6 @@ export const linux: PlatformConstants = {
       zero: "the system default (net.ipv4.tcp_notsent_lowat)",
     },
   },
-  // struct tcp_info from <linux/tcp.h>; it grows with kernel versions, so only the bytes the
-  // kernel returns are decoded. Every field used here sits in the first 104 bytes (Linux 2.6).
-  tcpInfo: {
-    native: "TCP_INFO",
-    optname: 11,
-    // TCP_ESTABLISHED = 1 … TCP_CLOSING = 11 (<netinet/tcp.h>); 12 (TCP_NEW_SYN_RECV) and 13
-    // (TCP_BOUND_INACTIVE) are internal to the kernel.
-    states: [
-      null,
-      "ESTABLISHED",
-      "SYN_SENT",
-      "SYN_RECEIVED",
-      "FIN_WAIT_1",
-      "FIN_WAIT_2",
-      "TIME_WAIT",
-      "CLOSED",
-      "CLOSE_WAIT",
-      "LAST_ACK",
-      "LISTEN",
-      "CLOSING",
-    ],
-    fields: {
-      state: { offset: 0, size: 1 }, // tcpi_state
-      retransmits: { offset: 2, size: 1 }, // tcpi_retransmits
-      probes: { offset: 3, size: 1 }, // tcpi_probes
-      rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
-      mss: { offset: 16, size: 4 }, // tcpi_snd_mss
-      unacked: { offset: 24, size: 4 }, // tcpi_unacked
-      lastDataSent: { offset: 44, size: 4, unit: "ms" }, // tcpi_last_data_sent
-      lastDataReceived: { offset: 52, size: 4, unit: "ms" }, // tcpi_last_data_recv
-      rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
-      rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
-      cwnd: { offset: 80, size: 4, unit: "segments" }, // tcpi_snd_cwnd
-      totalRetransmits: { offset: 100, size: 4 }, // tcpi_total_retrans
-    },
-  },
   // <asm-generic/errno-base.h> and <asm-generic/errno.h>. ENOTSUP is EOPNOTSUPP's other name
   // on Linux (95, <bits/errno.h>); listed first so that 95 reads as EOPNOTSUPP.
   errno: {
@@ -219,5 +183,46 @@ export const linux: PlatformConstants = {
     ENOTCONN: 107,
     ECONNRESET: 104,
     ETIMEDOUT: 110,
+  },
+};
+
+/**
+ * Linux's struct of live TCP statistics, apart from linux (which every set and get reaches) so that
+ * only getTcpInfo and tcpSockets carry it.
+ */
+// struct tcp_info from <linux/tcp.h>; it grows with kernel versions, so only the bytes the
+// kernel returns are decoded. Every field used here sits in the first 104 bytes (Linux 2.6).
+export const linuxTcpInfo: TcpInfoConstant = {
+  native: "TCP_INFO",
+  optname: 11,
+  // TCP_ESTABLISHED = 1 … TCP_CLOSING = 11 (<netinet/tcp.h>); 12 (TCP_NEW_SYN_RECV) and 13
+  // (TCP_BOUND_INACTIVE) are internal to the kernel.
+  states: [
+    null,
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "FIN_WAIT_1",
+    "FIN_WAIT_2",
+    "TIME_WAIT",
+    "CLOSED",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+  ],
+  fields: {
+    state: { offset: 0, size: 1 }, // tcpi_state
+    retransmits: { offset: 2, size: 1 }, // tcpi_retransmits
+    probes: { offset: 3, size: 1 }, // tcpi_probes
+    rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
+    mss: { offset: 16, size: 4 }, // tcpi_snd_mss
+    unacked: { offset: 24, size: 4 }, // tcpi_unacked
+    lastDataSent: { offset: 44, size: 4, unit: "ms" }, // tcpi_last_data_sent
+    lastDataReceived: { offset: 52, size: 4, unit: "ms" }, // tcpi_last_data_recv
+    rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
+    rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
+    cwnd: { offset: 80, size: 4, unit: "segments" }, // tcpi_snd_cwnd
+    totalRetransmits: { offset: 100, size: 4 }, // tcpi_total_retrans
   },
 };

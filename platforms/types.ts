@@ -302,8 +302,6 @@ export interface PlatformConstants {
   readonly readdirSymbol: { readonly x86_64: string; readonly aarch64: string };
   /** Each option, or `null` where this OS has no equivalent. */
   readonly options: { readonly [K in OptionName]: OptionConstant | null };
-  /** The TCP info struct `getTcpInfo` decodes. */
-  readonly tcpInfo: TcpInfoConstant;
   /** errno numbers by name. */
   readonly errno: { readonly [K in ErrnoName]: number };
 }

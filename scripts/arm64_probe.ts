@@ -12,6 +12,7 @@ import type { OptionConstant } from "../platforms/types.ts";
 import { fdOf, getOption, setOption } from "../mod.ts";
 import { getBytes, VALUE_CAPACITY } from "../src/libc.ts";
 import { currentHost } from "../src/platform.ts";
+import { tcpInfoLayout } from "../src/tcp_info.ts";
 
 function attempt(run: () => unknown): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
@@ -29,9 +30,9 @@ await new Promise<void>((resolve) => socket.connect(port, "127.0.0.1", resolve))
 const fd = fdOf(socket);
 const { platform } = currentHost();
 const info: OptionConstant = {
-  native: platform.tcpInfo.native,
+  native: tcpInfoLayout(platform.os).native,
   level: platform.IPPROTO_TCP,
-  optname: platform.tcpInfo.optname,
+  optname: tcpInfoLayout(platform.os).optname,
   unit: "struct",
   min: 0,
   max: 0,

@@ -11,6 +11,7 @@ import { linux } from "../platforms/linux.ts";
 import type { PlatformConstants } from "../platforms/types.ts";
 import { PermissionError, UnsupportedError } from "../mod.ts";
 import { hostFor, optionConstant } from "../src/platform.ts";
+import { tcpInfoLayout } from "../src/tcp_info.ts";
 import type { RuntimeAdapter } from "../src/ffi/adapter.ts";
 import { fromKernelDuration, toKernelDuration } from "../src/values.ts";
 import { denoOnly } from "./support/runtime.ts";
@@ -60,7 +61,7 @@ describe("platform constants", () => {
       for (const [name, value] of Object.entries(p.errno)) assert.equal(value, headers[name], name);
       assert.equal(p.direntNameOffset, headers["offsetof(struct dirent, d_name)"], "d_name offset");
       // struct tcp_info: the optname, each decoded field's offset, and the state numbers.
-      assert.equal(p.tcpInfo.optname, headers.TCP_INFO, "TCP_INFO");
+      assert.equal(tcpInfoLayout(p.os).optname, headers.TCP_INFO, "TCP_INFO");
       const cName: Record<string, string> = {
         state: "tcpi_state",
         retransmits: "tcpi_retransmits",
@@ -75,7 +76,7 @@ describe("platform constants", () => {
         cwnd: "tcpi_snd_cwnd",
         totalRetransmits: "tcpi_total_retrans",
       };
-      for (const [field, layout] of Object.entries(p.tcpInfo.fields)) {
+      for (const [field, layout] of Object.entries(tcpInfoLayout(p.os).fields)) {
         assert.ok(layout, field);
         assert.equal(layout.offset, headers[`offsetof.${cName[field]}`], `tcp_info ${field} offset`);
       }
@@ -93,7 +94,7 @@ describe("platform constants", () => {
         CLOSING: "TCP_CLOSING",
       };
       for (const [name, c] of Object.entries(cState)) {
-        assert.equal(p.tcpInfo.states.indexOf(name as never), headers[c], name);
+        assert.equal(tcpInfoLayout(p.os).states.indexOf(name as never), headers[c], name);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
