@@ -193,9 +193,17 @@ describe("the npm package, from the outside", { skip: once }, () => {
     assert.ok(!supported.text.includes("TCP_KEEPIDLE"), "isSupported alone carries no OS table");
     assert.ok(!supported.text.includes("setsockopt"), "isSupported alone carries no FFI binding code");
     assert.ok(unsupported.bytes <= 1_000, `UnsupportedError alone is ${unsupported.bytes} bytes`);
-    // setKeepAlive needs the three OS tables (about 10 kB), libc, the handle lookup and the value
-    // checks, so the issue's 15 kB target is not reached; what it must not carry is the code of
-    // the exports it does not use.
+    // The issue's target for setKeepAlive alone is 15 kB; it is not reached without dropping
+    // behaviour: what it needs (the handle recognisers and fd index for every handle kind, the Deno
+    // and Bun FFI adapters and symbol table, libc with its errno verification, fd listing for three
+    // OSes, the value checks, the debug view and the three OSes' constants) comes to about 42 kB.
+    // The bound below is what it measures (43.8 kB) with a little headroom: code that starts pulling
+    // in more fails it. The OS tables' option notes and TCP info layouts stay out of it.
+    assert.ok(keepAlive.bytes <= 45_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 45 kB`);
+    assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");
+    assert.ok(!keepAlive.text.includes("Reading it clears the pending error"), "setKeepAlive alone carries no notes");
+    assert.ok(whole.text.includes("TCP_CONNECTION_INFO"), "the whole package carries the TCP info layouts");
+    assert.ok(!keepAlive.text.includes("TCP_CONNECTION_INFO"), "setKeepAlive alone carries no TCP info layout");
     assert.ok(!keepAlive.text.includes("Cannot configure sockets"), "setKeepAlive alone carries no configureSockets");
     assert.ok(!keepAlive.text.includes("Cannot get TCP_INFO"), "setKeepAlive alone carries no getTcpInfo");
     assert.ok(keepAlive.bytes < whole.bytes - 8_000, "setKeepAlive alone is well under the whole package");
