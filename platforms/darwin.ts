@@ -16,7 +16,8 @@
  *
  * @module
  */
-import type { PlatformConstants, TcpInfoConstant } from "./types.ts";
+import { withOptions } from "./table.ts";
+import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
 
 // INT_MAX (`EXTERNAL_HEADERS/architecture/*/_limits.h`, `bsd/arm/_limits.h`).
 const INT_MAX = 2147483647;
@@ -31,7 +32,7 @@ const MAX_LINGER_SECONDS = 327;
 const MIN_MAXSEG = 176;
 
 /** macOS's socket-option constants. */
-export const darwin: PlatformConstants = {
+export const darwinCore: PlatformConstants = {
   os: "darwin",
   displayName: "macOS",
   // libSystem re-exports libsystem_c (readdir), libsystem_kernel (socket calls, __error) and
@@ -62,32 +63,7 @@ export const darwin: PlatformConstants = {
   // Option numbers: SO_* from bsd/sys/socket.h, TCP_* from bsd/netinet/tcp.h.
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
-    SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
-    SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-    // `bsd/kern/uipc_socket.c` sosetoptlock: "Values < 1 make no sense" (EINVAL); sbreserve
-    // fails with ENOBUFS above kern.ipc.maxsockbuf.
-    SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
-    SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
-    // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
-    SO_LINGER: {
-      native: "SO_LINGER_SEC",
-      level: 0xffff,
-      optname: 0x1080,
-      unit: "struct",
-      min: 0,
-      max: MAX_LINGER_SECONDS,
-      size: 8,
-    },
-    // SO_ERROR and SO_TYPE: sogetoptlock only (`bsd/kern/uipc_socket.c`).
-    SO_ERROR: {
-      native: "SO_ERROR",
-      level: 0xffff,
-      optname: 0x1007,
-      unit: "int",
-      min: 0,
-      max: INT_MAX,
-      readOnly: true,
-    },
+    // SO_TYPE (like SO_ERROR): sogetoptlock only (`bsd/kern/uipc_socket.c`).
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     // sys/socket.h defines SO_ACCEPTCONN (0x2), but sogetoptlock has no case for it: ENOPROTOOPT.
     SO_ACCEPTCONN: null,
@@ -134,37 +110,6 @@ export const darwin: PlatformConstants = {
       max: INT_MAX,
       zero: "the system default",
     },
-    TCP_MAXSEG: {
-      native: "TCP_MAXSEG",
-      level: 6,
-      optname: 0x2,
-      unit: "bytes",
-      min: MIN_MAXSEG,
-      max: INT_MAX,
-    },
-    TCP_QUICKACK: null,
-    TCP_CONGESTION: null,
-    // A flag here, not a queue length: 0 or 1, listeners only (`bsd/netinet/tcp_usrreq.c`
-    // tcp_ctloutput: EINVAL off a listener, ENOTSUP (45) while the sysctl disables the server side).
-    TCP_FASTOPEN: {
-      native: "TCP_FASTOPEN",
-      level: 6,
-      optname: 0x105,
-      unit: "int",
-      errnos: ["ENOTSUP"],
-      min: 0,
-      max: 1,
-    },
-    // tcp_ctloutput: negatives are EINVAL; 0 clears SOF_NOTSENT_LOWAT.
-    TCP_NOTSENT_LOWAT: {
-      native: "TCP_NOTSENT_LOWAT",
-      level: 6,
-      optname: 0x201,
-      unit: "bytes",
-      min: 0,
-      max: INT_MAX,
-      zero: "no low-water mark",
-    },
   },
   // bsd/sys/errno.h: ENOTSUP (45) and EOPNOTSUPP (102) are different numbers in user space.
   errno: {
@@ -190,6 +135,71 @@ export const darwin: PlatformConstants = {
     ETIMEDOUT: 60,
   },
 };
+
+/**
+ * macOS's socket-option constants: {@link darwinCore} with every option. The host runs on the core
+ * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
+ * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
+ */
+export const darwin: PlatformTable = /* @__PURE__ */ withOptions(darwinCore, {
+  SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
+  SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
+  // `bsd/kern/uipc_socket.c` sosetoptlock: "Values < 1 make no sense" (EINVAL); sbreserve
+  // fails with ENOBUFS above kern.ipc.maxsockbuf.
+  SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
+  SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
+  // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
+  SO_LINGER: {
+    native: "SO_LINGER_SEC",
+    level: 0xffff,
+    optname: 0x1080,
+    unit: "struct",
+    min: 0,
+    max: MAX_LINGER_SECONDS,
+    size: 8,
+  },
+  // SO_ERROR (like SO_TYPE): sogetoptlock only (`bsd/kern/uipc_socket.c`).
+  SO_ERROR: {
+    native: "SO_ERROR",
+    level: 0xffff,
+    optname: 0x1007,
+    unit: "int",
+    min: 0,
+    max: INT_MAX,
+    readOnly: true,
+  },
+  TCP_MAXSEG: {
+    native: "TCP_MAXSEG",
+    level: 6,
+    optname: 0x2,
+    unit: "bytes",
+    min: MIN_MAXSEG,
+    max: INT_MAX,
+  },
+  TCP_QUICKACK: null,
+  TCP_CONGESTION: null,
+  // A flag here, not a queue length: 0 or 1, listeners only (`bsd/netinet/tcp_usrreq.c`
+  // tcp_ctloutput: EINVAL off a listener, ENOTSUP (45) while the sysctl disables the server side).
+  TCP_FASTOPEN: {
+    native: "TCP_FASTOPEN",
+    level: 6,
+    optname: 0x105,
+    unit: "int",
+    errnos: ["ENOTSUP"],
+    min: 0,
+    max: 1,
+  },
+  // tcp_ctloutput: negatives are EINVAL; 0 clears SOF_NOTSENT_LOWAT.
+  TCP_NOTSENT_LOWAT: {
+    native: "TCP_NOTSENT_LOWAT",
+    level: 6,
+    optname: 0x201,
+    unit: "bytes",
+    min: 0,
+    max: INT_MAX,
+    zero: "no low-water mark",
+  },
+});
 
 /**
  * macOS's struct of live TCP statistics, apart from darwin (which every set and get reaches) so that

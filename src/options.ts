@@ -6,11 +6,18 @@
  *
  * @module
  */
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
+import { darwin, darwinCore } from "../platforms/darwin.ts";
+import { freebsd, freebsdCore } from "../platforms/freebsd.ts";
+import { linux, linuxCore } from "../platforms/linux.ts";
 import { OPTION_NOTES } from "../platforms/notes.ts";
-import type { OptionConstant, OptionName, OsName, PlatformConstants } from "../platforms/types.ts";
+import type {
+  CoreOptionName,
+  OptionConstant,
+  OptionName,
+  OsName,
+  PlatformConstants,
+  PlatformTable,
+} from "../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { encodeOption, type KernelValue, type Linger, readOption, writeOption } from "./option_values.ts";
 import { currentHost, optionConstant } from "./platform.ts";
@@ -271,7 +278,7 @@ export interface OptionInfo<N extends OptionName = OptionName> {
  */
 export type OptionTable = { readonly [N in OptionName]: OptionInfo<N> };
 
-const PLATFORMS: readonly PlatformConstants[] = [linux, darwin, freebsd];
+const PLATFORMS: readonly PlatformTable[] = [linux, darwin, freebsd];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -282,7 +289,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 // The OS tables hold no prose (so every set and get need not carry it): the notes join here.
-function noted(platform: PlatformConstants, name: OptionName): OptionConstant | null {
+function noted(platform: PlatformTable, name: OptionName): OptionConstant | null {
   const constant = platform.options[name];
   const note = OPTION_NOTES[platform.os][name];
   return constant === null || note === undefined ? constant : { ...constant, note };
@@ -333,11 +340,29 @@ function checkName(name: unknown, action: "get" | "set"): OptionName {
 }
 
 /**
- * The option's constants on this OS.
+ * A core option's constants on this OS (keep-alive, user timeout): from the host's core table, so
+ * that what sets them does not carry the other options.
  * @throws {UnsupportedError} naming the OS where it lacks the option.
  */
-export function hostOption(name: OptionName): OptionConstant {
+export function hostOption(name: CoreOptionName): OptionConstant {
   return optionConstant(currentHost().platform, name);
+}
+
+const CORES: Readonly<Record<OsName, PlatformConstants>> = {
+  linux: linuxCore,
+  darwin: darwinCore,
+  freebsd: freebsdCore,
+};
+const TABLES: Readonly<Record<OsName, PlatformTable>> = { linux, darwin, freebsd };
+
+/**
+ * Any option's constants on this OS, from its full table: the host runs on its OS's core table;
+ * a host that tests put in place holds a full table, used as it is.
+ * @throws {UnsupportedError} naming the OS where it lacks the option.
+ */
+function anyHostOption(name: OptionName): OptionConstant {
+  const { platform } = currentHost();
+  return optionConstant(platform === CORES[platform.os] ? TABLES[platform.os] : platform as PlatformTable, name);
 }
 
 /**
@@ -390,7 +415,7 @@ export function readOptionOf<N extends OptionName>(fd: number, name: N, constant
 export function getOption<N extends OptionName>(socket: SocketHandle, name: N): OptionValue<N> {
   const option = checkName(name, "get");
   const fd = resolveFd(socket, `Cannot get ${option}`);
-  return readOptionOf(fd, name, hostOption(option));
+  return readOptionOf(fd, name, anyHostOption(option));
 }
 
 /**
@@ -424,6 +449,6 @@ export function setOption<N extends WritableOptionName>(socket: SocketHandle, na
   const option = checkName(name, "set");
   if (SCHEMA[option].readOnly) throw new TypeError(`Cannot set ${option}: it is read-only`);
   const fd = resolveFd(socket, `Cannot set ${option}`);
-  const constant = hostOption(option);
+  const constant = anyHostOption(option);
   applyOption(fd, name, constant, prepareOption(name, constant, value));
 }

@@ -19,7 +19,7 @@ import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
 import { OPTION_NOTES } from "../platforms/notes.ts";
-import type { PlatformConstants } from "../platforms/types.ts";
+import type { PlatformTable } from "../platforms/types.ts";
 import { optionConstant } from "../src/platform.ts";
 import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
 import { bunOnly } from "./support/runtime.ts";
@@ -380,7 +380,7 @@ describe("getOption and setOption refuse bad input before any system call", () =
 });
 
 describe("the option table", () => {
-  const platforms: readonly PlatformConstants[] = [linux, darwin, freebsd];
+  const platforms: readonly PlatformTable[] = [linux, darwin, freebsd];
 
   it("is frozen, down to each OS's constants", LIMIT, () => {
     assert.ok(Object.isFrozen(options));

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
-import type { PlatformConstants } from "../platforms/types.ts";
+import { darwin, darwinCore } from "../platforms/darwin.ts";
+import { freebsd, freebsdCore } from "../platforms/freebsd.ts";
+import { linux, linuxCore } from "../platforms/linux.ts";
+import type { OptionName, PlatformTable } from "../platforms/types.ts";
 import { PermissionError, UnsupportedError } from "../mod.ts";
 import { hostFor, optionConstant } from "../src/platform.ts";
 import { tcpInfoLayout } from "../src/tcp_info.ts";
@@ -187,10 +187,19 @@ describe("unsupported hosts", () => {
   });
 
   it("accept the three supported OSes", () => {
-    for (const p of [linux, darwin, freebsd] as PlatformConstants[]) {
+    const cores = { linux: linuxCore, darwin: darwinCore, freebsd: freebsdCore };
+    for (const p of [linux, darwin, freebsd] as PlatformTable[]) {
       const host = hostFor(fakeRuntime(p.os));
       assert.ok(!(host instanceof UnsupportedError));
-      assert.equal(host.platform, p);
+      // The host runs on the OS's core table: the full one minus the options no core call reads.
+      assert.equal(host.platform, cores[p.os]);
+      const { options: coreOptions, ...coreRest } = host.platform;
+      const { options: allOptions, ...rest } = p;
+      assert.deepEqual(coreRest, rest);
+      for (const [name, constant] of Object.entries(coreOptions)) {
+        assert.equal(constant, allOptions[name as OptionName], `${p.os} ${name}`);
+      }
+      assert.ok(Object.keys(coreOptions).length < Object.keys(allOptions).length);
     }
   });
 });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
-import type { ErrnoName, OptionConstant, PlatformConstants } from "../platforms/types.ts";
+import type { ErrnoName, OptionConstant, PlatformTable } from "../platforms/types.ts";
 import { describeErrno, errnoNames } from "../src/errno.ts";
 import { encodeOption, readOption } from "../src/option_values.ts";
 import { toKernelLinger } from "../src/values.ts";
@@ -57,7 +57,7 @@ describe("errno tables", () => {
     // sys/kern/uipc_socket.c sosetopt / sogetopt (EDOM for SO_LINGER).
     freebsd: ["ECONNRESET", "EINVAL", "ESRCH", "EOPNOTSUPP", "ENOPROTOOPT", "ENOENT", "EDOM", "ENOBUFS", "EPERM"],
   };
-  const hosts: readonly PlatformConstants[] = [linux, darwin, freebsd];
+  const hosts: readonly PlatformTable[] = [linux, darwin, freebsd];
   for (const p of hosts) {
     it(`name every code ${p.displayName}'s option paths return`, () => {
       const names = errnoNames(p);
