@@ -1,12 +1,12 @@
 /**
  * What each OS's kernel does with an option that a round trip would not show (the `note` of an
- * {@link OptionConstant} in the `options` table), from the same sources as the OS tables beside it
+ * `OptionConstant` in the `options` table), from the same sources as the OS tables beside it
  * (linux.ts, darwin.ts, freebsd.ts). Kept apart from those tables so that code reaching the OS
  * constants (every set and get) does not carry this prose: only the `options` table merges it in.
  *
  * @module
  */
-import type { OptionConstant, OptionName, OsName } from "./types.ts";
+import type { OptionName, OsName } from "./types.ts";
 
 /** Per OS, the note of each option that has one. */
 export const OPTION_NOTES: Readonly<Record<OsName, Partial<Record<OptionName, string>>>> = {

@@ -19,7 +19,8 @@ import type {
   PlatformTable,
 } from "../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
-import { encodeOption, type KernelValue, type Linger, readOption, writeOption } from "./option_values.ts";
+import { encodeNumber, encodeOption, type Linger, readNumber, readOption, writeOption } from "./option_values.ts";
+import { setInt } from "./libc.ts";
 import { currentHost, optionConstant } from "./platform.ts";
 
 /**
@@ -365,27 +366,34 @@ function anyHostOption(name: OptionName): OptionConstant {
   return optionConstant(platform === CORES[platform.os] ? TABLES[platform.os] : platform as PlatformTable, name);
 }
 
+// The library's own functions set and read core options only, all of them one int in the kernel:
+// these take the int-only paths of option_values.ts (the same checks and conversions as
+// `setOption` / `getOption`), so that what uses them carries no string or struct code.
+
+/** A core option that can be set. */
+type WritableCoreOption = WritableOptionName & CoreOptionName;
+
 /**
- * Checks a value for option `name` and converts it to the kernel's unit; no system call.
+ * Checks a value for core option `name` and converts it to the kernel's unit; no system call.
  * For the library's own functions, which have already resolved the socket.
  */
-export function prepareOption<N extends WritableOptionName>(
+export function prepareOption<N extends WritableCoreOption>(
   name: N,
   constant: OptionConstant,
   value: unknown,
   field?: string,
-): KernelValue {
-  return encodeOption(name, constant, value, field);
+): number {
+  return encodeNumber(name, constant, value, field);
 }
 
-/** Sets option `name` on `fd` to a value {@link prepareOption} returned. */
-export function applyOption(fd: number, name: WritableOptionName, constant: OptionConstant, value: KernelValue): void {
-  writeOption(fd, name, constant, value);
+/** Sets core option `name` on `fd` to a value {@link prepareOption} returned. */
+export function applyOption(fd: number, name: WritableCoreOption, constant: OptionConstant, value: number): void {
+  setInt(fd, name, constant, value);
 }
 
-/** Reads option `name` on `fd`, typed from the table. */
-export function readOptionOf<N extends OptionName>(fd: number, name: N, constant: OptionConstant): OptionValue<N> {
-  return readOption(fd, name, constant) as OptionValue<N>;
+/** Reads core option `name` on `fd`, typed from the table. */
+export function readOptionOf<N extends CoreOptionName>(fd: number, name: N, constant: OptionConstant): OptionValue<N> {
+  return readNumber(fd, name, constant) as OptionValue<N>;
 }
 
 /**
@@ -415,7 +423,7 @@ export function readOptionOf<N extends OptionName>(fd: number, name: N, constant
 export function getOption<N extends OptionName>(socket: SocketHandle, name: N): OptionValue<N> {
   const option = checkName(name, "get");
   const fd = resolveFd(socket, `Cannot get ${option}`);
-  return readOptionOf(fd, name, anyHostOption(option));
+  return readOption(fd, name, anyHostOption(option)) as OptionValue<N>;
 }
 
 /**
@@ -450,5 +458,5 @@ export function setOption<N extends WritableOptionName>(socket: SocketHandle, na
   if (SCHEMA[option].readOnly) throw new TypeError(`Cannot set ${option}: it is read-only`);
   const fd = resolveFd(socket, `Cannot set ${option}`);
   const constant = anyHostOption(option);
-  applyOption(fd, name, constant, prepareOption(name, constant, value));
+  writeOption(fd, name, constant, encodeOption(name, constant, value));
 }
