@@ -119,7 +119,7 @@ export type DebugEvent =
   | {
     /** configureSockets looked at one socket of the process. */
     readonly kind: "configure";
-    /** A line such as `configure fd 9: skipped (remote port 6379 is not 5432)`. */
+    /** A line such as `configure fd 9: skipped (remotePort is 6379, not 5432)`. */
     readonly message: string;
     /** The socket's fd. */
     readonly fd: number;

@@ -190,7 +190,7 @@ export function configureSockets(
   });
   if (debugging) {
     for (const socket of changed) debugConfigure(socket.fd, null);
-    for (const skip of skipped) debugConfigure(skip.fd, `${skip.reason}: ${skip.detail}`);
+    for (const skip of skipped) debugConfigure(skip.fd, skip.detail);
   }
   const result = Object.assign(changed, { seen, skipped });
   if (changed.length < atLeast) {

@@ -123,9 +123,9 @@ describe("the debug view", () => {
       ]);
       const skippedB = seen.find((e) => e.fd === b.clientFd);
       assert.equal(skippedB?.matched, false);
-      assert.equal(skippedB?.reason, `remote port ${b.port} is not ${a.port}`);
+      assert.equal(skippedB?.reason, `remotePort is ${b.port}, not ${a.port}`);
       const listener = seen.find((e) => e.fd === a.listenerFd);
-      assert.equal(listener?.reason, `remote port none is not ${a.port}`);
+      assert.equal(listener?.reason, `no remote end, not remotePort ${a.port}`);
       const setsOnA = events.filter((e) => e.kind === "syscall" && e.call === "setsockopt" && e.fd !== a.clientFd);
       assert.deepEqual(setsOnA, [], "no system call set anything on a skipped socket");
     } finally {

@@ -77,7 +77,9 @@ export const RECIPES: Record<string, Recipe> = {
   "pg_pool.ts": {
     runtimes: ["deno", "bun"],
     check: pool,
-    readme: ['pool.on("connect", (client) => setKeepAlive(client.connection.stream, { detectWithin: 10_000 }));'],
+    readme: [
+      'pool.on("connect", (client) => setKeepAlive(client.connection.stream as Socket, { detectWithin: 10_000 }));',
+    ],
   },
   "postgres.ts": {
     runtimes: ["deno", "bun"],
