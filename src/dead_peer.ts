@@ -6,7 +6,7 @@
  */
 import { UnsupportedError } from "./errors.ts";
 import { applyKeepAlive, type KeepAlivePlan, planKeepAlive } from "./keepalive.ts";
-import { applyOption, hostOption, prepareOption } from "./options.ts";
+import { applyOption, hostOption, prepareOption } from "./core_options.ts";
 import type { OptionConstant } from "../platforms/types.ts";
 
 /**

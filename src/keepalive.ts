@@ -7,7 +7,7 @@
 import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { assertTcp } from "./libc.ts";
-import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
+import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 import { copyOptions } from "./values.ts";
 
 /**

@@ -10,17 +10,9 @@ import { darwin, darwinCore } from "../platforms/darwin.ts";
 import { freebsd, freebsdCore } from "../platforms/freebsd.ts";
 import { linux, linuxCore } from "../platforms/linux.ts";
 import { OPTION_NOTES } from "../platforms/notes.ts";
-import type {
-  CoreOptionName,
-  OptionConstant,
-  OptionName,
-  OsName,
-  PlatformConstants,
-  PlatformTable,
-} from "../platforms/types.ts";
+import type { OptionConstant, OptionName, OsName, PlatformConstants, PlatformTable } from "../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
-import { encodeNumber, encodeOption, type Linger, readNumber, readOption, writeOption } from "./option_values.ts";
-import { setInt } from "./libc.ts";
+import { encodeOption, type Linger, readOption, writeOption } from "./option_values.ts";
 import { currentHost, optionConstant } from "./platform.ts";
 
 /**
@@ -340,15 +332,6 @@ function checkName(name: unknown, action: "get" | "set"): OptionName {
   return name as OptionName;
 }
 
-/**
- * A core option's constants on this OS (keep-alive, user timeout): from the host's core table, so
- * that what sets them does not carry the other options.
- * @throws {UnsupportedError} naming the OS where it lacks the option.
- */
-export function hostOption(name: CoreOptionName): OptionConstant {
-  return optionConstant(currentHost().platform, name);
-}
-
 const CORES: Readonly<Record<OsName, PlatformConstants>> = {
   linux: linuxCore,
   darwin: darwinCore,
@@ -364,36 +347,6 @@ const TABLES: Readonly<Record<OsName, PlatformTable>> = { linux, darwin, freebsd
 function anyHostOption(name: OptionName): OptionConstant {
   const { platform } = currentHost();
   return optionConstant(platform === CORES[platform.os] ? TABLES[platform.os] : platform as PlatformTable, name);
-}
-
-// The library's own functions set and read core options only, all of them one int in the kernel:
-// these take the int-only paths of option_values.ts (the same checks and conversions as
-// `setOption` / `getOption`), so that what uses them carries no string or struct code.
-
-/** A core option that can be set. */
-type WritableCoreOption = WritableOptionName & CoreOptionName;
-
-/**
- * Checks a value for core option `name` and converts it to the kernel's unit; no system call.
- * For the library's own functions, which have already resolved the socket.
- */
-export function prepareOption<N extends WritableCoreOption>(
-  name: N,
-  constant: OptionConstant,
-  value: unknown,
-  field?: string,
-): number {
-  return encodeNumber(name, constant, value, field);
-}
-
-/** Sets core option `name` on `fd` to a value {@link prepareOption} returned. */
-export function applyOption(fd: number, name: WritableCoreOption, constant: OptionConstant, value: number): void {
-  setInt(fd, name, constant, value);
-}
-
-/** Reads core option `name` on `fd`, typed from the table. */
-export function readOptionOf<N extends CoreOptionName>(fd: number, name: N, constant: OptionConstant): OptionValue<N> {
-  return readNumber(fd, name, constant) as OptionValue<N>;
 }
 
 /**

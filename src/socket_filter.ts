@@ -14,7 +14,7 @@ import {
   type KeepAliveSettings,
   planKeepAlive,
 } from "./keepalive.ts";
-import { applyOption, hostOption, prepareOption } from "./options.ts";
+import { applyOption, hostOption, prepareOption } from "./core_options.ts";
 import type { TcpSocketInfo } from "./socket_info.ts";
 import { getUserTimeout } from "./user_timeout.ts";
 import { copyOptions, describeValue } from "./values.ts";
