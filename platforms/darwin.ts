@@ -16,7 +16,8 @@
  *
  * @module
  */
-import type { PlatformConstants } from "./types.ts";
+import { withOptions } from "./table.ts";
+import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
 
 // INT_MAX (`EXTERNAL_HEADERS/architecture/*/_limits.h`, `bsd/arm/_limits.h`).
 const INT_MAX = 2147483647;
@@ -31,7 +32,7 @@ const MAX_LINGER_SECONDS = 327;
 const MIN_MAXSEG = 176;
 
 /** macOS's socket-option constants. */
-export const darwin: PlatformConstants = {
+export const darwinCore: PlatformConstants = {
   os: "darwin",
   displayName: "macOS",
   // libSystem re-exports libsystem_c (readdir), libsystem_kernel (socket calls, __error) and
@@ -62,34 +63,7 @@ export const darwin: PlatformConstants = {
   // Option numbers: SO_* from bsd/sys/socket.h, TCP_* from bsd/netinet/tcp.h.
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
-    SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
-    SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-    // `bsd/kern/uipc_socket.c` sosetoptlock: "Values < 1 make no sense" (EINVAL); sbreserve
-    // fails with ENOBUFS above kern.ipc.maxsockbuf.
-    SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
-    SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
-    // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
-    SO_LINGER: {
-      native: "SO_LINGER_SEC",
-      level: 0xffff,
-      optname: 0x1080,
-      unit: "struct",
-      min: 0,
-      max: MAX_LINGER_SECONDS,
-      size: 8,
-      note: "xnu keeps hundredths of a second in a 16-bit field, so at most 327 s",
-    },
-    // SO_ERROR and SO_TYPE: sogetoptlock only (`bsd/kern/uipc_socket.c`).
-    SO_ERROR: {
-      native: "SO_ERROR",
-      level: 0xffff,
-      optname: 0x1007,
-      unit: "int",
-      min: 0,
-      max: INT_MAX,
-      readOnly: true,
-      note: "Reading it clears the pending error",
-    },
+    // SO_TYPE (like SO_ERROR): sogetoptlock only (`bsd/kern/uipc_socket.c`).
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     // sys/socket.h defines SO_ACCEPTCONN (0x2), but sogetoptlock has no case for it: ENOPROTOOPT.
     SO_ACCEPTCONN: null,
@@ -135,77 +109,6 @@ export const darwin: PlatformConstants = {
       min: 0,
       max: INT_MAX,
       zero: "the system default",
-      note: "xnu keeps it as ms in 32 bits: above 4294967 s the timeout it stores wraps around",
-    },
-    TCP_MAXSEG: {
-      native: "TCP_MAXSEG",
-      level: 6,
-      optname: 0x2,
-      unit: "bytes",
-      min: MIN_MAXSEG,
-      max: INT_MAX,
-      note: "Can only lower the current MSS (EINVAL above it); 176 is net.inet.tcp.minmss (216) − 40",
-    },
-    TCP_QUICKACK: null,
-    TCP_CONGESTION: null,
-    // A flag here, not a queue length: 0 or 1, listeners only (`bsd/netinet/tcp_usrreq.c`
-    // tcp_ctloutput: EINVAL off a listener, ENOTSUP (45) while the sysctl disables the server side).
-    TCP_FASTOPEN: {
-      native: "TCP_FASTOPEN",
-      level: 6,
-      optname: 0x105,
-      unit: "int",
-      errnos: ["ENOTSUP"],
-      min: 0,
-      max: 1,
-      note: "On (1) or off (0), on a listener only (EINVAL otherwise), and only while net.inet.tcp.fastopen " +
-        "enables the server side (ENOTSUP otherwise)",
-    },
-    // tcp_ctloutput: negatives are EINVAL; 0 clears SOF_NOTSENT_LOWAT.
-    TCP_NOTSENT_LOWAT: {
-      native: "TCP_NOTSENT_LOWAT",
-      level: 6,
-      optname: 0x201,
-      unit: "bytes",
-      min: 0,
-      max: INT_MAX,
-      zero: "no low-water mark",
-    },
-  },
-  // struct tcp_connection_info (bsd/netinet/tcp.h), the public counterpart of Linux's tcp_info:
-  // durations in ms, the congestion window in bytes. Retransmit counts of the current segment,
-  // keep-alive probes, unacked segments and last-data times are not in it.
-  tcpInfo: {
-    native: "TCP_CONNECTION_INFO",
-    optname: 0x106,
-    // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (bsd/netinet/tcp_fsm.h).
-    states: [
-      "CLOSED",
-      "LISTEN",
-      "SYN_SENT",
-      "SYN_RECEIVED",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "FIN_WAIT_1",
-      "CLOSING",
-      "LAST_ACK",
-      "FIN_WAIT_2",
-      "TIME_WAIT",
-    ],
-    fields: {
-      state: { offset: 0, size: 1 }, // tcpi_state
-      // tcp_connection_fill_info reports t_rxtcur only while TCPT_REXMT runs, else 0.
-      rto: { offset: 12, size: 4, unit: "ms" }, // tcpi_rto
-      mss: { offset: 16, size: 4 }, // tcpi_maxseg
-      cwnd: { offset: 24, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
-      rtt: { offset: 44, size: 4, unit: "ms" }, // tcpi_srtt (tcpi_rttcur at 40 is the latest sample)
-      rttvar: { offset: 48, size: 4, unit: "ms" }, // tcpi_rttvar
-      totalRetransmits: { offset: 104, size: 8 }, // tcpi_txretransmitpackets
-      retransmits: null,
-      probes: null,
-      unacked: null,
-      lastDataSent: null,
-      lastDataReceived: null,
     },
   },
   // bsd/sys/errno.h: ENOTSUP (45) and EOPNOTSUPP (102) are different numbers in user space.
@@ -230,5 +133,111 @@ export const darwin: PlatformConstants = {
     ENOTCONN: 57,
     ECONNRESET: 54,
     ETIMEDOUT: 60,
+  },
+};
+
+/**
+ * macOS's socket-option constants: {@link darwinCore} with every option. The host runs on the core
+ * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
+ * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
+ */
+export const darwin: PlatformTable = /* @__PURE__ */ withOptions(darwinCore, {
+  SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
+  SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
+  // `bsd/kern/uipc_socket.c` sosetoptlock: "Values < 1 make no sense" (EINVAL); sbreserve
+  // fails with ENOBUFS above kern.ipc.maxsockbuf.
+  SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
+  SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
+  // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
+  SO_LINGER: {
+    native: "SO_LINGER_SEC",
+    level: 0xffff,
+    optname: 0x1080,
+    unit: "struct",
+    min: 0,
+    max: MAX_LINGER_SECONDS,
+    size: 8,
+  },
+  // SO_ERROR (like SO_TYPE): sogetoptlock only (`bsd/kern/uipc_socket.c`).
+  SO_ERROR: {
+    native: "SO_ERROR",
+    level: 0xffff,
+    optname: 0x1007,
+    unit: "int",
+    min: 0,
+    max: INT_MAX,
+    readOnly: true,
+  },
+  TCP_MAXSEG: {
+    native: "TCP_MAXSEG",
+    level: 6,
+    optname: 0x2,
+    unit: "bytes",
+    min: MIN_MAXSEG,
+    max: INT_MAX,
+  },
+  TCP_QUICKACK: null,
+  TCP_CONGESTION: null,
+  // A flag here, not a queue length: 0 or 1, listeners only (`bsd/netinet/tcp_usrreq.c`
+  // tcp_ctloutput: EINVAL off a listener, ENOTSUP (45) while the sysctl disables the server side).
+  TCP_FASTOPEN: {
+    native: "TCP_FASTOPEN",
+    level: 6,
+    optname: 0x105,
+    unit: "int",
+    errnos: ["ENOTSUP"],
+    min: 0,
+    max: 1,
+  },
+  // tcp_ctloutput: negatives are EINVAL; 0 clears SOF_NOTSENT_LOWAT.
+  TCP_NOTSENT_LOWAT: {
+    native: "TCP_NOTSENT_LOWAT",
+    level: 6,
+    optname: 0x201,
+    unit: "bytes",
+    min: 0,
+    max: INT_MAX,
+    zero: "no low-water mark",
+  },
+});
+
+/**
+ * macOS's struct of live TCP statistics, apart from darwin (which every set and get reaches) so that
+ * only getTcpInfo and tcpSockets carry it.
+ */
+// struct tcp_connection_info (bsd/netinet/tcp.h), the public counterpart of Linux's tcp_info:
+// durations in ms, the congestion window in bytes. Retransmit counts of the current segment,
+// keep-alive probes, unacked segments and last-data times are not in it.
+export const darwinTcpInfo: TcpInfoConstant = {
+  native: "TCP_CONNECTION_INFO",
+  optname: 0x106,
+  // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (bsd/netinet/tcp_fsm.h).
+  states: [
+    "CLOSED",
+    "LISTEN",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "ESTABLISHED",
+    "CLOSE_WAIT",
+    "FIN_WAIT_1",
+    "CLOSING",
+    "LAST_ACK",
+    "FIN_WAIT_2",
+    "TIME_WAIT",
+  ],
+  fields: {
+    state: { offset: 0, size: 1 }, // tcpi_state
+    // tcp_connection_fill_info reports t_rxtcur only while TCPT_REXMT runs, else 0.
+    rto: { offset: 12, size: 4, unit: "ms" }, // tcpi_rto
+    mss: { offset: 16, size: 4 }, // tcpi_maxseg
+    cwnd: { offset: 24, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
+    rtt: { offset: 44, size: 4, unit: "ms" }, // tcpi_srtt (tcpi_rttcur at 40 is the latest sample)
+    rttvar: { offset: 48, size: 4, unit: "ms" }, // tcpi_rttvar
+    totalRetransmits: { offset: 104, size: 8 }, // tcpi_txretransmitpackets
+    retransmits: null,
+    probes: null,
+    unacked: null,
+    lastDataSent: null,
+    lastDataReceived: null,
   },
 };

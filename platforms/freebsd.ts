@@ -16,7 +16,8 @@
  *
  * @module
  */
-import type { PlatformConstants } from "./types.ts";
+import { withOptions } from "./table.ts";
+import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
 
 // INT_MAX (`sys/x86/include/_limits.h`, `sys/arm64/include/_limits.h`).
 const INT_MAX = 2147483647;
@@ -31,7 +32,7 @@ const MAX_LINGER_SECONDS = 65535;
 const MIN_MAXSEG = 176;
 
 /** FreeBSD's socket-option constants. */
-export const freebsd: PlatformConstants = {
+export const freebsdCore: PlatformConstants = {
   os: "freebsd",
   displayName: "FreeBSD",
   // lib/libc/Versions.def and the shared library's SONAME since FreeBSD 7.
@@ -80,34 +81,7 @@ export const freebsd: PlatformConstants = {
   // Option numbers: SO_* from sys/sys/socket.h, TCP_* from sys/netinet/tcp.h.
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
-    SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
-    SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-    // `sys/kern/uipc_socket.c` sosetopt: "Values < 1 make no sense" (EINVAL); sbreserve fails
-    // with ENOBUFS above kern.ipc.maxsockbuf.
-    SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
-    SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
-    // struct linger (sys/sys/socket.h): int l_onoff, int l_linger, in seconds.
-    SO_LINGER: {
-      native: "SO_LINGER",
-      level: 0xffff,
-      optname: 0x80,
-      unit: "struct",
-      min: 0,
-      max: MAX_LINGER_SECONDS,
-      size: 8,
-      note: "Seconds above 65535 (USHRT_MAX) fail with EDOM",
-    },
-    // SO_ERROR, SO_TYPE and SO_ACCEPTCONN: sogetopt only (`sys/kern/uipc_socket.c`).
-    SO_ERROR: {
-      native: "SO_ERROR",
-      level: 0xffff,
-      optname: 0x1007,
-      unit: "int",
-      min: 0,
-      max: INT_MAX,
-      readOnly: true,
-      note: "Reading it clears the pending error",
-    },
+    // SO_TYPE and SO_ACCEPTCONN (like SO_ERROR): sogetopt only (`sys/kern/uipc_socket.c`).
     SO_TYPE: { native: "SO_TYPE", level: 0xffff, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     SO_ACCEPTCONN: {
       native: "SO_ACCEPTCONN",
@@ -161,76 +135,6 @@ export const freebsd: PlatformConstants = {
       max: MAX_SECONDS,
       zero: "no limit (the progress check is off, as it is by default)",
     },
-    TCP_MAXSEG: {
-      native: "TCP_MAXSEG",
-      level: 6,
-      optname: 2,
-      unit: "bytes",
-      min: MIN_MAXSEG,
-      max: INT_MAX,
-      note: "Can only lower the current MSS (EINVAL above it); 176 is net.inet.tcp.minmss (216) − 40",
-    },
-    TCP_QUICKACK: null,
-    // TCP_CA_NAME_MAX is 16 with the NUL (sys/netinet/cc/cc.h); `sys/netinet/tcp_usrreq.c`
-    // tcp_congestion fails with ESRCH for an algorithm that is not loaded.
-    TCP_CONGESTION: {
-      native: "TCP_CONGESTION",
-      level: 6,
-      optname: 64,
-      unit: "string",
-      min: 1,
-      max: 15,
-      size: 16,
-      errnos: ["ESRCH"],
-      note: "Only algorithms whose cc_* module is loaded; another name fails with ESRCH",
-    },
-    // Set as an int (nonzero: on); read back as `t_flags & TF_FASTOPEN`, that is 0x80000000
-    // (sys/netinet/tcp_var.h), which a signed int shows as -2147483648: a flag, not a count.
-    TCP_FASTOPEN: {
-      native: "TCP_FASTOPEN",
-      level: 6,
-      optname: 1025,
-      unit: "flag",
-      min: 0,
-      max: 1,
-      note: "On (1) or off (0); needs net.inet.tcp.fastopen.server_enable (or client_enable)",
-    },
-    TCP_NOTSENT_LOWAT: null,
-  },
-  // struct tcp_info (sys/netinet/tcp.h): Linux's field order and names, with FreeBSD's own state
-  // numbers; times in µs, the congestion window in bytes. The fields prefixed `__tcpi_` are not
-  // filled in (retransmits, probes, unacked, last data sent), so they are left out.
-  tcpInfo: {
-    native: "TCP_INFO",
-    optname: 32,
-    // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (sys/netinet/tcp_fsm.h).
-    states: [
-      "CLOSED",
-      "LISTEN",
-      "SYN_SENT",
-      "SYN_RECEIVED",
-      "ESTABLISHED",
-      "CLOSE_WAIT",
-      "FIN_WAIT_1",
-      "CLOSING",
-      "LAST_ACK",
-      "FIN_WAIT_2",
-      "TIME_WAIT",
-    ],
-    fields: {
-      state: { offset: 0, size: 1 }, // tcpi_state
-      rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
-      mss: { offset: 16, size: 4 }, // tcpi_snd_mss
-      lastDataReceived: { offset: 52, size: 4, unit: "us" }, // tcpi_last_data_recv
-      rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
-      rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
-      cwnd: { offset: 80, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
-      totalRetransmits: { offset: 120, size: 4 }, // tcpi_snd_rexmitpack
-      retransmits: null,
-      probes: null,
-      unacked: null,
-      lastDataSent: null,
-    },
   },
   // sys/sys/errno.h. ENOTSUP is EOPNOTSUPP's other name (45); listed first so that 45 reads as
   // EOPNOTSUPP, as strerror spells it.
@@ -255,5 +159,111 @@ export const freebsd: PlatformConstants = {
     ENOTCONN: 57,
     ECONNRESET: 54,
     ETIMEDOUT: 60,
+  },
+};
+
+/**
+ * FreeBSD's socket-option constants: {@link freebsdCore} with every option. The host runs on the core
+ * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
+ * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
+ */
+export const freebsd: PlatformTable = /* @__PURE__ */ withOptions(freebsdCore, {
+  SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
+  SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
+  // `sys/kern/uipc_socket.c` sosetopt: "Values < 1 make no sense" (EINVAL); sbreserve fails
+  // with ENOBUFS above kern.ipc.maxsockbuf.
+  SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
+  SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
+  // struct linger (sys/sys/socket.h): int l_onoff, int l_linger, in seconds.
+  SO_LINGER: {
+    native: "SO_LINGER",
+    level: 0xffff,
+    optname: 0x80,
+    unit: "struct",
+    min: 0,
+    max: MAX_LINGER_SECONDS,
+    size: 8,
+  },
+  // SO_ERROR (like SO_TYPE and SO_ACCEPTCONN): sogetopt only (`sys/kern/uipc_socket.c`).
+  SO_ERROR: {
+    native: "SO_ERROR",
+    level: 0xffff,
+    optname: 0x1007,
+    unit: "int",
+    min: 0,
+    max: INT_MAX,
+    readOnly: true,
+  },
+  TCP_MAXSEG: {
+    native: "TCP_MAXSEG",
+    level: 6,
+    optname: 2,
+    unit: "bytes",
+    min: MIN_MAXSEG,
+    max: INT_MAX,
+  },
+  TCP_QUICKACK: null,
+  // TCP_CA_NAME_MAX is 16 with the NUL (sys/netinet/cc/cc.h); `sys/netinet/tcp_usrreq.c`
+  // tcp_congestion fails with ESRCH for an algorithm that is not loaded.
+  TCP_CONGESTION: {
+    native: "TCP_CONGESTION",
+    level: 6,
+    optname: 64,
+    unit: "string",
+    min: 1,
+    max: 15,
+    size: 16,
+    errnos: ["ESRCH"],
+  },
+  // Set as an int (nonzero: on); read back as `t_flags & TF_FASTOPEN`, that is 0x80000000
+  // (sys/netinet/tcp_var.h), which a signed int shows as -2147483648: a flag, not a count.
+  TCP_FASTOPEN: {
+    native: "TCP_FASTOPEN",
+    level: 6,
+    optname: 1025,
+    unit: "flag",
+    min: 0,
+    max: 1,
+  },
+  TCP_NOTSENT_LOWAT: null,
+});
+
+/**
+ * FreeBSD's struct of live TCP statistics, apart from freebsd (which every set and get reaches) so that
+ * only getTcpInfo and tcpSockets carry it.
+ */
+// struct tcp_info (sys/netinet/tcp.h): Linux's field order and names, with FreeBSD's own state
+// numbers; times in µs, the congestion window in bytes. The fields prefixed `__tcpi_` are not
+// filled in (retransmits, probes, unacked, last data sent), so they are left out.
+export const freebsdTcpInfo: TcpInfoConstant = {
+  native: "TCP_INFO",
+  optname: 32,
+  // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (sys/netinet/tcp_fsm.h).
+  states: [
+    "CLOSED",
+    "LISTEN",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "ESTABLISHED",
+    "CLOSE_WAIT",
+    "FIN_WAIT_1",
+    "CLOSING",
+    "LAST_ACK",
+    "FIN_WAIT_2",
+    "TIME_WAIT",
+  ],
+  fields: {
+    state: { offset: 0, size: 1 }, // tcpi_state
+    rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
+    mss: { offset: 16, size: 4 }, // tcpi_snd_mss
+    lastDataReceived: { offset: 52, size: 4, unit: "us" }, // tcpi_last_data_recv
+    rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
+    rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
+    cwnd: { offset: 80, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
+    totalRetransmits: { offset: 120, size: 4 }, // tcpi_snd_rexmitpack
+    retransmits: null,
+    probes: null,
+    unacked: null,
+    lastDataSent: null,
   },
 };

@@ -13,12 +13,13 @@
  *
  * @module
  */
-import type { PlatformConstants } from "./types.ts";
+import { withOptions } from "./table.ts";
+import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
 
 const INT_MAX = 2147483647;
 
 /** Linux's socket-option constants. */
-export const linux: PlatformConstants = {
+export const linuxCore: PlatformConstants = {
   os: "linux",
   displayName: "Linux",
   // glibc first; Alpine's musl names its libc after the architecture.
@@ -43,51 +44,6 @@ export const linux: PlatformConstants = {
   // are those net/core/sock.c sk_setsockopt has no case for.
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 1, optname: 9, unit: "bool", min: 0, max: 1 },
-    SO_REUSEADDR: { native: "SO_REUSEADDR", level: 1, optname: 2, unit: "bool", min: 0, max: 1 },
-    SO_REUSEPORT: { native: "SO_REUSEPORT", level: 1, optname: 15, unit: "bool", min: 0, max: 1 },
-    // sk_setsockopt clamps to net.core.rmem_max, doubles the value and keeps at least
-    // SOCK_MIN_RCVBUF; getsockopt reports the doubled size.
-    SO_RCVBUF: {
-      native: "SO_RCVBUF",
-      level: 1,
-      optname: 8,
-      unit: "bytes",
-      min: 0,
-      max: INT_MAX,
-      note: "Linux doubles the value (room for bookkeeping), clamps it to 2 × net.core.rmem_max and to at " +
-        "least SOCK_MIN_RCVBUF, and reads back the doubled size",
-    },
-    SO_SNDBUF: {
-      native: "SO_SNDBUF",
-      level: 1,
-      optname: 7,
-      unit: "bytes",
-      min: 0,
-      max: INT_MAX,
-      note: "Linux doubles the value (room for bookkeeping), clamps it to 2 × net.core.wmem_max and to at " +
-        "least SOCK_MIN_SNDBUF, and reads back the doubled size",
-    },
-    // struct linger { int l_onoff; int l_linger; }: seconds, kept as jiffies in an unsigned long.
-    SO_LINGER: {
-      native: "SO_LINGER",
-      level: 1,
-      optname: 13,
-      unit: "struct",
-      min: 0,
-      max: INT_MAX,
-      size: 8,
-      note: "Turning it off (enable: false) leaves the previous seconds in place, and they read back",
-    },
-    SO_ERROR: {
-      native: "SO_ERROR",
-      level: 1,
-      optname: 4,
-      unit: "int",
-      min: 0,
-      max: INT_MAX,
-      readOnly: true,
-      note: "Reading it clears the pending error",
-    },
     SO_TYPE: { native: "SO_TYPE", level: 1, optname: 3, unit: "int", min: 0, max: INT_MAX, readOnly: true },
     SO_ACCEPTCONN: { native: "SO_ACCEPTCONN", level: 1, optname: 30, unit: "bool", min: 0, max: 1, readOnly: true },
     // A u64 from a global counter that starts at 1 and is never reused while the system runs.
@@ -116,99 +72,6 @@ export const linux: PlatformConstants = {
       max: INT_MAX,
       zero: "the system default (retransmission limits from tcp_retries2)",
     },
-    // 0, or TCP_MIN_MSS (88) ..MAX_TCP_WINDOW (32767); anything else is EINVAL.
-    TCP_MAXSEG: {
-      native: "TCP_MAXSEG",
-      level: 6,
-      optname: 2,
-      unit: "bytes",
-      min: 88,
-      max: 32767,
-      zero: "no limit of the socket's own",
-      note: "Reads back what was set only before connect() and on a listener (0 then reads as 536); " +
-        "a connected socket reads its current MSS",
-    },
-    // The kernel keeps a "pingpong" (delayed-ACK) mode and leaves quick-ACK mode by itself.
-    TCP_QUICKACK: {
-      native: "TCP_QUICKACK",
-      level: 6,
-      optname: 12,
-      unit: "bool",
-      min: 0,
-      max: 1,
-      note: "Not sticky: the kernel switches between quick and delayed ACKs by itself as traffic flows, " +
-        "so a read reports the current mode",
-    },
-    // TCP_CA_NAME_MAX is 16 with the NUL; longer names are silently cut by the kernel, so refused here.
-    TCP_CONGESTION: {
-      native: "TCP_CONGESTION",
-      level: 6,
-      optname: 13,
-      unit: "string",
-      min: 1,
-      max: 15,
-      size: 16,
-      errnos: ["ENOENT"],
-      note: "An algorithm the kernel lacks fails with ENOENT; one outside " +
-        "net.ipv4.tcp_allowed_congestion_control needs CAP_NET_ADMIN (EPERM)",
-    },
-    // fastopen_queue_tune: min(value, net.core.somaxconn); only in TCP_CLOSE or TCP_LISTEN.
-    TCP_FASTOPEN: {
-      native: "TCP_FASTOPEN",
-      level: 6,
-      optname: 23,
-      unit: "int",
-      min: 0,
-      max: INT_MAX,
-      note: "The queue of pending Fast Open requests, for a listener (set before or after listen()); " +
-        "a connected socket fails with EINVAL, and the kernel clamps the length to net.core.somaxconn",
-    },
-    // net/ipv4/tcp.c do_tcp_setsockopt stores any int; negatives read back as huge.
-    TCP_NOTSENT_LOWAT: {
-      native: "TCP_NOTSENT_LOWAT",
-      level: 6,
-      optname: 25,
-      unit: "bytes",
-      min: 0,
-      max: INT_MAX,
-      zero: "the system default (net.ipv4.tcp_notsent_lowat)",
-    },
-  },
-  // struct tcp_info from <linux/tcp.h>; it grows with kernel versions, so only the bytes the
-  // kernel returns are decoded. Every field used here sits in the first 104 bytes (Linux 2.6).
-  tcpInfo: {
-    native: "TCP_INFO",
-    optname: 11,
-    // TCP_ESTABLISHED = 1 … TCP_CLOSING = 11 (<netinet/tcp.h>); 12 (TCP_NEW_SYN_RECV) and 13
-    // (TCP_BOUND_INACTIVE) are internal to the kernel.
-    states: [
-      null,
-      "ESTABLISHED",
-      "SYN_SENT",
-      "SYN_RECEIVED",
-      "FIN_WAIT_1",
-      "FIN_WAIT_2",
-      "TIME_WAIT",
-      "CLOSED",
-      "CLOSE_WAIT",
-      "LAST_ACK",
-      "LISTEN",
-      "CLOSING",
-    ],
-    fields: {
-      state: { offset: 0, size: 1 }, // tcpi_state
-      retransmits: { offset: 2, size: 1 }, // tcpi_retransmits
-      probes: { offset: 3, size: 1 }, // tcpi_probes
-      rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
-      mss: { offset: 16, size: 4 }, // tcpi_snd_mss
-      unacked: { offset: 24, size: 4 }, // tcpi_unacked
-      lastDataSent: { offset: 44, size: 4, unit: "ms" }, // tcpi_last_data_sent
-      lastDataReceived: { offset: 52, size: 4, unit: "ms" }, // tcpi_last_data_recv
-      rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
-      rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
-      cwnd: { offset: 80, size: 4, unit: "segments" }, // tcpi_snd_cwnd
-      totalRetransmits: { offset: 100, size: 4 }, // tcpi_total_retrans
-    },
   },
   // <asm-generic/errno-base.h> and <asm-generic/errno.h>. ENOTSUP is EOPNOTSUPP's other name
   // on Linux (95, <bits/errno.h>); listed first so that 95 reads as EOPNOTSUPP.
@@ -233,5 +96,142 @@ export const linux: PlatformConstants = {
     ENOTCONN: 107,
     ECONNRESET: 104,
     ETIMEDOUT: 110,
+  },
+};
+
+/**
+ * Linux's socket-option constants: {@link linuxCore} with every option. The host runs on the core
+ * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
+ * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
+ */
+export const linux: PlatformTable = /* @__PURE__ */ withOptions(linuxCore, {
+  SO_REUSEADDR: { native: "SO_REUSEADDR", level: 1, optname: 2, unit: "bool", min: 0, max: 1 },
+  SO_REUSEPORT: { native: "SO_REUSEPORT", level: 1, optname: 15, unit: "bool", min: 0, max: 1 },
+  // sk_setsockopt clamps to net.core.rmem_max, doubles the value and keeps at least
+  // SOCK_MIN_RCVBUF; getsockopt reports the doubled size.
+  SO_RCVBUF: {
+    native: "SO_RCVBUF",
+    level: 1,
+    optname: 8,
+    unit: "bytes",
+    min: 0,
+    max: INT_MAX,
+  },
+  SO_SNDBUF: {
+    native: "SO_SNDBUF",
+    level: 1,
+    optname: 7,
+    unit: "bytes",
+    min: 0,
+    max: INT_MAX,
+  },
+  // struct linger { int l_onoff; int l_linger; }: seconds, kept as jiffies in an unsigned long.
+  SO_LINGER: {
+    native: "SO_LINGER",
+    level: 1,
+    optname: 13,
+    unit: "struct",
+    min: 0,
+    max: INT_MAX,
+    size: 8,
+  },
+  SO_ERROR: {
+    native: "SO_ERROR",
+    level: 1,
+    optname: 4,
+    unit: "int",
+    min: 0,
+    max: INT_MAX,
+    readOnly: true,
+  },
+  // 0, or TCP_MIN_MSS (88) ..MAX_TCP_WINDOW (32767); anything else is EINVAL.
+  TCP_MAXSEG: {
+    native: "TCP_MAXSEG",
+    level: 6,
+    optname: 2,
+    unit: "bytes",
+    min: 88,
+    max: 32767,
+    zero: "no limit of the socket's own",
+  },
+  // The kernel keeps a "pingpong" (delayed-ACK) mode and leaves quick-ACK mode by itself.
+  TCP_QUICKACK: {
+    native: "TCP_QUICKACK",
+    level: 6,
+    optname: 12,
+    unit: "bool",
+    min: 0,
+    max: 1,
+  },
+  // TCP_CA_NAME_MAX is 16 with the NUL; longer names are silently cut by the kernel, so refused here.
+  TCP_CONGESTION: {
+    native: "TCP_CONGESTION",
+    level: 6,
+    optname: 13,
+    unit: "string",
+    min: 1,
+    max: 15,
+    size: 16,
+    errnos: ["ENOENT"],
+  },
+  // fastopen_queue_tune: min(value, net.core.somaxconn); only in TCP_CLOSE or TCP_LISTEN.
+  TCP_FASTOPEN: {
+    native: "TCP_FASTOPEN",
+    level: 6,
+    optname: 23,
+    unit: "int",
+    min: 0,
+    max: INT_MAX,
+  },
+  // net/ipv4/tcp.c do_tcp_setsockopt stores any int; negatives read back as huge.
+  TCP_NOTSENT_LOWAT: {
+    native: "TCP_NOTSENT_LOWAT",
+    level: 6,
+    optname: 25,
+    unit: "bytes",
+    min: 0,
+    max: INT_MAX,
+    zero: "the system default (net.ipv4.tcp_notsent_lowat)",
+  },
+});
+
+/**
+ * Linux's struct of live TCP statistics, apart from linux (which every set and get reaches) so that
+ * only getTcpInfo and tcpSockets carry it.
+ */
+// struct tcp_info from <linux/tcp.h>; it grows with kernel versions, so only the bytes the
+// kernel returns are decoded. Every field used here sits in the first 104 bytes (Linux 2.6).
+export const linuxTcpInfo: TcpInfoConstant = {
+  native: "TCP_INFO",
+  optname: 11,
+  // TCP_ESTABLISHED = 1 … TCP_CLOSING = 11 (<netinet/tcp.h>); 12 (TCP_NEW_SYN_RECV) and 13
+  // (TCP_BOUND_INACTIVE) are internal to the kernel.
+  states: [
+    null,
+    "ESTABLISHED",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "FIN_WAIT_1",
+    "FIN_WAIT_2",
+    "TIME_WAIT",
+    "CLOSED",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "LISTEN",
+    "CLOSING",
+  ],
+  fields: {
+    state: { offset: 0, size: 1 }, // tcpi_state
+    retransmits: { offset: 2, size: 1 }, // tcpi_retransmits
+    probes: { offset: 3, size: 1 }, // tcpi_probes
+    rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto
+    mss: { offset: 16, size: 4 }, // tcpi_snd_mss
+    unacked: { offset: 24, size: 4 }, // tcpi_unacked
+    lastDataSent: { offset: 44, size: 4, unit: "ms" }, // tcpi_last_data_sent
+    lastDataReceived: { offset: 52, size: 4, unit: "ms" }, // tcpi_last_data_recv
+    rtt: { offset: 68, size: 4, unit: "us" }, // tcpi_rtt
+    rttvar: { offset: 72, size: 4, unit: "us" }, // tcpi_rttvar
+    cwnd: { offset: 80, size: 4, unit: "segments" }, // tcpi_snd_cwnd
+    totalRetransmits: { offset: 100, size: 4 }, // tcpi_total_retrans
   },
 };

@@ -151,7 +151,8 @@ export interface OptionConstant {
    * counts only once two calls agree.
    */
   readonly errnos?: readonly ErrnoName[];
-  /** What the kernel does that a round trip would not show, such as Linux doubling SO_RCVBUF. */
+  /** What the kernel does that a round trip would not show, such as Linux doubling SO_RCVBUF. Only
+   * in the `options` table: the OS tables leave it to platforms/notes.ts. */
   readonly note?: string;
 }
 
@@ -299,10 +300,34 @@ export interface PlatformConstants {
   readonly direntNameOffset: number;
   /** The `readdir` symbol per architecture (macOS x86_64 keeps 64-bit inodes under another name). */
   readonly readdirSymbol: { readonly x86_64: string; readonly aarch64: string };
-  /** Each option, or `null` where this OS has no equivalent. */
-  readonly options: { readonly [K in OptionName]: OptionConstant | null };
-  /** The TCP info struct `getTcpInfo` decodes. */
-  readonly tcpInfo: TcpInfoConstant;
+  /**
+   * The options every set and get reaches, each or `null` where this OS has no equivalent; the
+   * others are in the OS's full table ({@link PlatformTable}), which only `getOption`, `setOption`
+   * and the `options` table reach.
+   */
+  readonly options: { readonly [K in CoreOptionName]: OptionConstant | null };
   /** errno numbers by name. */
   readonly errno: { readonly [K in ErrnoName]: number };
+}
+
+/**
+ * The options the host's core table holds: keep-alive and the user timeout (`setKeepAlive`,
+ * `setUserTimeout`, `configureSockets`), and those the socket checks read (SO_TYPE, SO_ACCEPTCONN,
+ * SO_COOKIE, and TCP_NODELAY, which only a TCP socket has).
+ */
+export type CoreOptionName =
+  | "SO_KEEPALIVE"
+  | "SO_TYPE"
+  | "SO_ACCEPTCONN"
+  | "SO_COOKIE"
+  | "TCP_NODELAY"
+  | "TCP_KEEPIDLE"
+  | "TCP_KEEPINTVL"
+  | "TCP_KEEPCNT"
+  | "TCP_USER_TIMEOUT";
+
+/** An OS's full table: its core constants and every option. */
+export interface PlatformTable extends PlatformConstants {
+  /** Each option, or `null` where this OS has no equivalent. */
+  readonly options: { readonly [K in OptionName]: OptionConstant | null };
 }

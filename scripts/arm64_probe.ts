@@ -9,9 +9,10 @@
 import { spawnSync } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import type { OptionConstant } from "../platforms/types.ts";
-import { fdOf, getOption, setOption } from "../mod.ts";
+import { fdOf, getOption, options, setOption } from "../mod.ts";
 import { getBytes, VALUE_CAPACITY } from "../src/libc.ts";
 import { currentHost } from "../src/platform.ts";
+import { tcpInfoLayout } from "../src/tcp_info.ts";
 
 function attempt(run: () => unknown): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
@@ -29,9 +30,9 @@ await new Promise<void>((resolve) => socket.connect(port, "127.0.0.1", resolve))
 const fd = fdOf(socket);
 const { platform } = currentHost();
 const info: OptionConstant = {
-  native: platform.tcpInfo.native,
+  native: tcpInfoLayout(platform.os).native,
   level: platform.IPPROTO_TCP,
-  optname: platform.tcpInfo.optname,
+  optname: tcpInfoLayout(platform.os).optname,
   unit: "struct",
   min: 0,
   max: 0,
@@ -47,7 +48,7 @@ const report = {
   congestionSet: attempt(() => setOption(fd, "TCP_CONGESTION", getOption(fd, "TCP_CONGESTION"))),
   // Linux writes the whole 16-byte name buffer; qemu has been seen to treat it as a 4-byte int.
   congestionBytes: attempt(() => {
-    const constant = platform.options.TCP_CONGESTION!;
+    const constant = options.TCP_CONGESTION.os[platform.os]!;
     return getBytes(fd, "TCP_CONGESTION", constant, constant.size ?? 16);
   }),
   // The tests start children with process.execPath; under user-mode emulation without binfmt_misc

@@ -6,8 +6,7 @@
  */
 import { UnsupportedError } from "./errors.ts";
 import { applyKeepAlive, type KeepAlivePlan, planKeepAlive } from "./keepalive.ts";
-import type { KernelValue } from "./option_values.ts";
-import { applyOption, hostOption, prepareOption } from "./options.ts";
+import { applyOption, hostOption, prepareOption } from "./core_options.ts";
 import type { OptionConstant } from "../platforms/types.ts";
 
 /**
@@ -79,7 +78,7 @@ export function deadPeerPlan(ms: number): DeadPeerPlan {
 export interface DeadPeerValues {
   readonly keepAlive: KeepAlivePlan;
   readonly timeoutConstant: OptionConstant;
-  readonly timeout: KernelValue;
+  readonly timeout: number;
 }
 
 /**

@@ -7,8 +7,7 @@
 import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { assertTcp } from "./libc.ts";
-import type { KernelValue } from "./option_values.ts";
-import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
+import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 import { copyOptions } from "./values.ts";
 
 /**
@@ -133,10 +132,10 @@ function onlyDetectWithin(...others: unknown[]): void {
 
 /** {@link KeepAliveOptions}, checked and converted to the kernel's units: no system call made yet. */
 export interface KeepAlivePlan {
-  readonly on: KernelValue;
-  readonly idle: KernelValue | undefined;
-  readonly interval: KernelValue | undefined;
-  readonly count: KernelValue | undefined;
+  readonly on: number;
+  readonly idle: number | undefined;
+  readonly interval: number | undefined;
+  readonly count: number | undefined;
 }
 
 /**
@@ -167,10 +166,10 @@ export function applyKeepAlive(fd: number, plan: KeepAlivePlan): void {
 
 function applyKeepAliveValues(
   fd: number,
-  on: KernelValue,
-  idle: KernelValue | undefined,
-  interval: KernelValue | undefined,
-  count: KernelValue | undefined,
+  on: number,
+  idle: number | undefined,
+  interval: number | undefined,
+  count: number | undefined,
 ): void {
   // TCP-level options first: on a UDP or Unix-domain socket they fail before SO_KEEPALIVE,
   // which such sockets would accept, has changed anything.

@@ -55,6 +55,38 @@ const decoder = /* @__PURE__ */ new TextDecoder();
  */
 export function encodeOption(option: string, constant: OptionConstant, value: unknown, field?: string): KernelValue {
   switch (constant.unit) {
+    case "string":
+      return toKernelString(option, constant, value);
+    case "struct":
+      return toKernelLinger(option, constant, value);
+    case "bigint":
+      throw new TypeError(`Cannot set ${option}: it is read-only`);
+    default:
+      return encodeNumber(option, constant, value, field);
+  }
+}
+
+// The units that are one int in the kernel: all that keep-alive and the user timeout use, apart so
+// that what sets only those carries no string or struct code.
+type NumberUnit = Exclude<OptionConstant["unit"], "string" | "struct" | "bigint">;
+
+function numberUnit(option: string, constant: OptionConstant): NumberUnit {
+  const { unit } = constant;
+  if (unit === "string" || unit === "struct" || unit === "bigint") {
+    throw new TypeError(`Cannot use ${option}: its kernel value is a ${unit}, not an int`);
+  }
+  return unit;
+}
+
+/**
+ * {@link encodeOption} for an option whose kernel value is one int (bool, int, flag, bytes,
+ * seconds, ms): the same checks and conversion.
+ * @param field Names a boolean inside a larger value (`enable`), for messages.
+ * @throws {TypeError} for a value of the wrong type.
+ * @throws {RangeError} for a value outside the kernel's range.
+ */
+export function encodeNumber(option: string, constant: OptionConstant, value: unknown, field?: string): number {
+  switch (numberUnit(option, constant)) {
     case "bool":
       return toKernelBool(option, constant, value, field);
     case "int":
@@ -64,12 +96,6 @@ export function encodeOption(option: string, constant: OptionConstant, value: un
     case "seconds":
     case "ms":
       return toKernelDuration(option, constant, value);
-    case "string":
-      return toKernelString(option, constant, value);
-    case "struct":
-      return toKernelLinger(option, constant, value);
-    case "bigint":
-      throw new TypeError(`Cannot set ${option}: it is read-only`);
   }
 }
 
@@ -92,16 +118,8 @@ export function writeOption(fd: number, option: string, constant: OptionConstant
 /** Reads an option and converts it to the caller's unit (durations in ms, flags as booleans). */
 export function readOption(fd: number, option: string, constant: OptionConstant): OptionJsValue {
   switch (constant.unit) {
-    case "bool":
-      return getInt(fd, option, constant) !== 0;
-    case "flag":
-      return getInt(fd, option, constant) !== 0 ? 1 : 0;
-    case "int":
-    case "bytes":
-      return getInt(fd, option, constant);
-    case "seconds":
-    case "ms":
-      return fromKernelDuration(constant, getInt(fd, option, constant));
+    default:
+      return readNumber(fd, option, constant);
     case "string": {
       const length = getBytes(fd, option, constant, constant.size ?? 16);
       const bytes = valueBytes("getsockopt").subarray(0, length);
@@ -120,5 +138,21 @@ export function readOption(fd: number, option: string, constant: OptionConstant)
         true,
       );
     }
+  }
+}
+
+/** {@link readOption} for an option whose kernel value is one int: the same conversion. */
+export function readNumber(fd: number, option: string, constant: OptionConstant): boolean | number {
+  switch (numberUnit(option, constant)) {
+    case "bool":
+      return getInt(fd, option, constant) !== 0;
+    case "flag":
+      return getInt(fd, option, constant) !== 0 ? 1 : 0;
+    case "int":
+    case "bytes":
+      return getInt(fd, option, constant);
+    case "seconds":
+    case "ms":
+      return fromKernelDuration(constant, getInt(fd, option, constant));
   }
 }

@@ -6,12 +6,13 @@
  *
  * @module
  */
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
-import type { OptionConstant, OptionName, OsName, PlatformConstants } from "../platforms/types.ts";
+import { darwin, darwinCore } from "../platforms/darwin.ts";
+import { freebsd, freebsdCore } from "../platforms/freebsd.ts";
+import { linux, linuxCore } from "../platforms/linux.ts";
+import { OPTION_NOTES } from "../platforms/notes.ts";
+import type { OptionConstant, OptionName, OsName, PlatformConstants, PlatformTable } from "../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
-import { encodeOption, type KernelValue, type Linger, readOption, writeOption } from "./option_values.ts";
+import { encodeOption, type Linger, readOption, writeOption } from "./option_values.ts";
 import { currentHost, optionConstant } from "./platform.ts";
 
 /**
@@ -270,7 +271,7 @@ export interface OptionInfo<N extends OptionName = OptionName> {
  */
 export type OptionTable = { readonly [N in OptionName]: OptionInfo<N> };
 
-const PLATFORMS: readonly PlatformConstants[] = [linux, darwin, freebsd];
+const PLATFORMS: readonly PlatformTable[] = [linux, darwin, freebsd];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -280,11 +281,18 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+// The OS tables hold no prose (so every set and get need not carry it): the notes join here.
+function noted(platform: PlatformTable, name: OptionName): OptionConstant | null {
+  const constant = platform.options[name];
+  const note = OPTION_NOTES[platform.os][name];
+  return constant === null || note === undefined ? constant : { ...constant, note };
+}
+
 function buildTable(): OptionTable {
   const table: Record<string, OptionInfo> = {};
   for (const name of Object.keys(SCHEMA) as OptionName[]) {
     const entry = SCHEMA[name];
-    const os = { linux: linux.options[name], darwin: darwin.options[name], freebsd: freebsd.options[name] };
+    const os = { linux: noted(linux, name), darwin: noted(darwin, name), freebsd: noted(freebsd, name) };
     table[name] = {
       name,
       level: entry.level,
@@ -324,35 +332,21 @@ function checkName(name: unknown, action: "get" | "set"): OptionName {
   return name as OptionName;
 }
 
+const CORES: Readonly<Record<OsName, PlatformConstants>> = {
+  linux: linuxCore,
+  darwin: darwinCore,
+  freebsd: freebsdCore,
+};
+const TABLES: Readonly<Record<OsName, PlatformTable>> = { linux, darwin, freebsd };
+
 /**
- * The option's constants on this OS.
+ * Any option's constants on this OS, from its full table: the host runs on its OS's core table;
+ * a host that tests put in place holds a full table, used as it is.
  * @throws {UnsupportedError} naming the OS where it lacks the option.
  */
-export function hostOption(name: OptionName): OptionConstant {
-  return optionConstant(currentHost().platform, name);
-}
-
-/**
- * Checks a value for option `name` and converts it to the kernel's unit; no system call.
- * For the library's own functions, which have already resolved the socket.
- */
-export function prepareOption<N extends WritableOptionName>(
-  name: N,
-  constant: OptionConstant,
-  value: unknown,
-  field?: string,
-): KernelValue {
-  return encodeOption(name, constant, value, field);
-}
-
-/** Sets option `name` on `fd` to a value {@link prepareOption} returned. */
-export function applyOption(fd: number, name: WritableOptionName, constant: OptionConstant, value: KernelValue): void {
-  writeOption(fd, name, constant, value);
-}
-
-/** Reads option `name` on `fd`, typed from the table. */
-export function readOptionOf<N extends OptionName>(fd: number, name: N, constant: OptionConstant): OptionValue<N> {
-  return readOption(fd, name, constant) as OptionValue<N>;
+function anyHostOption(name: OptionName): OptionConstant {
+  const { platform } = currentHost();
+  return optionConstant(platform === CORES[platform.os] ? TABLES[platform.os] : platform as PlatformTable, name);
 }
 
 /**
@@ -382,7 +376,7 @@ export function readOptionOf<N extends OptionName>(fd: number, name: N, constant
 export function getOption<N extends OptionName>(socket: SocketHandle, name: N): OptionValue<N> {
   const option = checkName(name, "get");
   const fd = resolveFd(socket, `Cannot get ${option}`);
-  return readOptionOf(fd, name, hostOption(option));
+  return readOption(fd, name, anyHostOption(option)) as OptionValue<N>;
 }
 
 /**
@@ -416,6 +410,6 @@ export function setOption<N extends WritableOptionName>(socket: SocketHandle, na
   const option = checkName(name, "set");
   if (SCHEMA[option].readOnly) throw new TypeError(`Cannot set ${option}: it is read-only`);
   const fd = resolveFd(socket, `Cannot set ${option}`);
-  const constant = hostOption(option);
-  applyOption(fd, name, constant, prepareOption(name, constant, value));
+  const constant = anyHostOption(option);
+  writeOption(fd, name, constant, encodeOption(name, constant, value));
 }

@@ -3,15 +3,26 @@
  *
  * @module
  */
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
-import type { OptionConstant, OptionName, PlatformConstants } from "../platforms/types.ts";
+import { darwinCore } from "../platforms/darwin.ts";
+import { freebsdCore } from "../platforms/freebsd.ts";
+import { linuxCore } from "../platforms/linux.ts";
+import type {
+  CoreOptionName,
+  OptionConstant,
+  OptionName,
+  PlatformConstants,
+  PlatformTable,
+} from "../platforms/types.ts";
 import { UnsupportedError } from "./errors.ts";
 import type { RuntimeAdapter } from "./ffi/adapter.ts";
 import { currentRuntime, describeOtherRuntime, runtimeOs } from "./ffi/runtime.ts";
 
-const PLATFORMS: Readonly<Record<string, PlatformConstants>> = { linux, darwin, freebsd };
+// The core tables: the full ones (every option) are reached only through options.ts.
+const PLATFORMS: Readonly<Record<string, PlatformConstants>> = {
+  linux: linuxCore,
+  darwin: darwinCore,
+  freebsd: freebsdCore,
+};
 
 /** The runtime adapter and the OS constants sockopts runs with. */
 export interface Host {
@@ -94,11 +105,13 @@ export function currentHost(): Host {
 }
 
 /**
- * An option's constants on this OS.
+ * An option's constants on this OS: a core option from any table, any option from a full one.
  * @throws {UnsupportedError} where this OS has no such option.
  */
-export function optionConstant(platform: PlatformConstants, name: OptionName): OptionConstant {
-  const constant = platform.options[name];
+export function optionConstant(platform: PlatformConstants, name: CoreOptionName): OptionConstant;
+export function optionConstant(platform: PlatformTable, name: OptionName): OptionConstant;
+export function optionConstant(platform: PlatformConstants | PlatformTable, name: OptionName): OptionConstant {
+  const constant = (platform as PlatformTable).options[name];
   if (constant === null) {
     throw new UnsupportedError(
       `Unsupported option: ${name} does not exist on ${platform.displayName} (${platform.os})`,

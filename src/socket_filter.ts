@@ -14,8 +14,7 @@ import {
   type KeepAliveSettings,
   planKeepAlive,
 } from "./keepalive.ts";
-import type { KernelValue } from "./option_values.ts";
-import { applyOption, hostOption, prepareOption } from "./options.ts";
+import { applyOption, hostOption, prepareOption } from "./core_options.ts";
 import type { TcpSocketInfo } from "./socket_info.ts";
 import { getUserTimeout } from "./user_timeout.ts";
 import { copyOptions, describeValue } from "./values.ts";
@@ -104,7 +103,7 @@ export interface CheckedSettings {
   readonly deadPeer: DeadPeerValues | undefined;
   readonly keepAlive: KeepAlivePlan | undefined;
   readonly timeoutConstant: OptionConstant | undefined;
-  readonly timeout: KernelValue | undefined;
+  readonly timeout: number | undefined;
 }
 
 const FILTER_FIELDS = ["remotePort", "remoteHost", "localPort", "listening", "all"];

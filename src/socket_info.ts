@@ -9,7 +9,7 @@ import { SockoptError } from "./errors.ts";
 import { type Endpoint, socketName, socketType } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 import { type DiagTable, REC } from "./sock_diag.ts";
-import { getTcpInfo, type TcpState } from "./tcp_info.ts";
+import { getTcpInfo, tcpInfoLayout, type TcpState } from "./tcp_info.ts";
 
 /**
  * One end of a TCP socket.
@@ -113,7 +113,7 @@ export function rowFromFd(fd: number): TcpSocketInfo | undefined {
   return row(fd, address(local), typeof remote === "string" ? null : address(remote), state);
 }
 
-const STATE_NAMES = (): readonly (TcpState | null)[] => currentHost().platform.tcpInfo.states;
+const STATE_NAMES = (): readonly (TcpState | null)[] => tcpInfoLayout(currentHost().platform.os).states;
 
 function recordAddress(table: DiagTable, at: number, six: boolean, offset: number, portAt: number): SocketAddress {
   const ip = formatIp(table.bytes, at + offset, six ? 16 : 4);

@@ -5,7 +5,17 @@
  *
  * @module
  */
-import type { OptionConstant, PlatformConstants, TcpInfoConstant, TcpInfoField, TcpState } from "../platforms/types.ts";
+import { darwinTcpInfo } from "../platforms/darwin.ts";
+import { freebsdTcpInfo } from "../platforms/freebsd.ts";
+import { linuxTcpInfo } from "../platforms/linux.ts";
+import type {
+  OptionConstant,
+  OsName,
+  PlatformConstants,
+  TcpInfoConstant,
+  TcpInfoField,
+  TcpState,
+} from "../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { getBytes, VALUE_CAPACITY, valueBytes } from "./libc.ts";
 import { currentHost } from "./platform.ts";
@@ -78,7 +88,7 @@ function duration(view: DataView, length: number, f: TcpInfoField | null): numbe
  * Decodes a TCP info struct: the first `length` bytes of `bytes`, laid out as `layout` says.
  * Fields past `length` (a shorter struct from an older kernel) come out `null`.
  *
- * @param layout The OS's struct layout (`PlatformConstants.tcpInfo`).
+ * @param layout The OS's struct layout ({@link tcpInfoLayout}).
  * @param bytes The struct as the kernel wrote it.
  * @param length How many bytes the kernel wrote (the optlen it returned).
  * @returns The decoded statistics.
@@ -107,12 +117,23 @@ export function decodeTcpInfo(layout: TcpInfoConstant, bytes: Uint8Array, length
   };
 }
 
+/**
+ * An OS's TCP info struct: kept out of the OS tables, which every set and get reaches, so that only
+ * what reads it carries it.
+ *
+ * @param os The OS.
+ * @returns Its struct's option name and number, state names and field layout.
+ */
+export function tcpInfoLayout(os: OsName): TcpInfoConstant {
+  return os === "linux" ? linuxTcpInfo : os === "darwin" ? darwinTcpInfo : freebsdTcpInfo;
+}
+
 const infoConstants = new WeakMap<PlatformConstants, OptionConstant>();
 
 function infoConstant(platform: PlatformConstants): OptionConstant {
   let constant = infoConstants.get(platform);
   if (constant === undefined) {
-    const { native, optname } = platform.tcpInfo;
+    const { native, optname } = tcpInfoLayout(platform.os);
     constant = { native, level: platform.IPPROTO_TCP, optname, unit: "struct", min: 0, max: 0, readOnly: true };
     infoConstants.set(platform, constant);
   }
@@ -144,5 +165,5 @@ export function getTcpInfo(socket: SocketHandle): TcpInfo {
   const fd = resolveFd(socket, "Cannot get TCP_INFO");
   const { platform } = currentHost();
   const length = getBytes(fd, "TCP_INFO", infoConstant(platform), VALUE_CAPACITY);
-  return decodeTcpInfo(platform.tcpInfo, valueBytes("getsockopt"), length);
+  return decodeTcpInfo(tcpInfoLayout(platform.os), valueBytes("getsockopt"), length);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { resolveFd, type SocketHandle } from "./handle.ts";
-import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
+import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 
 /**
  * Bounds how long transmitted data may stay unacknowledged (and, on Linux, how long keep-alive

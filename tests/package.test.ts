@@ -193,9 +193,21 @@ describe("the npm package, from the outside", { skip: once }, () => {
     assert.ok(!supported.text.includes("TCP_KEEPIDLE"), "isSupported alone carries no OS table");
     assert.ok(!supported.text.includes("setsockopt"), "isSupported alone carries no FFI binding code");
     assert.ok(unsupported.bytes <= 1_000, `UnsupportedError alone is ${unsupported.bytes} bytes`);
-    // setKeepAlive needs the three OS tables (about 10 kB), libc, the handle lookup and the value
-    // checks, so the issue's 15 kB target is not reached; what it must not carry is the code of
-    // the exports it does not use.
+    // The issue's target for setKeepAlive alone is 15 kB; it is not reached without dropping
+    // behaviour. Measured (esbuild 0.28, minified): handle resolution for every handle kind (the
+    // recognisers, the fd index and listing for three OSes, address parsing) about 16.5 kB, the
+    // Deno and Bun FFI adapters with the symbol table, libc and errno verification about 10.4 kB,
+    // keep-alive with its value checks about 5.5 kB, the three OSes' core tables about 4.6 kB, the
+    // debug view, errors and host 2.5 kB: 39.6 kB in all. The bound keeps a little headroom, so
+    // code that starts pulling in more fails here. What it must not carry: the option table, the
+    // OS tables' other options, their notes and TCP info layouts, and string or struct values.
+    assert.ok(keepAlive.bytes <= 41_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 41 kB`);
+    assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
+    assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
+    assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");
+    assert.ok(!keepAlive.text.includes("Reading it clears the pending error"), "setKeepAlive alone carries no notes");
+    assert.ok(whole.text.includes("TCP_CONNECTION_INFO"), "the whole package carries the TCP info layouts");
+    assert.ok(!keepAlive.text.includes("TCP_CONNECTION_INFO"), "setKeepAlive alone carries no TCP info layout");
     assert.ok(!keepAlive.text.includes("Cannot configure sockets"), "setKeepAlive alone carries no configureSockets");
     assert.ok(!keepAlive.text.includes("Cannot get TCP_INFO"), "setKeepAlive alone carries no getTcpInfo");
     assert.ok(keepAlive.bytes < whole.bytes - 8_000, "setKeepAlive alone is well under the whole package");

@@ -5,12 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
-import type { PlatformConstants } from "../platforms/types.ts";
+import { darwin, darwinCore } from "../platforms/darwin.ts";
+import { freebsd, freebsdCore } from "../platforms/freebsd.ts";
+import { linux, linuxCore } from "../platforms/linux.ts";
+import type { OptionName, PlatformTable } from "../platforms/types.ts";
 import { PermissionError, UnsupportedError } from "../mod.ts";
 import { hostFor, optionConstant } from "../src/platform.ts";
+import { tcpInfoLayout } from "../src/tcp_info.ts";
 import type { RuntimeAdapter } from "../src/ffi/adapter.ts";
 import { fromKernelDuration, toKernelDuration } from "../src/values.ts";
 import { denoOnly } from "./support/runtime.ts";
@@ -60,7 +61,7 @@ describe("platform constants", () => {
       for (const [name, value] of Object.entries(p.errno)) assert.equal(value, headers[name], name);
       assert.equal(p.direntNameOffset, headers["offsetof(struct dirent, d_name)"], "d_name offset");
       // struct tcp_info: the optname, each decoded field's offset, and the state numbers.
-      assert.equal(p.tcpInfo.optname, headers.TCP_INFO, "TCP_INFO");
+      assert.equal(tcpInfoLayout(p.os).optname, headers.TCP_INFO, "TCP_INFO");
       const cName: Record<string, string> = {
         state: "tcpi_state",
         retransmits: "tcpi_retransmits",
@@ -75,7 +76,7 @@ describe("platform constants", () => {
         cwnd: "tcpi_snd_cwnd",
         totalRetransmits: "tcpi_total_retrans",
       };
-      for (const [field, layout] of Object.entries(p.tcpInfo.fields)) {
+      for (const [field, layout] of Object.entries(tcpInfoLayout(p.os).fields)) {
         assert.ok(layout, field);
         assert.equal(layout.offset, headers[`offsetof.${cName[field]}`], `tcp_info ${field} offset`);
       }
@@ -93,7 +94,7 @@ describe("platform constants", () => {
         CLOSING: "TCP_CLOSING",
       };
       for (const [name, c] of Object.entries(cState)) {
-        assert.equal(p.tcpInfo.states.indexOf(name as never), headers[c], name);
+        assert.equal(tcpInfoLayout(p.os).states.indexOf(name as never), headers[c], name);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -186,10 +187,19 @@ describe("unsupported hosts", () => {
   });
 
   it("accept the three supported OSes", () => {
-    for (const p of [linux, darwin, freebsd] as PlatformConstants[]) {
+    const cores = { linux: linuxCore, darwin: darwinCore, freebsd: freebsdCore };
+    for (const p of [linux, darwin, freebsd] as PlatformTable[]) {
       const host = hostFor(fakeRuntime(p.os));
       assert.ok(!(host instanceof UnsupportedError));
-      assert.equal(host.platform, p);
+      // The host runs on the OS's core table: the full one minus the options no core call reads.
+      assert.equal(host.platform, cores[p.os]);
+      const { options: coreOptions, ...coreRest } = host.platform;
+      const { options: allOptions, ...rest } = p;
+      assert.deepEqual(coreRest, rest);
+      for (const [name, constant] of Object.entries(coreOptions)) {
+        assert.equal(constant, allOptions[name as OptionName], `${p.os} ${name}`);
+      }
+      assert.ok(Object.keys(coreOptions).length < Object.keys(allOptions).length);
     }
   });
 });

@@ -5,11 +5,12 @@ import assert from "node:assert/strict";
 import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
-import type { ErrnoName, OptionConstant, PlatformConstants } from "../platforms/types.ts";
+import type { ErrnoName, OptionConstant, PlatformTable } from "../platforms/types.ts";
 import { describeErrno, errnoNames } from "../src/errno.ts";
 import { encodeOption, readOption } from "../src/option_values.ts";
 import { toKernelLinger } from "../src/values.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
+import { options } from "../src/options.ts";
 
 async function withPair(check: (pair: TcpPair) => void): Promise<void> {
   const pair = await tcpPair();
@@ -40,7 +41,7 @@ describe("errno tables", () => {
     // sys/netinet/tcp_usrreq.c tcp_congestion: `return(ESRCH)` when no cc module has the name.
     assert.deepEqual(describeErrno(errnoNames(freebsd), 3), { code: "ESRCH", text: "ESRCH (no such process)" });
     assert.deepEqual(freebsd.options.TCP_CONGESTION?.errnos, ["ESRCH"]);
-    assert.match(freebsd.options.TCP_CONGESTION?.note ?? "", /ESRCH/);
+    assert.match(options.TCP_CONGESTION.os.freebsd?.note ?? "", /ESRCH/);
     // Linux's tcp_set_congestion_control says ENOENT instead.
     assert.deepEqual(linux.options.TCP_CONGESTION?.errnos, ["ENOENT"]);
   });
@@ -56,7 +57,7 @@ describe("errno tables", () => {
     // sys/kern/uipc_socket.c sosetopt / sogetopt (EDOM for SO_LINGER).
     freebsd: ["ECONNRESET", "EINVAL", "ESRCH", "EOPNOTSUPP", "ENOPROTOOPT", "ENOENT", "EDOM", "ENOBUFS", "EPERM"],
   };
-  const hosts: readonly PlatformConstants[] = [linux, darwin, freebsd];
+  const hosts: readonly PlatformTable[] = [linux, darwin, freebsd];
   for (const p of hosts) {
     it(`name every code ${p.displayName}'s option paths return`, () => {
       const names = errnoNames(p);

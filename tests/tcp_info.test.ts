@@ -1,8 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
+import { darwinTcpInfo } from "../platforms/darwin.ts";
+import { freebsdTcpInfo } from "../platforms/freebsd.ts";
+import { linuxTcpInfo } from "../platforms/linux.ts";
 import { getsockoptRaw, getTcpInfo, SockoptError, type TcpInfo } from "../mod.ts";
 import { decodeTcpInfo } from "../src/tcp_info.ts";
 import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
@@ -127,14 +127,14 @@ describe("getTcpInfo decodes the bytes the kernel returned", () => {
     const raw = getsockoptRaw(pair.clientFd, 6, TCP_INFO, 768);
     // The kernel wrote its own sizeof(struct tcp_info), not the 768 bytes offered.
     assert.ok(raw.length >= 104 && raw.length < 768, `optlen ${raw.length}`);
-    assert.deepEqual(steady(decodeTcpInfo(linux.tcpInfo, raw, raw.length)), steady(getTcpInfo(pair.clientFd)));
+    assert.deepEqual(steady(decodeTcpInfo(linuxTcpInfo, raw, raw.length)), steady(getTcpInfo(pair.clientFd)));
   });
 
   it("leaves out what a shorter struct (an older kernel's) does not hold", LIMIT, () => {
     // The kernel copies min(optlen, sizeof): 60 bytes, as a kernel without rtt and later would.
     const raw = getsockoptRaw(pair.clientFd, 6, TCP_INFO, 60);
     assert.equal(raw.length, 60);
-    const info = decodeTcpInfo(linux.tcpInfo, raw, raw.length);
+    const info = decodeTcpInfo(linuxTcpInfo, raw, raw.length);
     assert.equal(info.state, "ESTABLISHED");
     assert.equal(info.rto, getTcpInfo(pair.clientFd).rto);
     assert.equal(info.mss, getTcpInfo(pair.clientFd).mss);
@@ -142,8 +142,8 @@ describe("getTcpInfo decodes the bytes the kernel returned", () => {
     // Trailing bytes past the length are not read, even if the buffer has them.
     const padded = new Uint8Array(300).fill(0xff);
     padded.set(raw);
-    assert.deepEqual(decodeTcpInfo(linux.tcpInfo, padded, 60), info);
-    assert.equal(decodeTcpInfo(linux.tcpInfo, new Uint8Array(0), 0).state, "UNKNOWN");
+    assert.deepEqual(decodeTcpInfo(linuxTcpInfo, padded, 60), info);
+    assert.equal(decodeTcpInfo(linuxTcpInfo, new Uint8Array(0), 0).state, "UNKNOWN");
   });
 
   it("refuses UDP sockets and closed fds with SockoptError", LIMIT, async () => {
@@ -177,7 +177,7 @@ describe("TCP info layouts of the other OSes, decoded from bytes laid out as the
     view.setUint32(44, 31, true); // tcpi_srtt, ms
     view.setUint32(48, 6, true); // tcpi_rttvar, ms
     view.setBigUint64(104, 3n, true); // tcpi_txretransmitpackets
-    assert.deepEqual(decodeTcpInfo(darwin.tcpInfo, bytes, 112), {
+    assert.deepEqual(decodeTcpInfo(darwinTcpInfo, bytes, 112), {
       state: "ESTABLISHED",
       rtt: 31,
       rttvar: 6,
@@ -192,7 +192,7 @@ describe("TCP info layouts of the other OSes, decoded from bytes laid out as the
       lastDataReceived: null,
     });
     view.setUint8(0, 5);
-    assert.equal(decodeTcpInfo(darwin.tcpInfo, bytes, 112).state, "CLOSE_WAIT");
+    assert.equal(decodeTcpInfo(darwinTcpInfo, bytes, 112).state, "CLOSE_WAIT");
   });
 
   it("FreeBSD tcp_info: µs durations, the window in bytes, FreeBSD's own state numbers", LIMIT, () => {
@@ -206,7 +206,7 @@ describe("TCP info layouts of the other OSes, decoded from bytes laid out as the
     view.setUint32(72, 2_000, true); // tcpi_rttvar, µs
     view.setUint32(80, 14_600, true); // tcpi_snd_cwnd, bytes
     view.setUint32(120, 7, true); // tcpi_snd_rexmitpack
-    assert.deepEqual(decodeTcpInfo(freebsd.tcpInfo, bytes, 236), {
+    assert.deepEqual(decodeTcpInfo(freebsdTcpInfo, bytes, 236), {
       state: "LISTEN",
       rtt: 12.345,
       rttvar: 2,
