@@ -91,8 +91,13 @@ function stillSame(handle: object, identity: Identity): boolean {
 
 /** Whether a handle still holds the socket it was resolved to. */
 function stillHolds(handle: object, identity: Identity): boolean {
-  // node:net marks a socket destroyed before Deno closes its fd: believe the flag first.
-  return (handle as { destroyed?: unknown }).destroyed !== true && stillSame(handle, identity);
+  // node:net marks a socket destroyed, and a server not listening, before its fd closes: believe
+  // the flags first. Where SO_COOKIE is missing (macOS, FreeBSD, qemu) the addresses that follow
+  // cannot tell a closed server from the next one on its port and fd number.
+  const flags = handle as { destroyed?: unknown; listening?: unknown; listen?: unknown };
+  if (flags.destroyed === true) return false;
+  if (flags.listening === false && typeof flags.listen === "function") return false;
+  return stillSame(handle, identity);
 }
 
 /** Throws for a handle known closed for good, and remembers it so later calls cost nothing. */

@@ -18,7 +18,7 @@ import tls from "node:tls";
 import { setKeepAlive, SocketClosedError, type SocketHandle, SockoptError } from "../mod.ts";
 import { forceAddressIdentity } from "../src/handle.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
-import { kernelKeepAlive } from "./support/kernel_options.ts";
+import { kernelHasCookie, kernelKeepAlive } from "./support/kernel_options.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
 import { ca, cert, key } from "./support/tls.ts";
 import { bunOnly, denoOnly, isBun } from "./support/runtime.ts";
@@ -249,12 +249,28 @@ const denoKinds: Record<string, () => Promise<Kind>> = {
 
 const modes: Mode[] = ["as shipped", "no resource check", "address identity"];
 
+// Without SO_COOKIE (qemu-user refuses it) every mode re-checks by addresses, which cannot tell a
+// closed listener from the next one on its port when the resource check is off too, nor a
+// stopped Bun.serve server: the README's residual cases, skipped here and said so.
+const noCookies = await (async () => {
+  const probe = net.createServer();
+  await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
+  try {
+    return kernelHasCookie(listenerFd((probe.address() as net.AddressInfo).port))
+      ? false
+      : "SO_COOKIE is refused here (an emulator gap), so only addresses re-check identity";
+  } finally {
+    probe.close();
+  }
+})();
+
 describe(`fd reuse (${CYCLES} cycles): Deno kinds`, { skip: denoOnly, timeout: 300_000 }, () => {
   for (const [name, make] of Object.entries(denoKinds)) {
     for (const mode of modes) {
+      const listensNoCheck = (name.endsWith("listener") || name.endsWith("server")) && mode === "no resource check";
       it(
         `never lets a closed ${name} reach the socket that took its number (${mode})`,
-        { timeout: 60_000 },
+        { timeout: 60_000, skip: listensNoCheck && noCookies },
         () =>
           withSwitches(mode, async () => {
             const kind = await make();
@@ -352,7 +368,7 @@ describe(`fd reuse (${CYCLES} cycles): Bun kinds`, { skip: bunOnly, timeout: 300
       if (name === "Bun.serve server" && mode === "address identity") continue;
       it(
         `never lets a closed ${name} reach the socket that took its number (${mode})`,
-        { timeout: 60_000 },
+        { timeout: 60_000, skip: name === "Bun.serve server" && noCookies },
         () =>
           withSwitches(mode, async () => {
             const kind = await make();

@@ -12,7 +12,10 @@ const SO_KEEPALIVE = 9;
 const IPPROTO_TCP = 6;
 const TCP_KEEPCNT = 6;
 
-type GetInt = (fd: number, level: number, name: number) => number;
+const SO_COOKIE = 57;
+
+// Reads `size` bytes of an option; -1 when the kernel (or an emulator) refuses it.
+type GetInt = (fd: number, level: number, name: number, size?: number) => number;
 
 async function bind(): Promise<GetInt> {
   if (isBun) {
@@ -23,10 +26,11 @@ async function bind(): Promise<GetInt> {
         returns: FFIType.i32,
       },
     });
-    return (fd, level, name) => {
-      const value = new Int32Array(1);
-      const length = new Uint32Array([4]);
+    return (fd, level, name, size = 4) => {
+      const value = new Int32Array(2);
+      const length = new Uint32Array([size]);
       const rc = lib.symbols.getsockopt(fd, level, name, ptr(value), ptr(length));
+      if (rc !== 0 && size !== 4) return -1;
       if (rc !== 0) throw new Error(`getsockopt(${fd}, ${level}, ${name}) failed`);
       return value[0];
     };
@@ -34,10 +38,11 @@ async function bind(): Promise<GetInt> {
   const lib = Deno.dlopen("libc.so.6", {
     getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   });
-  return (fd, level, name) => {
-    const value = new Int32Array(1);
-    const length = new Uint32Array([4]);
+  return (fd, level, name, size = 4) => {
+    const value = new Int32Array(2);
+    const length = new Uint32Array([size]);
     const rc = lib.symbols.getsockopt(fd, level, name, value, length);
+    if (rc !== 0 && size !== 4) return -1;
     if (rc !== 0) throw new Error(`getsockopt(${fd}, ${level}, ${name}) failed`);
     return value[0];
   };
@@ -48,4 +53,12 @@ const getInt: GetInt = await bind();
 /** SO_KEEPALIVE and TCP_KEEPCNT of `fd`, read by this module's own getsockopt. */
 export function kernelKeepAlive(fd: number): { enable: boolean; count: number } {
   return { enable: getInt(fd, SOL_SOCKET, SO_KEEPALIVE) !== 0, count: getInt(fd, IPPROTO_TCP, TCP_KEEPCNT) };
+}
+
+/**
+ * Whether the kernel answers SO_COOKIE for `fd` (Linux 4.6+; qemu-user refuses it with EINVAL),
+ * read by this module's own getsockopt. Without it sockopts re-checks identity by addresses.
+ */
+export function kernelHasCookie(fd: number): boolean {
+  return getInt(fd, SOL_SOCKET, SO_COOKIE, 8) !== -1;
 }
