@@ -77,7 +77,7 @@ function load(): Native {
     errno_location: platform.errnoAccessor,
     readdir: platform.readdirSymbol[arch],
   });
-  const bytes = new Uint8Array(BLOCK);
+  const bytes = lib.allocate?.(BLOCK) ?? new Uint8Array(BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
   const path = new TextEncoder().encode(platform.fdDirectory);
   bytes.set(path.subarray(0, VALUE - PATH - 1), PATH);

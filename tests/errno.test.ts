@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isBun, runtimeName } from "./support/runtime.ts";
+import { runtimeName, scriptArgs } from "./support/runtime.ts";
 
 const child = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "errno_child.ts");
 const PROCESSES = 20;
@@ -17,7 +17,7 @@ interface Report {
 }
 
 function run(): Promise<Report> {
-  const args = isBun ? [child, String(CALLS)] : ["run", "--allow-ffi", "--allow-read", child, String(CALLS)];
+  const args = scriptArgs(child, [String(CALLS)], ["--allow-ffi", "--allow-read"]);
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${error.message}\n${stderr}`));

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { root, run } from "./support/exec.ts";
-import { isBun, runtimeName } from "./support/runtime.ts";
+import { runtimeName, scriptArgs } from "./support/runtime.ts";
 
 const TIMEOUT = 30_000;
 const PROFILE = '{"enable":true,"idle":30000,"interval":5000,"count":3}';
 
 interface Example {
-  readonly runtimes: readonly ("deno" | "bun")[];
+  readonly runtimes: readonly ("deno" | "bun" | "node")[];
   check(stdout: string): void;
 }
 
@@ -83,10 +83,10 @@ describe(`examples under ${runtimeName}`, () => {
   });
 
   for (const [file, example] of Object.entries(EXAMPLES)) {
-    const skip = example.runtimes.includes(isBun ? "bun" : "deno") ? false : `a ${example.runtimes.join("/")} example`;
+    const skip = example.runtimes.includes(runtimeName) ? false : `a ${example.runtimes.join("/")} example`;
     it(`${file} runs and prints the settings read back`, { skip }, async () => {
       const path = join("examples", file);
-      const args = isBun ? [path] : ["run", "--allow-ffi", "--allow-net", path];
+      const args = scriptArgs(path, [], ["--allow-ffi", "--allow-net"]);
       const { stdout } = await run(process.execPath, args, { cwd: root, timeout: TIMEOUT });
       example.check(stdout);
     });
