@@ -11,6 +11,7 @@ import { describeQuery, findSockets, type SocketQuery } from "./fd_index.ts";
 import { bunServer, bunSocket } from "./handles/bun.ts";
 import { denoConn, denoListener } from "./handles/deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
+import { nodeRuntimeServer, nodeRuntimeSocket } from "./handles/node_runtime.ts";
 import { className, type Target } from "./handles/target.ts";
 import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
@@ -21,7 +22,8 @@ import { currentHost } from "./platform.ts";
  * - Deno: `Deno.Conn` / `Deno.TcpConn` / `Deno.TlsConn`, `Deno.Listener`, the `Deno.serve()` server;
  * - Bun: sockets from `Bun.connect` and `Bun.listen` (TLS too), the `Bun.listen` listener, the
  *   `Bun.serve()` server;
- * - both: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https` Server.
+ * - Deno, Bun and Node.js: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https`
+ *   Server (and, on Node.js, `node:http2` servers and the sockets of an `http.Agent`).
  *
  * Anything else is rejected at run time with a `TypeError` listing these.
  *
@@ -46,6 +48,8 @@ const RECOGNISERS: readonly ((handle: object) => Target | undefined)[] = [
   bunSocket,
   denoConn,
   denoListener,
+  nodeRuntimeSocket,
+  nodeRuntimeServer,
   nodeSocket,
   nodeServer,
   nodeDatagram,

@@ -57,7 +57,9 @@ function nodeProcess(): NodeProcess | undefined {
 
 function isFFIWarning(warning: unknown, type: unknown): boolean {
   const message = warning instanceof Error ? warning.message : warning;
-  const kind = warning instanceof Error ? warning.name : typeof type === "object" && type !== null
+  const kind = warning instanceof Error
+    ? warning.name
+    : typeof type === "object" && type !== null
     ? (type as { type?: unknown }).type
     : type;
   return kind === "ExperimentalWarning" && typeof message === "string" && message.startsWith("FFI is an experimental");
