@@ -1,7 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
@@ -13,9 +12,9 @@ import { fdOf, getKeepAlive, isSupported, setKeepAlive, SocketClosedError, Socko
 import { nodeAdapter } from "../src/ffi/node.ts";
 import { SYMBOLS } from "../src/ffi/symbols.ts";
 import { linux } from "../platforms/linux.ts";
-import { binDir, root, run } from "./support/exec.ts";
+import { binDir, oldNodeBinary, root, run } from "./support/exec.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
-import { nodeOnly, scriptArgs } from "./support/runtime.ts";
+import { nodeOnly } from "./support/runtime.ts";
 import { cert, key } from "./support/tls.ts";
 
 const PROFILE = { idle: 13_000, interval: 2_000, count: 6 };
@@ -84,15 +83,7 @@ describe("Node.js older than 26", { skip: nodeOnly }, () => {
   let oldNode: string | undefined;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "sockopts-oldnode-"));
-    // The machine's own Node (20 on Debian's image), found on PATH past the pinned Node 26.
-    for (const candidate of ["/usr/bin/node", "/usr/local/bin/node", "/bin/node"]) {
-      if (!existsSync(candidate)) continue;
-      const version = execFileSync(candidate, ["--version"], { encoding: "utf8" }).trim();
-      if (Number(version.slice(1).split(".")[0]) < 26) {
-        oldNode = candidate;
-        break;
-      }
-    }
+    oldNode = oldNodeBinary();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -116,7 +107,7 @@ describe("Node.js older than 26", { skip: nodeOnly }, () => {
     assert.match(stdout, /^false$/m);
     assert.match(
       stdout,
-      /^UnsupportedError Unsupported runtime: sockopts needs Node\.js 26\.9 or later \(26\.1 to 26\.8 with --experimental-ffi\), and this is Node\.js \d+\./m,
+      /^UnsupportedError Unsupported runtime: sockopts needs Deno, Bun, or Node\.js 26\.9 or later \(26\.1 to 26\.8 with --experimental-ffi\), and this is Node\.js \d+\./m,
     );
   });
 });

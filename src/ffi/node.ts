@@ -192,8 +192,8 @@ export function nodeUnsupportedReason(): string | undefined {
   const version = versionOf(proc);
   const running = `Node.js ${proc.versions.node}`;
   if (!atLeast(version, NODE_FFI_FLAGGED)) {
-    return `sockopts needs Node.js 26.9 or later (26.1 to 26.8 with --experimental-ffi), and this is ${running}, ` +
-      "which has no node:ffi";
+    return `sockopts needs Deno, Bun, or Node.js 26.9 or later (26.1 to 26.8 with --experimental-ffi), ` +
+      `and this is ${running}, which has no node:ffi`;
   }
   if (!atLeast(version, NODE_FFI_UNFLAGGED)) {
     return `sockopts needs node:ffi, which ${running} offers only with --experimental-ffi ` +
