@@ -3,13 +3,18 @@
  * that times it, the C operation it is compared with, and the issue's target where there is one.
  */
 
-/** Which process times a row. */
-export type Impl = "c" | "bun" | "deno" | "node";
+/** Which process times a row: "node" is net-keepalive's worker, "nodeffi" sockopts under Node 26. */
+export type Impl = "c" | "bun" | "deno" | "node" | "nodeffi";
 
 /** A target judged on a row's median ratio, or on how much slower a peer is than sockopts. */
 export type Target =
   | { readonly kind: "ratio"; readonly max: number }
-  | { readonly kind: "slower"; readonly min: number; readonly than: readonly { impl: Impl; op: string }[] };
+  | {
+    readonly kind: "slower";
+    readonly min: number;
+    /** The sockopts rows compared; `min` of an entry overrides the target's. */
+    readonly than: readonly { impl: Impl; op: string; min?: number }[];
+  };
 
 /** One row of the timed table. */
 export interface Member {
@@ -54,12 +59,34 @@ export const GROUPS: readonly Group[] = [
       { impl: "bun", op: "set-ffi", label: "Bun bare FFI `setsockopt`, no library", baseline: "set", note: "floor" },
       { impl: "deno", op: "set-ffi", label: "Deno bare FFI `setsockopt`, no library", baseline: "set", note: "floor" },
       {
+        impl: "nodeffi",
+        op: "set-fd",
+        label: "Node `setKeepAliveInterval(fd, ms)`",
+        baseline: "set",
+        target: { kind: "ratio", max: 1.6 },
+      },
+      {
+        impl: "nodeffi",
+        op: "set-ffi",
+        label: "Node bare `node:ffi` `setsockopt`, no library",
+        baseline: "set",
+        note: "floor",
+      },
+      {
         impl: "node",
         op: "nk-set",
         label: "Node `net-keepalive` `setKeepAliveInterval(socket, ms)`",
         baseline: "set",
         note: "ceiling",
-        target: { kind: "slower", min: 25, than: [{ impl: "bun", op: "set-fd" }, { impl: "deno", op: "set-fd" }] },
+        target: {
+          kind: "slower",
+          min: 25,
+          than: [{ impl: "bun", op: "set-fd" }, { impl: "deno", op: "set-fd" }, {
+            impl: "nodeffi",
+            op: "set-fd",
+            min: 15,
+          }],
+        },
       },
     ],
   },
@@ -84,12 +111,34 @@ export const GROUPS: readonly Group[] = [
       { impl: "bun", op: "get-ffi", label: "Bun bare FFI `getsockopt`, no library", baseline: "get", note: "floor" },
       { impl: "deno", op: "get-ffi", label: "Deno bare FFI `getsockopt`, no library", baseline: "get", note: "floor" },
       {
+        impl: "nodeffi",
+        op: "get-fd",
+        label: "Node `getKeepAliveInterval(fd)`",
+        baseline: "get",
+        target: { kind: "ratio", max: 1.6 },
+      },
+      {
+        impl: "nodeffi",
+        op: "get-ffi",
+        label: "Node bare `node:ffi` `getsockopt`, no library",
+        baseline: "get",
+        note: "floor",
+      },
+      {
         impl: "node",
         op: "nk-get",
         label: "Node `net-keepalive` `getKeepAliveInterval(socket)`",
         baseline: "get",
         note: "ceiling",
-        target: { kind: "slower", min: 25, than: [{ impl: "bun", op: "get-fd" }, { impl: "deno", op: "get-fd" }] },
+        target: {
+          kind: "slower",
+          min: 25,
+          than: [{ impl: "bun", op: "get-fd" }, { impl: "deno", op: "get-fd" }, {
+            impl: "nodeffi",
+            op: "get-fd",
+            min: 15,
+          }],
+        },
       },
     ],
   },
@@ -118,6 +167,13 @@ export const GROUPS: readonly Group[] = [
         baseline: "set",
         target: { kind: "ratio", max: 2.5 },
         note: "identity",
+      },
+      {
+        impl: "nodeffi",
+        op: "set-handle",
+        label: "Node `setKeepAliveInterval(socket, ms)` (`net.Socket`)",
+        baseline: "set",
+        target: { kind: "ratio", max: 1.8 },
       },
     ],
   },
@@ -153,6 +209,8 @@ export const GROUPS: readonly Group[] = [
         baseline: "set4",
         note: "identity",
       },
+      { impl: "nodeffi", op: "ka4-fd", label: "Node `setKeepAlive(fd, …)`", baseline: "set4" },
+      { impl: "nodeffi", op: "ka4-handle", label: "Node `setKeepAlive(socket, …)`", baseline: "set4" },
     ],
   },
   {
@@ -161,6 +219,7 @@ export const GROUPS: readonly Group[] = [
       c("tcpinfo", "C `getsockopt(TCP_INFO)`"),
       { impl: "bun", op: "tcpinfo-fd", label: "Bun `getTcpInfo(fd)`", baseline: "tcpinfo" },
       { impl: "deno", op: "tcpinfo-fd", label: "Deno `getTcpInfo(fd)`", baseline: "tcpinfo" },
+      { impl: "nodeffi", op: "tcpinfo-fd", label: "Node `getTcpInfo(fd)`", baseline: "tcpinfo" },
     ],
   },
   {
@@ -231,6 +290,13 @@ export const MEMORY_ROWS: readonly MemoryRow[] = [
   { impl: "deno", op: "set-fd", label: "Deno `setKeepAliveInterval(fd, ms)`", maxGrowth: 2 * 1024 * 1024 },
   { impl: "bun", op: "set-handle", label: "Bun `setKeepAliveInterval(socket, ms)`", maxGrowth: 2 * 1024 * 1024 },
   { impl: "deno", op: "set-handle", label: "Deno `setKeepAliveInterval(conn, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  { impl: "nodeffi", op: "set-fd", label: "Node `setKeepAliveInterval(fd, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  {
+    impl: "nodeffi",
+    op: "set-handle",
+    label: "Node `setKeepAliveInterval(socket, ms)`",
+    maxGrowth: 2 * 1024 * 1024,
+  },
   { impl: "node", op: "nk-set", label: "Node `net-keepalive` `setKeepAliveInterval`" },
 ];
 

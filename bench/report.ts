@@ -99,8 +99,10 @@ function judge(m: Measurements, group: number, member: Member, ratio: number | u
       continue;
     }
     const factor = median(ratios(own, theirs));
-    parts.push(`${other.impl === "bun" ? "Bun" : "Deno"} ${factor.toFixed(1)}×`);
-    if (met !== undefined && factor < target.min) met = false;
+    const min = other.min ?? target.min;
+    const name = other.impl === "bun" ? "Bun" : other.impl === "deno" ? "Deno" : "Node";
+    parts.push(`${name} ${factor.toFixed(1)}×${min === target.min ? "" : ` (≥ ${min}×)`}`);
+    if (met !== undefined && factor < min) met = false;
   }
   const goal = `sockopts ≥ ${target.min}× faster`;
   if (met === undefined || parts.length === 0) return { text: `${goal}: not judged` };
