@@ -3,7 +3,7 @@
  * `E2E-RESULT {json}` line. tests/e2e.test.ts starts it through runInNamespace; run by hand only
  * that way too (it refuses to load nftables rules outside a private namespace).
  *
- * Usage: <runtime> tests/e2e/child.ts dead-peer|user-timeout|firewall-idle|listener|kernel-view
+ * Usage: <runtime> tests/e2e/child.ts dead-peer|user-timeout|firewall-idle|listener|kernel-view|timeline
  */
 import { assertPrivateNamespace } from "./namespace.ts";
 import { type Observation, RESULT_PREFIX } from "./observation.ts";
@@ -11,6 +11,7 @@ import * as deadPeer from "./scenarios/dead_peer.ts";
 import * as firewallIdle from "./scenarios/firewall_idle.ts";
 import * as kernelView from "./scenarios/kernel_view.ts";
 import * as listener from "./scenarios/listener.ts";
+import * as timeline from "./scenarios/timeline.ts";
 import * as userTimeout from "./scenarios/user_timeout.ts";
 
 const SCENARIOS: Record<string, () => Promise<Observation[]>> = {
@@ -19,6 +20,7 @@ const SCENARIOS: Record<string, () => Promise<Observation[]>> = {
   "firewall-idle": firewallIdle.run,
   "listener": listener.run,
   "kernel-view": kernelView.run,
+  "timeline": timeline.run,
 };
 
 // Every scenario bounds its own waits; this only stops a child that hangs all the same.
