@@ -78,6 +78,27 @@ describe("Node.js through node:ffi", { skip: nodeOnly }, () => {
   });
 });
 
+describe("Node.js under the permission model", { skip: nodeOnly }, () => {
+  const code =
+    'import("./mod.ts").then((m) => { try { m.getKeepAlive(1000000); } catch (e) { console.log(e.name, e.message); } });';
+
+  it("throws PermissionError naming --allow-ffi without it, and runs with it", async () => {
+    const denied = await run(process.execPath, ["--permission", "--allow-fs-read=*", "-e", code], {
+      cwd: root,
+      timeout: TIMEOUT,
+    });
+    assert.match(
+      denied.stdout,
+      /^PermissionError Cannot load libc\.so\.6: Node\.js under the permission model needs --allow-ffi/m,
+    );
+    const allowed = await run(process.execPath, ["--permission", "--allow-fs-read=*", "--allow-ffi", "-e", code], {
+      cwd: root,
+      timeout: TIMEOUT,
+    });
+    assert.match(allowed.stdout, /^SockoptError Cannot get TCP_KEEPIDLE on fd 1000000: EBADF/m);
+  });
+});
+
 describe("Node.js older than 26", { skip: nodeOnly }, () => {
   let dir = "";
   let oldNode: string | undefined;

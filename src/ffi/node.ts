@@ -48,8 +48,8 @@ const NODE_ARGUMENT: Record<NativeType, string> = { ...NODE_TYPE, pointer: "func
 // void *malloc(size_t size); bound here only: Node alone needs native memory of its own (below).
 const MALLOC: Signature = { arguments: ["uint64"], return: "pointer" };
 
-/** The first Node.js release with `node:ffi` unflagged, and the first with it at all. */
-export const NODE_FFI_UNFLAGGED: readonly [number, number] = [26, 9];
+// The first Node.js release with `node:ffi` unflagged, and the first with it at all.
+const NODE_FFI_UNFLAGGED: readonly [number, number] = [26, 9];
 const NODE_FFI_FLAGGED: readonly [number, number] = [26, 1];
 
 function nodeProcess(): NodeProcess | undefined {
