@@ -49,6 +49,14 @@ describe("Node.js through node:ffi", { skip: nodeOnly }, () => {
     const untranslated = ffi.dlopen(linux.libc[0], { [linux.errnoAccessor]: SYMBOLS.errno_location }).functions;
     assert.equal(untranslated[linux.errnoAccessor](), undefined, "node:ffi now rejects Deno-style tables");
     assert.equal(typeof lib.symbols.errno_location(), "bigint");
+    // Only malloc()ed memory is ever addressed: a JavaScript-owned buffer is refused, not pinned.
+    const block = lib.allocate!(16);
+    assert.deepEqual([...block], new Array(16).fill(0), "allocate() zeroes what malloc() returns");
+    assert.equal(lib.pointerOf(block.subarray(4)), (lib.pointerOf(block) as unknown as bigint) + 4n);
+    assert.throws(
+      () => lib.pointerOf(new Uint8Array(16)),
+      /Cannot take the address of memory that allocate\(\) did not/,
+    );
   });
 
   it("keeps its native buffers stable: 200000 set/get rounds while the heap churns and collects", async () => {
