@@ -85,6 +85,12 @@ function judge(m: Measurements, group: number, member: Member, ratio: number | u
   const target = member.target;
   if (target === undefined) return undefined;
   if (target.kind === "ratio") {
+    if (target.against !== undefined) {
+      const judged = ratioToC(m, group, { ...member, baseline: target.against });
+      const goal = `≤ ${target.max}× C making the same calls`;
+      if (judged === undefined) return { text: `${goal}: not judged` };
+      return { text: `${goal}: ${times(judged)} ${mark(judged <= target.max)}`, met: judged <= target.max };
+    }
     const goal = `≤ ${target.max}× C`;
     if (ratio === undefined) return { text: `${goal}: not judged` };
     return { text: `${goal} ${mark(ratio <= target.max)}`, met: ratio <= target.max };
@@ -133,6 +139,12 @@ export function buildReport(m: Measurements): Report {
     noteText.set(key, text);
     return ` [${notes.get(key)}]`;
   };
+  // Lettered apart from the numbered footnotes, so that adding one never renumbers the others.
+  const meanings = new Map<string, string>();
+  const meaning = (key: string) => {
+    if (!meanings.has(key)) meanings.set(key, String.fromCharCode(97 + meanings.size));
+    return ` (${meanings.get(key)})`;
+  };
   const missingCell = (why: string) => {
     if (why.startsWith("pending")) pending.push(why);
     return `${why.startsWith("pending") ? "pending" : "unavailable"}${footnote(`missing:${why}`, why)}`;
@@ -163,7 +175,7 @@ export function buildReport(m: Measurements): Report {
         ns(median(timing)),
         `${int.format(Math.min(...timing))}–${int.format(Math.max(...timing))}`,
         isBaseline ? "baseline" : ratio === undefined ? "—" : times(ratio),
-        verdict?.text ?? "",
+        verdict === undefined ? "" : verdict.text + (member.target?.meaning ? meaning(member.target.meaning) : ""),
       ]);
     });
   });
@@ -307,6 +319,8 @@ export function buildReport(m: Measurements): Report {
     .map((cells) => `| ${cells.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`)
     .join("\n");
   const noteLines = [...notes.entries()].map(([key, n]) => `${n}. ${noteText.get(key) ?? key}`);
+  if (meanings.size > 0) noteLines.push("", "What the targets mean to you:", "");
+  for (const [key, letter] of meanings) noteLines.push(`- (${letter}) ${NOTES[key]}`);
   return { table, notes: noteLines, met, missed, pending: [...new Set(pending)] };
 }
 

@@ -60,8 +60,9 @@ const RUNTIMES: readonly Runtime[] = [
     name: "node",
     unavailable: nodeUnavailable,
     command: (files, junit) => [
-      join(ROOT, "node_modules", "node", "bin", "node"),
+      bin("node"),
       "--test",
+      "--test-timeout=180000",
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=junit",
@@ -83,6 +84,7 @@ const SLOW = new Set([
   "tests/fd_reuse.test.ts",
   "tests/index_churn.test.ts",
   "tests/package.test.ts",
+  "tests/package_node.test.ts",
   "tests/jsr.test.ts",
 ]);
 

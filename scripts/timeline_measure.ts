@@ -18,7 +18,8 @@ const CHILD = join(ROOT, "tests", "e2e", "child.ts");
 
 function runtime(): string {
   const versions = process.versions as Record<string, string | undefined>;
-  return versions.bun !== undefined ? `bun ${versions.bun}` : `deno ${versions.deno}`;
+  if (versions.bun !== undefined) return `bun ${versions.bun}`;
+  return versions.deno !== undefined ? `deno ${versions.deno}` : `node ${versions.node}`;
 }
 
 /** One fresh run of the scenario under this runtime: about 12 s. */

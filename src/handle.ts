@@ -15,6 +15,7 @@ import { nodeRuntimeServer, nodeRuntimeSocket } from "./handles/node_runtime.ts"
 import { className, type Target } from "./handles/target.ts";
 import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
+import { copyOptions, describeValue } from "./values.ts";
 
 /**
  * Anything sockopts can find a socket in:
@@ -104,14 +105,30 @@ function closed(action: string, why: string): SocketClosedError {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === "object" && value !== null) return `a ${className(value)}`;
-  if (typeof value === "function") return "a function";
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === "object" && value !== null) {
+    try {
+      return `a ${className(value)}`;
+    } catch {
+      return "an object"; // a Proxy whose traps throw
+    }
+  }
+  return describeValue(value);
+}
+
+/** An fd a runtime handle reported, checked like a number the caller passed (-0 is 0). */
+function handleFd(fd: number, action: string): number {
+  if (Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return fd | 0;
+  throw new TypeError(`${action}: the handle reports fd ${describe(fd)}, which is not a file descriptor`);
 }
 
 function recognise(handle: object, action: string): Target {
   for (const recogniser of RECOGNISERS) {
-    const target = recogniser(handle);
+    let target: Target | undefined;
+    try {
+      target = recogniser(handle);
+    } catch {
+      continue; // a revoked Proxy, or a getter that throws: no runtime handle does either
+    }
     if (target !== undefined) return target;
   }
   throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
@@ -127,7 +144,7 @@ function query(target: Target & { kind: "connection" | "listener" }): SocketQuer
 function lookUp(handle: object, target: Target, action: string, everyMatch: boolean): number[] {
   switch (target.kind) {
     case "fd":
-      return [target.fd];
+      return [handleFd(target.fd, action)];
     case "closed":
       throw closed(action, `${target.what} is closed`);
     case "not-ready":
@@ -166,7 +183,7 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
 
 function resolve(handle: unknown, action: string, everyMatch: boolean): number[] {
   if (typeof handle === "number") {
-    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) return [handle];
+    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) return [handle | 0]; // -0 is 0
     throw new RangeError(`${action}: ${handle} is not a file descriptor (expected an integer 0..${FD_MAX})`);
   }
   if (handle === undefined || handle === null) {
@@ -196,7 +213,8 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
  * @throws {AmbiguousSocketError} when several sockets match (SO_REUSEPORT listeners).
  */
 export function resolveFd(handle: unknown, action: string): number {
-  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) return handle;
+  // `| 0` turns -0 into 0, which both runtimes' FFI then take alike.
+  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) return handle | 0;
   // Every call after a handle's first lands here: answer without the array resolve() returns, so
   // a call allocates nothing (the benchmark holds RSS growth over 5M calls under 2 MB).
   if (typeof handle === "object" && handle !== null) {
@@ -272,7 +290,7 @@ export function fdOf(handle: SocketHandle): number;
 export function fdOf(handle: SocketHandle, options: FdOfOptions): number[];
 export function fdOf(handle: SocketHandle, options?: FdOfOptions): number | number[] {
   currentHost(); // an unsupported OS or runtime throws here, as every other call does
-  const all = options?.all === true;
+  const all = copyOptions("Cannot find the socket", "{ all: true }", options, ["all"]).all === true;
   const fds = resolve(handle, "Cannot find the socket", all);
   return all ? fds : fds[0];
 }

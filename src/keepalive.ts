@@ -8,6 +8,7 @@ import { resolveFd, type SocketHandle } from "./handle.ts";
 import { assertTcp } from "./libc.ts";
 import type { KernelValue } from "./option_values.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.ts";
+import { copyOptions } from "./values.ts";
 
 /**
  * What {@link setKeepAlive} changes; fields left out stay as they are.
@@ -63,19 +64,9 @@ export interface KeepAliveSettings {
 
 const FIELDS = ["enable", "idle", "interval", "count"];
 
+// Read once into a copy: a getter runs once, and what is checked is what is applied.
 function checkOptions(options: unknown): KeepAliveOptions {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(
-      `Cannot set keep-alive: expected an options object, got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  for (const key in options) {
-    if (!FIELDS.includes(key)) {
-      throw new TypeError(`Cannot set keep-alive: unknown option "${key}" (expected ${FIELDS.join(", ")})`);
-    }
-  }
-  return options as KeepAliveOptions;
+  return copyOptions("Cannot set keep-alive", "an options object", options, FIELDS) as KeepAliveOptions;
 }
 
 /**
@@ -107,8 +98,8 @@ function checkOptions(options: unknown): KeepAliveOptions {
  * ```
  */
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
-  const fd = resolveFd(socket, "Cannot set keep-alive");
   const { idle, interval, count, enable } = checkOptions(options);
+  const fd = resolveFd(socket, "Cannot set keep-alive");
   // Converted to locals, not a plan object: this is a hot path and should not allocate.
   const on = prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable");
   const idleK = idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle);

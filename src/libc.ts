@@ -10,6 +10,7 @@ import { describeErrno, type ErrnoNames, errnoNames } from "./errno.ts";
 import { SockoptError } from "./errors.ts";
 import type { Library } from "./ffi/adapter.ts";
 import type { Pointer, Symbols } from "./ffi/symbols.ts";
+import { libcCandidates } from "./libc_paths.ts";
 import { currentHost } from "./platform.ts";
 
 // One block of native memory for every call. Byte offsets:
@@ -70,13 +71,13 @@ export interface Native {
 
 let native: Native | undefined;
 
-function load(): Native {
+function load(call: string): Native {
   const { runtime, platform } = currentHost();
   const arch = runtime.arch === "aarch64" ? "aarch64" : "x86_64";
-  const lib = runtime.open(platform.libc.map((name) => name.replace("{arch}", runtime.arch)), {
+  const lib = runtime.open(libcCandidates(platform, runtime.arch), {
     errno_location: platform.errnoAccessor,
     readdir: platform.readdirSymbol[arch],
-  });
+  }, call);
   const bytes = lib.allocate?.(BLOCK) ?? new Uint8Array(BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
   const path = new TextEncoder().encode(platform.fdDirectory);
@@ -103,11 +104,18 @@ function load(): Native {
 
 /**
  * libc, opened on first use so that importing sockopts needs no permission.
+ * @param call The C function about to be called, which a loading failure names.
  * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  * @throws {PermissionError} in Deno without `--allow-ffi`.
  */
-export function getNative(): Native {
-  return native ??= load();
+export function getNative(call: string): Native {
+  return native ??= load(call);
+}
+
+/** Forgets the loaded library, so the next call loads it for the current host (tests swap hosts). */
+export function dropNative(): void {
+  native = undefined;
+  valueArea = undefined;
 }
 
 /** The option as messages name it: `TCP_KEEPIDLE`, or `TCP_KEEPIDLE (TCP_KEEPALIVE)` where the OS spells it otherwise. */
@@ -117,14 +125,14 @@ export function label(option: string, constant: OptionConstant): string {
 
 /** Sets an int-sized option; `value` is already in the kernel's unit and range. */
 export function setInt(fd: number, option: string, constant: OptionConstant, value: number): void {
-  (native ?? getNative()).view.setInt32(VALUE, value, true);
+  (native ?? getNative("setsockopt")).view.setInt32(VALUE, value, true);
   setBytes(fd, option, constant, 4);
 }
 
 /** Reads an int-sized option, in the kernel's unit. */
 export function getInt(fd: number, option: string, constant: OptionConstant): number {
   getBytes(fd, option, constant, 4);
-  return (native ?? getNative()).view.getInt32(VALUE, true);
+  return (native ?? getNative("getsockopt")).view.getInt32(VALUE, true);
 }
 
 let valueArea: Uint8Array | undefined;
@@ -133,13 +141,13 @@ let valueArea: Uint8Array | undefined;
  * The native value area ({@link VALUE_CAPACITY} bytes) that {@link setBytes} sends and
  * {@link getBytes} fills, for values other than a 4-byte int.
  */
-export function valueBytes(): Uint8Array {
-  return valueArea ??= (native ?? getNative()).bytes.subarray(VALUE);
+export function valueBytes(call: "setsockopt" | "getsockopt"): Uint8Array {
+  return valueArea ??= (native ?? getNative(call)).bytes.subarray(VALUE);
 }
 
 /** Sets an option from the first `length` bytes of {@link valueBytes}, which the caller wrote. */
 export function setBytes(fd: number, option: string, constant: OptionConstant, length: number): void {
-  const n = native ?? getNative();
+  const n = native ?? getNative("setsockopt");
   if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length) !== 0) {
     const errno = n.lib.errno();
     fail(
@@ -160,7 +168,7 @@ export function setBytes(fd: number, option: string, constant: OptionConstant, l
  * @returns The number of bytes the kernel wrote (its optlen), which may be fewer.
  */
 export function getBytes(fd: number, option: string, constant: OptionConstant, capacity: number): number {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockopt");
   n.view.setUint32(LEN, capacity, true);
   if (n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr) !== 0) {
     const errno = n.lib.errno();
@@ -177,7 +185,7 @@ export function getBytes(fd: number, option: string, constant: OptionConstant, c
  * (SO_KEEPALIVE is accepted by UDP and Unix-domain sockets alike).
  */
 export function assertTcp(fd: number, action: "set" | "get", option: string, constant: OptionConstant): void {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockopt");
   const { IPPROTO_TCP, options } = n.platform;
   n.view.setUint32(CHECK_LEN, 4, true);
   const probe = () => n.fn.getsockopt(fd, IPPROTO_TCP, options.TCP_NODELAY!.optname, n.checkPtr, n.checkLenPtr);
@@ -219,7 +227,14 @@ function addrFamily(n: Native): number {
  * reads as, so it counts once two calls in a row report it.
  * Returns 0 when a repeat succeeded.
  */
-function verifiedErrno(n: Native, fd: number, errno: number, retry: () => number, extra?: ReadonlySet<number>): number {
+function verifiedErrno(
+  n: Native,
+  fd: number,
+  errno: number,
+  retry: () => number,
+  source: () => number,
+  extra?: ReadonlySet<number>,
+): number {
   const { EBADF, ENOTSOCK } = n.platform.errno;
   let previous = -1;
   for (let attempt = 0;; attempt++) {
@@ -229,8 +244,29 @@ function verifiedErrno(n: Native, fd: number, errno: number, retry: () => number
     if (extra !== undefined && extra.has(errno) && errno === previous) return errno;
     previous = errno;
     if (retry() === 0) return 0;
-    errno = n.lib.errno();
+    errno = source();
   }
+}
+
+/**
+ * {@link verifiedErrno} with the errno read from `source` instead of libc, so tests can hand it
+ * an errno that lies; the kernel checks (fcntl, SO_TYPE) are real.
+ * @param fd The fd the failed call was made on.
+ * @param reported The errno the failed call reported.
+ * @param retry Repeats the call: 0 on success, -1 on failure.
+ * @param source Reads the errno after a failed repeat.
+ * @param extra Names of errnos only this option returns (TCP_CONGESTION's ENOENT).
+ * @returns The errno to report, or 0 when a repeat succeeded.
+ */
+export function verifyErrno(
+  fd: number,
+  reported: number,
+  retry: () => number,
+  source: () => number,
+  extra: readonly ErrnoName[] = [],
+): number {
+  const n = native ?? getNative("getsockopt");
+  return verifiedErrno(n, fd, reported, retry, source, new Set(extra.map((name) => n.platform.errno[name])));
 }
 
 function fail(
@@ -246,7 +282,7 @@ function fail(
   const extra = constant.errnos === undefined
     ? undefined
     : new Set(constant.errnos.map((name) => n.platform.errno[name]));
-  const errno = verifiedErrno(n, fd, reported, retry, extra);
+  const errno = verifiedErrno(n, fd, reported, retry, () => n.lib.errno(), extra);
   if (errno === 0) return;
   const { code, text } = describeErrno(n.names, errno);
   const { errno: E, IPPROTO_TCP } = n.platform;
@@ -297,7 +333,7 @@ export type NameResult = Endpoint | "closed" | "not-socket" | "not-ip" | "none";
  * EBADF and ENOTSOCK are derived from the kernel, not from errno.
  */
 export function socketName(fd: number, peer: boolean): NameResult {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockname");
   n.view.setUint32(ADDR_LEN, 128, true);
   const r = peer ? n.fn.getpeername(fd, n.addrPtr, n.addrLenPtr) : n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr);
   if (r !== 0) {
@@ -316,12 +352,12 @@ export function socketName(fd: number, peer: boolean): NameResult {
 
 /** SO_TYPE of an open socket, or -1 when it cannot be read. */
 export function socketType(fd: number): number {
-  return readType(native ?? getNative(), fd);
+  return readType(native ?? getNative("getsockopt"), fd);
 }
 
 /** SO_ACCEPTCONN: 1 listening, 0 not, -1 where the OS cannot tell (macOS). */
 export function isListening(fd: number): number {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockopt");
   const constant = n.platform.options.SO_ACCEPTCONN;
   if (constant === null) return -1;
   n.view.setUint32(CHECK_LEN, 4, true);
@@ -331,7 +367,7 @@ export function isListening(fd: number): number {
 
 /** Whether the OS gives sockets a never-reused cookie (Linux SO_COOKIE). */
 export function hasCookies(): boolean {
-  return (native ?? getNative()).platform.options.SO_COOKIE !== null;
+  return (native ?? getNative("getsockopt")).platform.options.SO_COOKIE !== null;
 }
 
 /**
@@ -339,7 +375,7 @@ export function hasCookies(): boolean {
  * with {@link cookieParts}. Returns false when the fd holds no socket.
  */
 export function readCookie(fd: number): boolean {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockopt");
   const constant = n.platform.options.SO_COOKIE!;
   n.view.setUint32(COOKIE_LEN, 8, true);
   return n.fn.getsockopt(fd, constant.level, constant.optname, n.cookiePtr, n.cookieLenPtr) === 0;
@@ -347,13 +383,13 @@ export function readCookie(fd: number): boolean {
 
 /** The cookie last read, as two 32-bit halves (no bigint, so no allocation). */
 export function cookieParts(): [number, number] {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockopt");
   return [n.view.getUint32(COOKIE, true), n.view.getUint32(COOKIE + 4, true)];
 }
 
 /** Whether the cookie last read equals `low`/`high`. */
 export function cookieEquals(low: number, high: number): boolean {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockopt");
   return n.view.getUint32(COOKIE, true) === low && n.view.getUint32(COOKIE + 4, true) === high;
 }
 
@@ -362,7 +398,7 @@ const NAME = new Uint8Array(12);
 
 /** Every open fd number, from the platform's fd directory (`/proc/self/fd`, `/dev/fd`). */
 export function listFds(): number[] {
-  const n = native ?? getNative();
+  const n = native ?? getNative("opendir");
   const dir = n.fn.opendir(n.pathPtr);
   if (n.lib.isNull(dir)) {
     throw new Error(`Cannot list open file descriptors: opendir(${n.platform.fdDirectory}) failed`);
@@ -394,7 +430,7 @@ export function listFds(): number[] {
  * an IP socket): one getsockname and no allocation, for scanning many fds.
  */
 export function localPort(fd: number): number {
-  const n = native ?? getNative();
+  const n = native ?? getNative("getsockname");
   n.view.setUint32(ADDR_LEN, 128, true);
   if (n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) !== 0) return isOpen(n, fd) ? PORT_OTHER : PORT_CLOSED;
   const p = n.platform;

@@ -78,10 +78,10 @@ export function writeOption(fd: number, option: string, constant: OptionConstant
     setInt(fd, option, constant, value);
   } else if (typeof value === "string") {
     // ASCII only (checked), so one byte a character; the kernel needs no NUL.
-    const { written } = encoder.encodeInto(value, valueBytes());
+    const { written } = encoder.encodeInto(value, valueBytes("setsockopt"));
     setBytes(fd, option, constant, written);
   } else {
-    const view = new DataView(valueBytes().buffer, valueBytes().byteOffset, 8);
+    const view = new DataView(valueBytes("setsockopt").buffer, valueBytes("setsockopt").byteOffset, 8);
     view.setInt32(0, value.onoff, true); // l_onoff
     view.setInt32(4, value.seconds, true); // l_linger
     setBytes(fd, option, constant, 8);
@@ -101,18 +101,21 @@ export function readOption(fd: number, option: string, constant: OptionConstant)
       return fromKernelDuration(constant, getInt(fd, option, constant));
     case "string": {
       const length = getBytes(fd, option, constant, constant.size ?? 16);
-      const bytes = valueBytes().subarray(0, length);
+      const bytes = valueBytes("getsockopt").subarray(0, length);
       const end = bytes.indexOf(0);
       return decoder.decode(end === -1 ? bytes : bytes.subarray(0, end));
     }
     case "struct": {
       getBytes(fd, option, constant, 8);
-      const view = new DataView(valueBytes().buffer, valueBytes().byteOffset, 8);
+      const view = new DataView(valueBytes("getsockopt").buffer, valueBytes("getsockopt").byteOffset, 8);
       return { enable: view.getInt32(0, true) !== 0, seconds: view.getInt32(4, true) };
     }
     case "bigint": {
       getBytes(fd, option, constant, 8);
-      return new DataView(valueBytes().buffer, valueBytes().byteOffset, 8).getBigUint64(0, true);
+      return new DataView(valueBytes("getsockopt").buffer, valueBytes("getsockopt").byteOffset, 8).getBigUint64(
+        0,
+        true,
+      );
     }
   }
 }

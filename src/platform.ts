@@ -46,8 +46,20 @@ export function hostFor(runtime: RuntimeAdapter | undefined): Host | Unsupported
   return { runtime, platform };
 }
 
+let override: Host | undefined;
+
+/**
+ * Makes `next` the host until called again with `undefined`. For tests that drive the
+ * system-call layer of an OS they cannot run, through a recording adapter in place of libc;
+ * call `dropNative()` (libc.ts) around it so the library is loaded for the host in force.
+ */
+export function overrideHost(next: Host | undefined): void {
+  override = next;
+}
+
 /** The current host, or `undefined` where sockopts cannot run. */
 export function supportedHost(): Host | undefined {
+  if (override !== undefined) return override;
   if (host === undefined && unsupported === undefined) {
     const found = hostFor(currentRuntime());
     if (found instanceof UnsupportedError) unsupported = found;

@@ -19,6 +19,7 @@ import { applyOption, hostOption, prepareOption } from "./options.ts";
 import { currentHost } from "./platform.ts";
 import { getTcpInfo, type TcpState } from "./tcp_info.ts";
 import { getUserTimeout } from "./user_timeout.ts";
+import { copyOptions, describeValue } from "./values.ts";
 
 /**
  * One end of a TCP socket.
@@ -180,28 +181,21 @@ export function tcpSockets(): TcpSocketInfo[] {
 const FILTER_FIELDS = ["remotePort", "remoteHost", "localPort", "listening"];
 const SETTING_FIELDS = ["keepAlive", "userTimeout"];
 
+// The filter and the settings are copied once (copyOptions), then only the copies are read.
 function checkFields(what: "filter" | "settings", value: unknown, fields: readonly string[]): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(
-      `Cannot configure sockets: expected a ${what} object, got ${value === null ? "null" : typeof value}`,
-    );
-  }
-  for (const key in value) {
-    if (!fields.includes(key)) {
-      throw new TypeError(`Cannot configure sockets: unknown ${what} field "${key}" (expected ${fields.join(", ")})`);
-    }
-  }
-  return value as Record<string, unknown>;
+  if (value === undefined) throw new TypeError(`Cannot configure sockets: expected a ${what} object, got undefined`);
+  return copyOptions("Cannot configure sockets", `a ${what} object`, value, fields, `${what} field`);
 }
 
 function checkPort(name: string, port: unknown): number | undefined {
   if (port === undefined) return undefined;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot configure sockets: ${name} ${String(port)} is not a port (expected an integer 0..65535)`,
-    );
+  if (typeof port !== "number") {
+    throw new TypeError(`Cannot configure sockets: ${name} must be a port number, got ${describeValue(port)}`);
   }
-  return port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Cannot configure sockets: ${name} ${port} is not a port (expected an integer 0..65535)`);
+  }
+  return port + 0; // -0 is port 0
 }
 
 /**
@@ -237,12 +231,12 @@ export function configureSockets(filter: SocketFilter, settings: SocketSettings)
     remoteHost = typeof f.remoteHost === "string" ? canonicalIp(f.remoteHost) : undefined;
     if (remoteHost === undefined || remoteHost === WILDCARD) {
       throw new TypeError(
-        `Cannot configure sockets: remoteHost must be an IP address, got ${JSON.stringify(f.remoteHost)}`,
+        `Cannot configure sockets: remoteHost must be an IP address, got ${describeValue(f.remoteHost)}`,
       );
     }
   }
   if (f.listening !== undefined && typeof f.listening !== "boolean") {
-    throw new TypeError(`Cannot configure sockets: listening must be a boolean, got ${typeof f.listening}`);
+    throw new TypeError(`Cannot configure sockets: listening must be a boolean, got ${describeValue(f.listening)}`);
   }
   if (s.keepAlive === undefined && s.userTimeout === undefined) {
     throw new TypeError("Cannot configure sockets: give keepAlive, userTimeout or both");

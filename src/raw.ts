@@ -8,16 +8,38 @@ import type { ErrnoName, OptionConstant } from "../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { getBytes, setBytes, VALUE_CAPACITY, valueBytes } from "./libc.ts";
 import { currentHost } from "./platform.ts";
+import { describeValue } from "./values.ts";
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 
 function checkInt(action: string, what: string, value: unknown): number {
-  if (typeof value !== "number") throw new TypeError(`${action}: expected an integer ${what}, got ${typeof value}`);
+  if (typeof value !== "number") {
+    throw new TypeError(`${action}: expected an integer ${what}, got ${describeValue(value)}`);
+  }
   if (!Number.isInteger(value) || value < INT_MIN || value > INT_MAX) {
     throw new RangeError(`${action}: ${what} ${value} is not a C int (${INT_MIN}..${INT_MAX})`);
   }
-  return value;
+  return value | 0; // -0 becomes 0, as both runtimes' FFI must see it
+}
+
+// The built-in typed-array accessors read the array's internal slots: a subclass or a Proxy
+// cannot make them report one length when checked and another when copied.
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+const typedArrayTag = Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag)!.get!;
+
+const byteLengthOf = Object.getOwnPropertyDescriptor(TypedArrayPrototype, "byteLength")!.get!;
+
+/** A copy of the caller's bytes, taken once: its length is the optlen passed. */
+function snapshot(action: string, bytes: unknown): Uint8Array {
+  if (typedArrayTag.call(bytes) !== "Uint8Array") {
+    throw new TypeError(`${action}: expected a Uint8Array of the value's bytes, got ${describeValue(bytes)}`);
+  }
+  const length = byteLengthOf.call(bytes) as number;
+  if (length > VALUE_CAPACITY) throw new RangeError(`${action}: ${length} bytes is more than ${VALUE_CAPACITY}`);
+  const copy = new Uint8Array(length);
+  copy.set(bytes as Uint8Array); // set() copies the source's own elements, whatever `length` says
+  return copy;
 }
 
 // Any errno may be this option's own, so every one outside the usual set is accepted once two
@@ -54,16 +76,18 @@ function rawConstant(level: number, optname: number): OptionConstant {
  */
 export function getsockoptRaw(socket: SocketHandle, level: number, optname: number, byteLength: number): Uint8Array {
   const action = "Cannot get a raw option";
-  checkInt(action, "level", level);
-  checkInt(action, "optname", optname);
-  if (typeof byteLength !== "number") throw new TypeError(`${action}: expected a byteLength, got ${typeof byteLength}`);
+  level = checkInt(action, "level", level);
+  optname = checkInt(action, "optname", optname);
+  if (typeof byteLength !== "number") {
+    throw new TypeError(`${action}: expected a byteLength, got ${describeValue(byteLength)}`);
+  }
   if (!Number.isInteger(byteLength) || byteLength < 0 || byteLength > VALUE_CAPACITY) {
     throw new RangeError(`${action}: byteLength ${byteLength} is outside 0..${VALUE_CAPACITY}`);
   }
   const fd = resolveFd(socket, action);
   const constant = rawConstant(level, optname);
   const length = getBytes(fd, constant.native, constant, byteLength);
-  return valueBytes().slice(0, Math.min(length, byteLength));
+  return valueBytes("getsockopt").slice(0, Math.min(length, byteLength));
 }
 
 /**
@@ -90,14 +114,11 @@ export function getsockoptRaw(socket: SocketHandle, level: number, optname: numb
  */
 export function setsockoptRaw(socket: SocketHandle, level: number, optname: number, bytes: Uint8Array): void {
   const action = "Cannot set a raw option";
-  checkInt(action, "level", level);
-  checkInt(action, "optname", optname);
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${action}: expected a Uint8Array of the value's bytes`);
-  if (bytes.length > VALUE_CAPACITY) {
-    throw new RangeError(`${action}: ${bytes.length} bytes is more than ${VALUE_CAPACITY}`);
-  }
+  level = checkInt(action, "level", level);
+  optname = checkInt(action, "optname", optname);
+  const value = snapshot(action, bytes);
   const fd = resolveFd(socket, action);
   const constant = rawConstant(level, optname);
-  valueBytes().set(bytes);
-  setBytes(fd, constant.native, constant, bytes.length);
+  valueBytes("setsockopt").set(value);
+  setBytes(fd, constant.native, constant, value.length);
 }

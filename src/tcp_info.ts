@@ -141,5 +141,5 @@ export function getTcpInfo(socket: SocketHandle): TcpInfo {
   const fd = resolveFd(socket, "Cannot get TCP_INFO");
   const { platform } = currentHost();
   const length = getBytes(fd, "TCP_INFO", infoConstant(platform), VALUE_CAPACITY);
-  return decodeTcpInfo(platform.tcpInfo, valueBytes(), length);
+  return decodeTcpInfo(platform.tcpInfo, valueBytes("getsockopt"), length);
 }

@@ -8,12 +8,94 @@
 import type { OptionConstant } from "../platforms/types.ts";
 import { label } from "./libc.ts";
 
-function show(value: unknown): string {
-  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
-  if (typeof value === "bigint") return `bigint ${value}n`;
-  if (value === null || value === undefined) return String(value);
+/**
+ * A caller's value, described for a message without running any of the caller's code: no
+ * `toString`, no getters, no `JSON.stringify` (which throws on a bigint).
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return `string ${JSON.stringify(value)}`;
+    case "bigint":
+      return `bigint ${value}n`;
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
+    case "undefined":
+      return "undefined";
+    case "number":
+    case "boolean":
+      return `${typeof value} ${value}`;
+  }
+  if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+  return `an object (${objectKind(value as object)})`;
+}
+
+// The built-in tag (`[object Date]`) names a boxed number or a Date without calling its methods.
+function objectKind(value: object): string {
+  try {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === null || proto === Object.prototype) return "a plain object";
+    const tag = Object.prototype.toString.call(value).slice(8, -1);
+    return tag === "Object" ? "a class instance" : tag;
+  } catch {
+    return "a proxy"; // a revoked Proxy throws on every look
+  }
+}
+
+const show = describeValue;
+
+/**
+ * A caller's options object, copied once: every own property read exactly once (a getter runs
+ * once, here), so what is checked afterwards is what is used. Only a plain object (prototype
+ * `Object.prototype` or `null`) whose own keys are enumerable strings among `fields` is taken;
+ * `undefined` is an empty object.
+ *
+ * @param action The start of any message, such as `Cannot set keep-alive`.
+ * @param what What the object is, for messages (`an options object`, `a filter object`).
+ * @param value The caller's value.
+ * @param fields The keys allowed.
+ * @param noun What a key is called in messages (`option`, `filter field`).
+ * @returns A copy holding the fields given.
+ * @throws {TypeError} for anything else, before any system call.
+ */
+export function copyOptions(
+  action: string,
+  what: string,
+  value: unknown,
+  fields: readonly string[],
+  noun = "option",
+): Record<string, unknown> {
+  const copy: Record<string, unknown> = {}; // only keys from `fields` are ever set
+  if (value === undefined) return copy;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`${action}: expected ${what}, got ${show(value)}`);
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new TypeError(`${action}: expected ${what} (a plain object), got ${show(value)}`);
+  }
+  const expected = () => `(expected ${fields.join(", ")})`;
+  // Names and symbols are listed apart, and no property descriptors are built: Reflect.ownKeys
+  // and descriptors cost microseconds in V8, and this runs on every setKeepAlive call.
+  const symbols = Object.getOwnPropertySymbols(value);
+  if (symbols.length !== 0) {
+    throw new TypeError(`${action}: unexpected symbol key ${String(symbols[0])} ${expected()}`);
+  }
+  const keys = Object.keys(value);
+  const names = Object.getOwnPropertyNames(value);
+  if (names.length !== keys.length) {
+    const hidden = names.find((name) => !keys.includes(name))!;
+    const what = fields.includes(hidden) ? `${noun} "${hidden}" is not enumerable` : `unknown ${noun} "${hidden}"`;
+    throw new TypeError(`${action}: ${what} ${expected()}`);
+  }
+  for (const key of keys) {
+    if (!fields.includes(key)) throw new TypeError(`${action}: unknown ${noun} "${key}" ${expected()}`);
+    copy[key] = (value as Record<string, unknown>)[key]; // a getter runs here, once
+  }
+  return copy;
 }
 
 function rangeText(constant: OptionConstant): string {
@@ -109,15 +191,8 @@ export function toKernelLinger(
   value: unknown,
 ): { readonly onoff: number; readonly seconds: number } {
   const name = label(option, constant);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`Cannot set ${name}: expected { enable, seconds }, got ${show(value)}`);
-  }
-  for (const key in value) {
-    if (!LINGER_FIELDS.includes(key)) {
-      throw new TypeError(`Cannot set ${name}: unknown field "${key}" (expected ${LINGER_FIELDS.join(", ")})`);
-    }
-  }
-  const { enable, seconds } = value as { enable?: unknown; seconds?: unknown };
+  if (value === undefined) throw new TypeError(`Cannot set ${name}: expected { enable, seconds }, got undefined`);
+  const { enable, seconds } = copyOptions(`Cannot set ${name}`, "{ enable, seconds }", value, LINGER_FIELDS, "field");
   const onoff = toKernelBool(option, constant, enable, "enable");
   if (typeof seconds !== "number") {
     throw new TypeError(`Cannot set ${name}: expected a whole number of seconds, got ${show(seconds)}`);

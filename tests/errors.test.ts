@@ -17,6 +17,8 @@ import { type TcpPair, tcpPair, udpSocket, unixListener } from "./support/net.ts
 
 // A number no process can have open: far above any fd limit, so the kernel answers EBADF.
 const NEVER_OPEN = 2_000_000_000;
+// Every test here may open sockets: a hang fails the test after this long instead of the run.
+const LIMIT = { timeout: 30_000 };
 
 describe("bad input is refused before any system call", () => {
   let pair: TcpPair;
@@ -29,7 +31,7 @@ describe("bad input is refused before any system call", () => {
   const unchanged = () =>
     assert.deepEqual(getKeepAlive(pair.clientFd), { enable: true, idle: 60_000, interval: 6_000, count: 6 });
 
-  it("rejects a missing or unknown socket with a TypeError listing what is accepted", () => {
+  it("rejects a missing or unknown socket with a TypeError listing what is accepted", LIMIT, () => {
     for (const socket of [undefined, null, "7", {}, [], () => 7, true, 7n]) {
       assert.throws(
         () => setKeepAlive(socket as never, { idle: 1_000 }),
@@ -40,7 +42,44 @@ describe("bad input is refused before any system call", () => {
     assert.throws(() => getKeepAlive(undefined as never), /Cannot get keep-alive: missing socket/);
   });
 
-  it("rejects numbers that cannot be file descriptors with a RangeError", () => {
+  it("describes any value safely: no toString, no getters, no JSON of a bigint", LIMIT, () => {
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const hostile = {
+      toString() {
+        throw new Error("toString ran");
+      },
+      get fd(): number {
+        throw new Error("getter ran");
+      },
+    };
+    const cases: [unknown, RegExp][] = [
+      [Symbol("s"), /a symbol is not a socket/],
+      [5n, /bigint 5n is not a socket/],
+      [Object.create(null), /is not a socket sockopts can use/],
+      [revoked, /is not a socket sockopts can use/],
+      [hostile, /is not a socket sockopts can use/],
+    ];
+    for (const [socket, message] of cases) {
+      assert.throws(() => setKeepAlive(socket as never, { idle: 1_000 }), (e: unknown) => {
+        assert.ok(e instanceof TypeError, String(e));
+        assert.match(e.message, /^Cannot set keep-alive: /);
+        assert.match(e.message, message);
+        return true;
+      });
+    }
+    assert.throws(() => setKeepAlive(pair.clientFd, { idle: Symbol("x") as never }), {
+      name: "TypeError",
+      message: "Cannot set TCP_KEEPIDLE: expected a duration in milliseconds, got a symbol",
+    });
+    assert.throws(() => setKeepAlive(pair.clientFd, { count: Object.create(null) }), {
+      name: "TypeError",
+      message: "Cannot set TCP_KEEPCNT: expected a whole number, got an object (a plain object)",
+    });
+    unchanged();
+  });
+
+  it("rejects numbers that cannot be file descriptors with a RangeError", LIMIT, () => {
     for (const fd of [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 31]) {
       assert.throws(
         () => setKeepAliveProbes(fd, 3),
@@ -51,7 +90,7 @@ describe("bad input is refused before any system call", () => {
     }
   });
 
-  it("names the option, the value and the range", () => {
+  it("names the option, the value and the range", LIMIT, () => {
     assert.throws(() => setKeepAliveProbes(pair.clientFd, 500), {
       name: "RangeError",
       message: "Cannot set TCP_KEEPCNT: 500 is outside 1..127",
@@ -75,7 +114,7 @@ describe("bad input is refused before any system call", () => {
     unchanged();
   });
 
-  it("rejects NaN, infinities and negatives as RangeErrors", () => {
+  it("rejects NaN, infinities and negatives as RangeErrors", LIMIT, () => {
     for (const value of [NaN, Infinity, -Infinity]) {
       assert.throws(() => setKeepAlive(pair.clientFd, { idle: value }), {
         name: "RangeError",
@@ -97,7 +136,7 @@ describe("bad input is refused before any system call", () => {
     unchanged();
   });
 
-  it("rejects a fractional probe count", () => {
+  it("rejects a fractional probe count", LIMIT, () => {
     assert.throws(() => setKeepAlive(pair.clientFd, { count: 2.5 }), {
       name: "RangeError",
       message: "Cannot set TCP_KEEPCNT: 2.5 is not a whole number",
@@ -105,7 +144,7 @@ describe("bad input is refused before any system call", () => {
     unchanged();
   });
 
-  it("rejects values of the wrong type with a TypeError", () => {
+  it("rejects values of the wrong type with a TypeError", LIMIT, () => {
     assert.throws(() => setKeepAlive(pair.clientFd, { idle: "5000" as never }), {
       name: "TypeError",
       message: 'Cannot set TCP_KEEPIDLE: expected a duration in milliseconds, got string "5000"',
@@ -127,7 +166,7 @@ describe("bad input is refused before any system call", () => {
     unchanged();
   });
 
-  it("applies nothing when one field of several is bad", () => {
+  it("applies nothing when one field of several is bad", LIMIT, () => {
     assert.throws(
       () => setKeepAlive(pair.clientFd, { enable: false, idle: 1_000, interval: 1_000, count: 500 }),
       RangeError,
@@ -135,7 +174,7 @@ describe("bad input is refused before any system call", () => {
     unchanged();
   });
 
-  it("checks values before the socket is touched, even a socket that does not exist", () => {
+  it("checks values before the socket is touched, even a socket that does not exist", LIMIT, () => {
     // A system call on this fd would be EBADF; the value error wins because no call is made.
     assert.throws(() => setKeepAlive(NEVER_OPEN, { count: 500 }), RangeError);
     assert.throws(() => setUserTimeout(NEVER_OPEN, -1), RangeError);
@@ -143,7 +182,7 @@ describe("bad input is refused before any system call", () => {
 });
 
 describe("system errors carry the errno, the call and the option", () => {
-  it("reports EBADF on a closed fd", () => {
+  it("reports EBADF on a closed fd", LIMIT, () => {
     const fd = openSync("/dev/null", "r");
     closeSync(fd);
     assert.throws(
@@ -168,7 +207,7 @@ describe("system errors carry the errno, the call and the option", () => {
     });
   });
 
-  it("reports ENOTSOCK on a pipe and on a file", () => {
+  it("reports ENOTSOCK on a pipe and on a file", LIMIT, () => {
     const dir = mkdtempSync(join(tmpdir(), "sockopts-"));
     const fifo = join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
@@ -194,7 +233,7 @@ describe("system errors carry the errno, the call and the option", () => {
     }
   });
 
-  it("refuses TCP options on a UDP socket, even when only SO_KEEPALIVE is asked for", async () => {
+  it("refuses TCP options on a UDP socket, even when only SO_KEEPALIVE is asked for", LIMIT, async () => {
     const udp = await udpSocket();
     try {
       assert.throws(() => setKeepAlive(udp.fd, { idle: 1_000 }), {
@@ -218,7 +257,7 @@ describe("system errors carry the errno, the call and the option", () => {
     }
   });
 
-  it("refuses TCP options on a Unix-domain socket", async () => {
+  it("refuses TCP options on a Unix-domain socket", LIMIT, async () => {
     const unix = await unixListener();
     try {
       assert.throws(() => setKeepAlive(unix.fd, { count: 3 }), {

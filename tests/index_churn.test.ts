@@ -5,6 +5,9 @@ import { fdOf, setKeepAlive, SocketClosedError } from "../mod.ts";
 import { connectTcp } from "./support/net.ts";
 import { tcpFds } from "./support/proc.ts";
 
+// Every test here opens sockets: a hang fails that test after this long instead of the run.
+const LIMIT = { timeout: 60_000 };
+
 const OPEN = 200;
 
 function closeSocket(socket: net.Socket): Promise<void> {
@@ -15,7 +18,7 @@ function closeSocket(socket: net.Socket): Promise<void> {
 }
 
 describe("the fd index under churn", () => {
-  it("finds every new connection's own fd while others close and their numbers are reused", async () => {
+  it("finds every new connection's own fd while others close and their numbers are reused", LIMIT, async () => {
     const server = net.createServer((socket) => {
       socket.on("error", () => {});
       socket.on("end", () => socket.destroy());

@@ -14,6 +14,9 @@ import {
 import { keepAliveDefaults } from "./support/proc.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
 
+// Every test here opens sockets: a hang fails that test after this long instead of the run.
+const LIMIT = { timeout: 60_000 };
+
 describe("keep-alive on a real loopback connection", () => {
   let pair: TcpPair;
   before(async () => {
@@ -21,11 +24,11 @@ describe("keep-alive on a real loopback connection", () => {
   });
   after(() => pair.close());
 
-  it("is supported here", () => {
+  it("is supported here", LIMIT, () => {
     assert.equal(isSupported(), true);
   });
 
-  it("reads the kernel defaults on a fresh socket", () => {
+  it("reads the kernel defaults on a fresh socket", LIMIT, () => {
     const defaults = keepAliveDefaults();
     assert.deepEqual(getKeepAlive(pair.clientFd), { enable: false, ...defaults });
     assert.equal(getKeepAliveInterval(pair.clientFd), defaults.interval);
@@ -33,7 +36,7 @@ describe("keep-alive on a real loopback connection", () => {
     assert.equal(getUserTimeout(pair.clientFd), 0);
   });
 
-  it("round-trips every keep-alive field", () => {
+  it("round-trips every keep-alive field", LIMIT, () => {
     setKeepAlive(pair.clientFd, { idle: 30_000, interval: 5_000, count: 3 });
     assert.deepEqual(getKeepAlive(pair.clientFd), { enable: true, idle: 30_000, interval: 5_000, count: 3 });
     setKeepAlive(pair.clientFd, { idle: 32_767_000, interval: 1_000, count: 127 });
@@ -42,7 +45,7 @@ describe("keep-alive on a real loopback connection", () => {
     assert.deepEqual(getKeepAlive(pair.clientFd), { enable: true, idle: 1_000, interval: 32_767_000, count: 1 });
   });
 
-  it("sets only the fields given and defaults enable to true", () => {
+  it("sets only the fields given and defaults enable to true", LIMIT, () => {
     setKeepAlive(pair.acceptedFd, { enable: false });
     setKeepAlive(pair.acceptedFd, { interval: 7_000 });
     const defaults = keepAliveDefaults();
@@ -58,7 +61,7 @@ describe("keep-alive on a real loopback connection", () => {
     assert.equal(getKeepAlive(pair.acceptedFd).enable, true);
   });
 
-  it("turns keep-alive off with enable: false and keeps the timers", () => {
+  it("turns keep-alive off with enable: false and keeps the timers", LIMIT, () => {
     setKeepAlive(pair.clientFd, { idle: 10_000, interval: 2_000, count: 5 });
     setKeepAlive(pair.clientFd, { enable: false });
     assert.deepEqual(getKeepAlive(pair.clientFd), { enable: false, idle: 10_000, interval: 2_000, count: 5 });
@@ -66,14 +69,14 @@ describe("keep-alive on a real loopback connection", () => {
     assert.equal(getKeepAlive(pair.clientFd).enable, true);
   });
 
-  it("round-trips the net-keepalive style setters", () => {
+  it("round-trips the net-keepalive style setters", LIMIT, () => {
     setKeepAliveInterval(pair.clientFd, 9_000);
     assert.equal(getKeepAliveInterval(pair.clientFd), 9_000);
     setKeepAliveProbes(pair.clientFd, 6);
     assert.equal(getKeepAliveProbes(pair.clientFd), 6);
   });
 
-  it("rounds durations up to whole seconds and reports ms", () => {
+  it("rounds durations up to whole seconds and reports ms", LIMIT, () => {
     setKeepAlive(pair.clientFd, { idle: 500, interval: 1_500, count: 2 });
     assert.deepEqual(getKeepAlive(pair.clientFd), { enable: true, idle: 1_000, interval: 2_000, count: 2 });
     setKeepAliveInterval(pair.clientFd, 1);
@@ -84,7 +87,7 @@ describe("keep-alive on a real loopback connection", () => {
     assert.equal(getKeepAliveInterval(pair.clientFd), 3_000);
   });
 
-  it("round-trips the user timeout in ms, rounding fractions up", () => {
+  it("round-trips the user timeout in ms, rounding fractions up", LIMIT, () => {
     setUserTimeout(pair.clientFd, 2_500);
     assert.equal(getUserTimeout(pair.clientFd), 2_500);
     setUserTimeout(pair.clientFd, 1.2);
@@ -95,7 +98,7 @@ describe("keep-alive on a real loopback connection", () => {
     assert.equal(getUserTimeout(pair.clientFd), 0);
   });
 
-  it("configures IPv6 loopback sockets too", async () => {
+  it("configures IPv6 loopback sockets too", LIMIT, async () => {
     const v6 = await tcpPair("::1");
     try {
       setKeepAlive(v6.clientFd, { idle: 4_000, interval: 3_000, count: 2 });
@@ -107,7 +110,7 @@ describe("keep-alive on a real loopback connection", () => {
     }
   });
 
-  it("configures a listening socket", () => {
+  it("configures a listening socket", LIMIT, () => {
     setKeepAlive(pair.listenerFd, { idle: 20_000, interval: 4_000, count: 4 });
     assert.deepEqual(getKeepAlive(pair.listenerFd), { enable: true, idle: 20_000, interval: 4_000, count: 4 });
   });

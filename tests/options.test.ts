@@ -24,6 +24,9 @@ import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
 import { bunOnly } from "./support/runtime.ts";
 import { ssConnection, ssMissing } from "./support/ss.ts";
 
+// Every test here opens sockets: a hang fails that test after this long instead of the run.
+const LIMIT = { timeout: 60_000 };
+
 const INT_MAX = 2147483647;
 // A number no process can have open: a system call on it is EBADF, so any other error proves none was made.
 const NEVER_OPEN = 2_000_000_000;
@@ -193,7 +196,7 @@ const READ_ONLY: { readonly [N in Exclude<OptionName, WritableOptionName>]: (pai
   };
 
 describe("every option in the table, on real loopback sockets", () => {
-  it("has a round trip or a read-only check here", () => {
+  it("has a round trip or a read-only check here", LIMIT, () => {
     const covered = [...Object.keys(ROUND_TRIPS), ...Object.keys(READ_ONLY)].sort();
     assert.deepEqual(covered, Object.keys(options).sort());
     for (const name of Object.keys(READ_ONLY) as OptionName[]) assert.equal(options[name].readOnly, true, name);
@@ -201,11 +204,11 @@ describe("every option in the table, on real loopback sockets", () => {
   });
 
   for (const [name, check] of Object.entries(ROUND_TRIPS)) {
-    it(`round-trips ${name}`, () => withPair(check));
+    it(`round-trips ${name}`, LIMIT, () => withPair(check));
   }
 
   for (const [name, check] of Object.entries(READ_ONLY)) {
-    it(`reads ${name}, which the kernel refuses to set`, () =>
+    it(`reads ${name}, which the kernel refuses to set`, LIMIT, () =>
       withPair(async (p) => {
         await check(p);
         // Not just our types: setsockopt itself says ENOPROTOOPT.
@@ -303,13 +306,13 @@ describe("getOption and setOption refuse bad input before any system call", () =
   ];
 
   for (const [name, value, error, message] of cases) {
-    it(`${name} = ${typeof value === "object" ? JSON.stringify(value) : String(value)}: ${error}`, () => {
+    it(`${name} = ${typeof value === "object" ? JSON.stringify(value) : String(value)}: ${error}`, LIMIT, () => {
       // On a fd that cannot be open: a system call would have said EBADF.
       assert.throws(() => setOption(NEVER_OPEN, name as never, value as never), { name: error, message });
     });
   }
 
-  it("rejects unknown names and sockets when reading too", () => {
+  it("rejects unknown names and sockets when reading too", LIMIT, () => {
     assert.throws(() => getOption(NEVER_OPEN, "TCP_NODELAYY" as never), {
       name: "TypeError",
       message: /^Cannot get option "TCP_NODELAYY": unknown option/,
@@ -328,7 +331,7 @@ describe("getOption and setOption refuse bad input before any system call", () =
     });
   });
 
-  it("reports what the kernel says once the value is good", async () => {
+  it("reports what the kernel says once the value is good", LIMIT, async () => {
     assert.throws(() => setOption(NEVER_OPEN, "TCP_NODELAY", true), {
       name: "SockoptError",
       code: "EBADF",
@@ -355,26 +358,30 @@ describe("getOption and setOption refuse bad input before any system call", () =
     }
   });
 
-  it("reports ENOENT for an unknown congestion algorithm every time, though a stray errno often reads ENOENT", () =>
-    withPair((p) => {
-      const codes = new Map<string, number>();
-      for (let i = 0; i < 5_000; i++) {
-        try {
-          setOption(p.clientFd, "TCP_CONGESTION", "nosuch");
-          codes.set("success", (codes.get("success") ?? 0) + 1);
-        } catch (error) {
-          const code = (error as SockoptError).code ?? String(error);
-          codes.set(code, (codes.get(code) ?? 0) + 1);
+  it(
+    "reports ENOENT for an unknown congestion algorithm every time, though a stray errno often reads ENOENT",
+    LIMIT,
+    () =>
+      withPair((p) => {
+        const codes = new Map<string, number>();
+        for (let i = 0; i < 5_000; i++) {
+          try {
+            setOption(p.clientFd, "TCP_CONGESTION", "nosuch");
+            codes.set("success", (codes.get("success") ?? 0) + 1);
+          } catch (error) {
+            const code = (error as SockoptError).code ?? String(error);
+            codes.set(code, (codes.get(code) ?? 0) + 1);
+          }
         }
-      }
-      assert.deepEqual([...codes], [["ENOENT", 5_000]]);
-    }));
+        assert.deepEqual([...codes], [["ENOENT", 5_000]]);
+      }),
+  );
 });
 
 describe("the option table", () => {
   const platforms: readonly PlatformConstants[] = [linux, darwin, freebsd];
 
-  it("is frozen, down to each OS's constants", () => {
+  it("is frozen, down to each OS's constants", LIMIT, () => {
     assert.ok(Object.isFrozen(options));
     assert.ok(Object.isFrozen(options.SO_LINGER));
     assert.ok(Object.isFrozen(options.SO_LINGER.os));
@@ -385,7 +392,7 @@ describe("the option table", () => {
     }, TypeError);
   });
 
-  it("describes every option on every OS, consistently", () => {
+  it("describes every option on every OS, consistently", LIMIT, () => {
     for (const [name, info] of Object.entries(options)) {
       assert.equal(info.name, name);
       assert.equal(info.type, optionSchema[name as OptionName].type);
@@ -410,7 +417,7 @@ describe("the option table", () => {
     }
   });
 
-  it("knows which OSes lack which option", () => {
+  it("knows which OSes lack which option", LIMIT, () => {
     assert.deepEqual(options.SO_COOKIE.supportedOn, ["linux"]);
     assert.deepEqual(options.TCP_QUICKACK.supportedOn, ["linux"]);
     assert.deepEqual(options.TCP_CONGESTION.supportedOn, ["linux", "freebsd"]);
@@ -422,7 +429,7 @@ describe("the option table", () => {
     assert.equal(options.TCP_KEEPIDLE.os.darwin?.native, "TCP_KEEPALIVE");
   });
 
-  it("throws UnsupportedError naming the OS for every option an OS lacks", () => {
+  it("throws UnsupportedError naming the OS for every option an OS lacks", LIMIT, () => {
     let missing = 0;
     for (const p of platforms) {
       for (const [name, constant] of Object.entries(p.options)) {
@@ -442,7 +449,7 @@ describe("the option table", () => {
 });
 
 describe("getOption and setOption on runtime handles", { skip: bunOnly }, () => {
-  it("take a node:net socket under Bun", () =>
+  it("take a node:net socket under Bun", LIMIT, () =>
     withPair((p) => {
       setOption(p.client, "TCP_NODELAY", true);
       assert.equal(getOption(p.clientFd, "TCP_NODELAY"), true);

@@ -98,7 +98,7 @@ describe("sockets hidden inside a driver", () => {
     });
     assert.throws(() => configureSockets({ remoteHost: "db.internal" }, { keepAlive: PROFILE }), {
       name: "TypeError",
-      message: 'Cannot configure sockets: remoteHost must be an IP address, got "db.internal"',
+      message: 'Cannot configure sockets: remoteHost must be an IP address, got string "db.internal"',
     });
     assert.throws(() => configureSockets({ port: 1 } as never, { keepAlive: PROFILE }), {
       name: "TypeError",

@@ -5,6 +5,8 @@ import { linux } from "../platforms/linux.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
 
 const NEVER_OPEN = 2_000_000_000;
+// Every test here may open sockets: a hang fails the test after this long instead of the run.
+const LIMIT = { timeout: 30_000 };
 const { SOL_SOCKET, IPPROTO_TCP } = linux;
 const opt = linux.options;
 
@@ -19,7 +21,7 @@ describe("getsockoptRaw and setsockoptRaw (unchecked)", () => {
   });
   after(() => pair.close());
 
-  it("set and read the same kernel state as setOption and getOption", () => {
+  it("set and read the same kernel state as setOption and getOption", LIMIT, () => {
     setsockoptRaw(pair.clientFd, IPPROTO_TCP, opt.TCP_NODELAY!.optname, int32(1));
     assert.equal(getOption(pair.clientFd, "TCP_NODELAY"), true);
     setOption(pair.clientFd, "TCP_NODELAY", false);
@@ -34,7 +36,7 @@ describe("getsockoptRaw and setsockoptRaw (unchecked)", () => {
     assert.equal(new DataView(cookie.buffer).getBigUint64(0, true), getOption(pair.clientFd, "SO_COOKIE"));
   });
 
-  it("return only the bytes the kernel wrote, as a copy", () => {
+  it("return only the bytes the kernel wrote, as a copy", LIMIT, () => {
     // An int option offered 64 bytes comes back as 4.
     const type = getsockoptRaw(pair.clientFd, SOL_SOCKET, opt.SO_TYPE!.optname, 64);
     assert.deepEqual(type, int32(linux.SOCK_STREAM));
@@ -42,7 +44,7 @@ describe("getsockoptRaw and setsockoptRaw (unchecked)", () => {
     assert.deepEqual(getsockoptRaw(pair.clientFd, SOL_SOCKET, opt.SO_TYPE!.optname, 64), int32(linux.SOCK_STREAM));
   });
 
-  it("pass values through unchecked: the kernel decides", () => {
+  it("pass values through unchecked: the kernel decides", LIMIT, () => {
     // setOption would refuse 50 before the call; raw lets the kernel say EINVAL.
     assert.throws(() => setsockoptRaw(pair.clientFd, IPPROTO_TCP, opt.TCP_MAXSEG!.optname, int32(50)), {
       name: "SockoptError",
@@ -66,7 +68,7 @@ describe("getsockoptRaw and setsockoptRaw (unchecked)", () => {
     });
   });
 
-  it("check only the arguments' shapes, before any system call", () => {
+  it("check only the arguments' shapes, before any system call", LIMIT, () => {
     const cases: [() => unknown, string, RegExp][] = [
       [() => getsockoptRaw(NEVER_OPEN, 1.5, 1, 4), "RangeError", /^Cannot get a raw option: level 1.5 is not a C int/],
       [() => getsockoptRaw(NEVER_OPEN, 6, 2 ** 31, 4), "RangeError", /optname 2147483648 is not a C int/],

@@ -4,8 +4,11 @@ import { getKeepAlive, setKeepAlive } from "../mod.ts";
 import { tcpPair } from "./support/net.ts";
 import { isDeno } from "./support/runtime.ts";
 
+// Every test here opens sockets: a hang fails that test after this long instead of the run.
+const LIMIT = { timeout: 60_000 };
+
 describe("the runtime's own node:net setKeepAlive", () => {
-  it("overwrites keep-alive settings, so sockopts must be applied after it", async () => {
+  it("overwrites keep-alive settings, so sockopts must be applied after it", LIMIT, async () => {
     const pair = await tcpPair();
     try {
       setKeepAlive(pair.clientFd, { idle: 40_000, interval: 4_000, count: 4 });

@@ -8,6 +8,9 @@ import { decodeTcpInfo } from "../src/tcp_info.ts";
 import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
 import { SS_STATES, ssConnection, ssListener, ssMissing, type SsSocket } from "./support/ss.ts";
 
+// Every test here opens sockets: a hang fails that test after this long instead of the run.
+const LIMIT = { timeout: 60_000 };
+
 const TCP_INFO = 11; // Linux
 
 /** A loopback connection whose sides stay open after the other's FIN (allowHalfOpen). */
@@ -81,7 +84,7 @@ describe("getTcpInfo against ss -tni on the same connection", { skip: ssMissing 
   });
   after(() => pair.close());
 
-  it("agrees on an established connection, client side", () => {
+  it("agrees on an established connection, client side", LIMIT, () => {
     const seen = readAround(pair.clientFd, () => ssConnection(pair.clientPort, pair.port));
     assert.equal(seen.before.state, "ESTABLISHED");
     assert.ok(seen.before.rto! >= 200, `rto ${seen.before.rto}`); // TCP_RTO_MIN is 200 ms
@@ -89,17 +92,17 @@ describe("getTcpInfo against ss -tni on the same connection", { skip: ssMissing 
     assertMatchesSs(seen);
   });
 
-  it("agrees on an established connection, server side", () => {
+  it("agrees on an established connection, server side", LIMIT, () => {
     assertMatchesSs(readAround(pair.acceptedFd, () => ssConnection(pair.port, pair.clientPort)));
   });
 
-  it("agrees on the listener", () => {
+  it("agrees on the listener", LIMIT, () => {
     const seen = readAround(pair.listenerFd, () => ssListener(pair.port));
     assert.equal(seen.before.state, "LISTEN");
     assertMatchesSs(seen);
   });
 
-  it("agrees after the client's FIN: CLOSE_WAIT on the server, FIN_WAIT_2 on the client", async () => {
+  it("agrees after the client's FIN: CLOSE_WAIT on the server, FIN_WAIT_2 on the client", LIMIT, async () => {
     pair.client.end();
     await sleep(50);
     const server = readAround(pair.acceptedFd, () => ssConnection(pair.port, pair.clientPort));
@@ -120,14 +123,14 @@ describe("getTcpInfo decodes the bytes the kernel returned", () => {
 
   const steady = (info: TcpInfo) => ({ ...info, lastDataSent: 0, lastDataReceived: 0 });
 
-  it("decodes the whole struct this kernel returns, whatever its size", () => {
+  it("decodes the whole struct this kernel returns, whatever its size", LIMIT, () => {
     const raw = getsockoptRaw(pair.clientFd, 6, TCP_INFO, 768);
     // The kernel wrote its own sizeof(struct tcp_info), not the 768 bytes offered.
     assert.ok(raw.length >= 104 && raw.length < 768, `optlen ${raw.length}`);
     assert.deepEqual(steady(decodeTcpInfo(linux.tcpInfo, raw, raw.length)), steady(getTcpInfo(pair.clientFd)));
   });
 
-  it("leaves out what a shorter struct (an older kernel's) does not hold", () => {
+  it("leaves out what a shorter struct (an older kernel's) does not hold", LIMIT, () => {
     // The kernel copies min(optlen, sizeof): 60 bytes, as a kernel without rtt and later would.
     const raw = getsockoptRaw(pair.clientFd, 6, TCP_INFO, 60);
     assert.equal(raw.length, 60);
@@ -143,7 +146,7 @@ describe("getTcpInfo decodes the bytes the kernel returned", () => {
     assert.equal(decodeTcpInfo(linux.tcpInfo, new Uint8Array(0), 0).state, "UNKNOWN");
   });
 
-  it("refuses UDP sockets and closed fds with SockoptError", async () => {
+  it("refuses UDP sockets and closed fds with SockoptError", LIMIT, async () => {
     const udp = await udpSocket();
     try {
       assert.throws(() => getTcpInfo(udp.fd), {
@@ -163,7 +166,7 @@ describe("getTcpInfo decodes the bytes the kernel returned", () => {
 });
 
 describe("TCP info layouts of the other OSes, decoded from bytes laid out as their headers say", () => {
-  it("macOS tcp_connection_info: ms durations, the window in bytes, a 64-bit retransmit count", () => {
+  it("macOS tcp_connection_info: ms durations, the window in bytes, a 64-bit retransmit count", LIMIT, () => {
     const bytes = new Uint8Array(112);
     const view = new DataView(bytes.buffer);
     view.setUint8(0, 4); // tcpi_state = TCPS_ESTABLISHED
@@ -192,7 +195,7 @@ describe("TCP info layouts of the other OSes, decoded from bytes laid out as the
     assert.equal(decodeTcpInfo(darwin.tcpInfo, bytes, 112).state, "CLOSE_WAIT");
   });
 
-  it("FreeBSD tcp_info: µs durations, the window in bytes, FreeBSD's own state numbers", () => {
+  it("FreeBSD tcp_info: µs durations, the window in bytes, FreeBSD's own state numbers", LIMIT, () => {
     const bytes = new Uint8Array(236);
     const view = new DataView(bytes.buffer);
     view.setUint8(0, 1); // tcpi_state = TCPS_LISTEN (Linux's 1 is ESTABLISHED)

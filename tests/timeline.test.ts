@@ -15,6 +15,9 @@ const committed: TimelineData = JSON.parse(readFileSync(TIMELINE_JSON, "utf8"));
 // Probes go out on the kernel's timer wheel; sampling ss every 50 ms adds its own jitter.
 const PROBE_TOLERANCE_MS = 300;
 const FAIL_TOLERANCE_MS = 500;
+// A fresh run's failure is seen through the runtime's event loop, which other work may delay: the
+// same 1 s the other kernel-level tests allow.
+const FRESH_FAIL_TOLERANCE_MS = 1_000;
 
 it("docs/timeline.svg is exactly what scripts/timeline.ts draws from docs/timeline.json", () => {
   assert.equal(readFileSync(TIMELINE_SVG, "utf8"), renderTimeline(committed), "run: deno run -A scripts/timeline.ts");
@@ -49,7 +52,7 @@ it("a fresh measurement agrees with docs/timeline.json", { skip: unavailable, ti
   });
   const then = s.failedAtMs;
   assert.ok(
-    Math.abs(fresh.sockopts.failedAtMs - then) <= FAIL_TOLERANCE_MS,
+    Math.abs(fresh.sockopts.failedAtMs - then) <= FRESH_FAIL_TOLERANCE_MS,
     `failed at ${fresh.sockopts.failedAtMs} now, ${then}`,
   );
   const d = fresh.defaults;

@@ -40,8 +40,10 @@ export interface RuntimeAdapter {
   readonly arch: string;
   /**
    * Binds the symbol table from the first library in `paths` that opens, binding the symbols in
-   * `names` under the C names given there.
+   * `names` under the C names given there. `call` names the C function the caller is about to
+   * make (`setsockopt`, `getsockopt`, …), for the message when nothing opens; that message names
+   * every path tried and why it failed.
    * @throws {PermissionError} where the runtime withholds FFI (Deno without `--allow-ffi`).
    */
-  open(paths: readonly string[], names: SymbolNames): Library;
+  open(paths: readonly string[], names: SymbolNames, call: string): Library;
 }

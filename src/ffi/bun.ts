@@ -29,7 +29,7 @@ function loadFFI(): BunFFI {
   return (import.meta as unknown as { require(id: string): BunFFI }).require("bun:ffi");
 }
 
-function open(paths: readonly string[], names: SymbolNames): Library {
+function open(paths: readonly string[], names: SymbolNames, call: string): Library {
   const ffi = loadFFI();
   // Bun has no per-symbol `name`, so renamed symbols are bound under their C names.
   const cName = (key: string) => (key in names ? names[key as keyof SymbolNames] : key);
@@ -67,7 +67,7 @@ function open(paths: readonly string[], names: SymbolNames): Library {
       },
     };
   }
-  throw new Error(`Cannot load libc: ${failures.join("; ")}`);
+  throw new Error(`Cannot load libc to call ${call}: ${failures.join("; ")}`);
 }
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };

@@ -10,43 +10,109 @@ import { type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols
 // Keeps the shared table honest against Deno's own types.
 const _checked: Deno.ForeignLibraryInterface = SYMBOLS satisfies Deno.ForeignLibraryInterface;
 
-function open(paths: readonly string[], names: SymbolNames): Library {
-  const table = {
+type Table = typeof SYMBOLS & {
+  readonly errno_location: (typeof SYMBOLS)["errno_location"] & { readonly name: string };
+  readonly readdir: (typeof SYMBOLS)["readdir"] & { readonly name: string };
+};
+
+// Deno's pointer helpers (Deno.UnsafePointer.of, UnsafePointerView reads) need a blanket
+// --allow-ffi; a grant for libc's path alone covers only calls into libc. So native memory is
+// reached through libc itself, from a second handle on the same library:
+const HELPERS = {
+  // void *memmove(void *dest, const void *src, size_t n); with n = 0 it copies nothing and
+  // returns dest: the address of a typed array.
+  address_of: { name: "memmove", parameters: ["buffer", "buffer", "usize"], result: "pointer" },
+  // void *memcpy(void *dest, const void *src, size_t n); copies native memory into a typed array.
+  read_into: { name: "memcpy", parameters: ["buffer", "pointer", "usize"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+function bind(path: string, lib: Deno.DynamicLibrary<Table>): Library {
+  const symbols = lib.symbols as unknown as Symbols;
+  const { address_of, read_into } = Deno.dlopen(path, HELPERS).symbols;
+  // errno lives at a fixed per-thread address, fetched once; memcpy does not touch errno.
+  const errnoAt = lib.symbols.errno_location();
+  const errnoCell = new Int32Array(1);
+  let scratch = new Uint8Array(64);
+  // Copies `length` bytes from `pointer` into scratch: only bytes the caller says are there.
+  const read = (pointer: Deno.PointerValue, length: number) => {
+    if (length > scratch.length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+    read_into(scratch, pointer, length as unknown as bigint); // usize takes a number too
+    return scratch;
+  };
+  return {
+    path,
+    symbols,
+    pointerOf: (bytes) => address_of(bytes, bytes, 0 as unknown as bigint) as unknown as Pointer,
+    errno: () => {
+      read_into(errnoCell, errnoAt, 4 as unknown as bigint);
+      return errnoCell[0];
+    },
+    isNull: (pointer) => pointer === null,
+    cString: (pointer, offset) => {
+      // One byte further each time, so nothing past the NUL is ever read.
+      let end = offset;
+      while (read(pointer as unknown as Deno.PointerValue, end + 1)[end] !== 0) end++;
+      return new TextDecoder().decode(scratch.subarray(offset, end));
+    },
+    copyInto: (pointer, offset, into) => {
+      const length = offset + into.length;
+      into.set(read(pointer as unknown as Deno.PointerValue, length).subarray(offset, length));
+    },
+  };
+}
+
+/** Whether `--allow-ffi` covers `path`, asked without prompting ("granted", "prompt", "denied"). */
+function permission(path: string): Deno.PermissionState {
+  try {
+    return Deno.permissions.querySync({ name: "ffi", path }).state;
+  } catch {
+    return "granted"; // no permission API to ask: let dlopen decide
+  }
+}
+
+function refused(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
+}
+
+function open(paths: readonly string[], names: SymbolNames, call: string): Library {
+  const table: Table = {
     ...SYMBOLS,
     errno_location: { ...SYMBOLS.errno_location, name: names.errno_location },
     readdir: { ...SYMBOLS.readdir, name: names.readdir },
   };
+  // Every path is asked about first (no prompt, nothing loaded), then only granted ones opened:
+  // a narrow --allow-ffi=<path> then finds its path, and the user is asked at most once.
   const failures: string[] = [];
+  const notAllowed: string[] = [];
+  let ask: string | undefined;
   for (const path of paths) {
-    let lib;
-    try {
-      lib = Deno.dlopen(path, table);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-        throw new PermissionError(
-          `Cannot load ${path}: Deno needs --allow-ffi to call setsockopt (run with \`deno run --allow-ffi\`)`,
-          { cause: error },
-        );
-      }
-      failures.push(`${path}: ${(error as Error).message}`);
+    const state = permission(path);
+    if (state !== "granted") {
+      notAllowed.push(path);
+      if (state === "prompt") ask ??= path;
       continue;
     }
-    const symbols = lib.symbols as unknown as Symbols;
-    // errno lives at a fixed per-thread address; reading it through a view made once avoids an
-    // FFI call (and the V8 work around it) between the failing call and the read.
-    const view = new Deno.UnsafePointerView(lib.symbols.errno_location()!);
-    return {
-      path,
-      symbols,
-      pointerOf: (bytes) => Deno.UnsafePointer.of(bytes) as unknown as Pointer,
-      errno: () => view.getInt32(0),
-      isNull: (pointer) => pointer === null,
-      cString: (pointer, offset) => Deno.UnsafePointerView.getCString(pointer as unknown as Deno.PointerObject, offset),
-      copyInto: (pointer, offset, into) =>
-        Deno.UnsafePointerView.copyInto(pointer as unknown as Deno.PointerObject, into, offset),
-    };
+    try {
+      return bind(path, Deno.dlopen(path, table));
+    } catch (error) {
+      failures.push(`${path}: ${refused(error) ? "not allowed by --allow-ffi" : (error as Error).message}`);
+    }
   }
-  throw new Error(`Cannot load libc: ${failures.join("; ")}`);
+  if (ask !== undefined && failures.length === 0) {
+    // Nothing granted: dlopen asks the user in a terminal, and refuses at once otherwise.
+    try {
+      return bind(ask, Deno.dlopen(ask, table));
+    } catch (error) {
+      if (!refused(error)) failures.push(`${ask}: ${(error as Error).message}`);
+    }
+  }
+  const refusedText = notAllowed.length === 0 ? "" : `not allowed by --allow-ffi: ${notAllowed.join(", ")}`;
+  const tried = [...failures, ...(refusedText === "" ? [] : [refusedText])].join("; ");
+  if (notAllowed.length === 0) throw new Error(`Cannot load libc to call ${call}: ${tried}`);
+  throw new PermissionError(
+    `Cannot load libc to call ${call}: Deno needs --allow-ffi, or --allow-ffi=<libc's absolute path> ` +
+      `such as ${paths.find((path) => path.startsWith("/")) ?? paths[0]} (tried ${tried})`,
+  );
 }
 
 /** The Deno adapter, or `undefined` when this is not Deno (Bun's Deno shims included). */

@@ -101,7 +101,7 @@ function isAccessDenied(error: unknown): boolean {
   return (error as { code?: unknown }).code === "ERR_ACCESS_DENIED";
 }
 
-function open(node: NodeFFI, paths: readonly string[], names: SymbolNames): Library {
+function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call: string): Library {
   const cName = (key: string) => (key in names ? names[key as keyof SymbolNames] : key);
   const table: Record<string, Signature> = { malloc: MALLOC };
   for (const [key, symbol] of Object.entries(SYMBOLS)) {
@@ -118,7 +118,7 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames): Libr
     } catch (error) {
       if (isAccessDenied(error)) {
         throw new PermissionError(
-          `Cannot load ${path}: Node.js under the permission model needs --allow-ffi to call setsockopt`,
+          `Cannot load ${path}: Node.js under the permission model needs --allow-ffi to call ${call}`,
           { cause: error },
         );
       }
@@ -160,7 +160,7 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames): Libr
       },
     };
   }
-  throw new Error(`Cannot load libc: ${failures.join("; ")}`);
+  throw new Error(`Cannot load libc to call ${call}: ${failures.join("; ")}`);
 }
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
@@ -185,7 +185,7 @@ export function nodeAdapter(): RuntimeAdapter | undefined {
     version: proc.versions.node!,
     os: proc.platform,
     arch: ARCH[proc.arch] ?? proc.arch,
-    open: (paths, names) => open(node, paths, names),
+    open: (paths, names, call) => open(node, paths, names, call),
   };
 }
 

@@ -1,37 +1,74 @@
 /**
- * Bun's handles, recognised by shape: sockets and listeners carry their fd (-1 once closed);
- * `Bun.serve()` servers only their address.
+ * Bun's handles. Sockets and listeners carry their fd (-1 once closed), read through the native
+ * `fd` getter of Bun's own classes: that getter checks its receiver is a real instance, so a
+ * look-alike (`{ fd: 7 }`, a Proxy, an object of another class) never yields an fd.
+ * `Bun.serve()` servers only carry their address.
  *
  * @module
  */
+import { isNotNative, nativeGetter, readNative } from "./brand.ts";
 import { listenerTarget, type Target } from "./target.ts";
+
+function tag(handle: object): string {
+  return Object.prototype.toString.call(handle);
+}
+
+// Real Bun TCP handles already classified, with their native fd getter: a handle's class and
+// transport never change, so later calls only read the fd (the benchmark's hot path).
+const tcpHandles = new WeakMap<object, () => unknown>();
+
+/**
+ * What a Bun object holding an fd names (a TCP socket or listener, or a Unix-domain or UDP
+ * socket, which TCP options do not apply to), or undefined when it is no real Bun object: its
+ * fd is read only through Bun's own native getter.
+ */
+export function bunFd(handle: object, what: string): Target | undefined {
+  const known = tcpHandles.get(handle);
+  if (known !== undefined) return fdTarget(known.call(handle), what);
+  const fd = readNative(handle, "fd");
+  if (isNotNative(fd)) return undefined;
+  if (fd === -1) return { kind: "closed", what };
+  const kind = tag(handle);
+  if (kind === "[object UDPSocket]") return { kind: "not-tcp", what: "the Bun UDP socket", transport: "UDP" };
+  // A listener on a path has `unix`; a connected socket on one has no IP peer.
+  if (kind === "[object Listener]") {
+    if (typeof (handle as { unix?: unknown }).unix === "string") {
+      return { kind: "not-tcp", what, transport: "Unix-domain" };
+    }
+  } else if (typeof (handle as { remoteAddress?: unknown }).remoteAddress !== "string") {
+    return { kind: "not-tcp", what, transport: "Unix-domain" };
+  }
+  tcpHandles.set(handle, nativeGetter(Object.getPrototypeOf(handle), "fd")!);
+  return fdTarget(fd, what);
+}
+
+function fdTarget(fd: unknown, what: string): Target {
+  return fd === -1 ? { kind: "closed", what } : { kind: "fd", fd: fd as number };
+}
+
+/** A Bun socket, TLS socket, listener or UDP socket (`Bun.connect`, `Bun.listen`, `Bun.udpSocket`). */
+export function bunSocket(handle: object): Target | undefined {
+  return bunFd(handle, "the socket");
+}
 
 interface BunServerLike {
   readonly port?: unknown;
   readonly hostname?: unknown;
   readonly address?: { readonly address?: unknown; readonly port?: unknown } | null;
-  readonly upgrade?: unknown;
-  readonly stop?: unknown;
-  readonly fetch?: unknown;
-}
-
-/** A Bun socket, TLS socket or listener (`Bun.connect`, `Bun.listen` and its handlers' sockets). */
-export function bunSocket(handle: object): Target | undefined {
-  const fd = (handle as { fd?: unknown }).fd;
-  if (typeof fd !== "number" || "localAddr" in handle) return undefined;
-  return fd >= 0 ? { kind: "fd", fd } : { kind: "closed", what: "the socket" };
 }
 
 /** A `Bun.serve()` server: no fd, so its listening socket is found by address. */
 export function bunServer(handle: object): Target | undefined {
+  // Bun's Server class has native `upgrade`, `stop` and `fetch` methods and a native `port`
+  // getter, which throws for anything but a real server.
+  const port = readNative(handle, "port");
+  if (isNotNative(port)) return undefined;
   const server = handle as BunServerLike;
-  if (typeof server.upgrade !== "function" || typeof server.stop !== "function" || typeof server.fetch !== "function") {
-    return undefined;
-  }
   // `address` holds what was bound (`::` for the default); `hostname` may be just "localhost".
   const address = server.address;
+  if (typeof address === "string") return { kind: "not-tcp", what: "the Bun.serve server", transport: "Unix-domain" };
   if (address !== null && address !== undefined && typeof address.port === "number") {
     return listenerTarget("the Bun.serve server", address.address, address.port);
   }
-  return listenerTarget("the Bun.serve server", server.hostname, server.port);
+  return listenerTarget("the Bun.serve server", server.hostname, port);
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readPrivate } from "./brand.ts";
 import { endpoint, listenerTarget, type Target } from "./target.ts";
 
 interface DenoAddr {
@@ -23,7 +24,8 @@ function internalFd(handle: object): number | undefined {
   for (const symbol of Object.getOwnPropertySymbols(handle)) {
     if (symbol.description === "Deno.internal.fd") {
       const fd = (handle as Record<symbol, unknown>)[symbol];
-      return typeof fd === "number" ? fd : undefined;
+      // Only a real fd number is a hint (a look-alike's symbol may hold anything).
+      return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= 2147483647 ? fd | 0 : undefined;
     }
   }
   return undefined;
@@ -37,9 +39,9 @@ function notTcp(what: string, transport: unknown): Target | undefined {
 
 /** `Deno.Conn`, `Deno.TcpConn` or `Deno.TlsConn` (TLS resolves to its TCP socket). */
 export function denoConn(handle: object): Target | undefined {
-  const conn = handle as { localAddr?: unknown; remoteAddr?: unknown };
-  const local = addr(conn.localAddr);
-  const remote = addr(conn.remoteAddr);
+  // Read through Deno's own getters (private fields): a literal or a Proxy shaped like one is no Conn.
+  const local = addr(readPrivate(handle, "localAddr"));
+  const remote = addr(readPrivate(handle, "remoteAddr"));
   if (local === undefined || remote === undefined) return undefined;
   const what = "the Deno connection";
   const other = notTcp(what, local.transport);
@@ -53,7 +55,10 @@ export function denoConn(handle: object): Target | undefined {
 /** `Deno.Listener` / `Deno.TcpListener` / TLS listener, and the server `Deno.serve()` returns. */
 export function denoListener(handle: object): Target | undefined {
   const value = handle as { addr?: unknown; accept?: unknown; shutdown?: unknown; finished?: unknown; send?: unknown };
-  const local = addr(value.addr);
+  // Deno.serve()'s server is a plain object, so only its shape can be checked; listeners and
+  // datagram sockets are read through their class's private-field getter.
+  const served = Object.getPrototypeOf(handle) === Object.prototype && typeof value.shutdown === "function";
+  const local = addr(served ? value.addr : readPrivate(handle, "addr"));
   if (local === undefined) return undefined;
   const what = typeof value.shutdown === "function" ? "the Deno.serve server" : "the Deno listener";
   if (typeof value.send === "function") return notTcp("the Deno datagram socket", local.transport);

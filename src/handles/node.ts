@@ -1,20 +1,18 @@
 /**
  * `node:net`, `node:tls`, `node:http(s)` and `node:dgram` handles, as Bun and Deno implement
- * them. Bun's native handle carries the fd; under Deno the socket is found by its addresses.
- * (Deno's `_handle.fdForIpc()` is no way round that: it returns a fresh dup() on every call,
- * leaking a descriptor each time.)
+ * them. Each is recognised as an instance of the runtime's own class (its `node:net` or
+ * `node:dgram`, loaded synchronously through `process.getBuiltinModule`). Bun's native handle
+ * carries the fd, read through Bun's native getter; under Deno the socket is found by its
+ * addresses. (Deno's `_handle.fdForIpc()` is no way round that: it returns a fresh dup() on
+ * every call, leaking a descriptor each time.)
  *
  * @module
  */
+import { bunFd } from "./bun.ts";
 import { endpoint, listenerTarget, type Target } from "./target.ts";
 
-interface NativeHandle {
-  readonly fd?: unknown;
-  readonly fdForIpc?: unknown;
-}
-
 interface NodeSocketLike {
-  readonly _handle?: NativeHandle | null;
+  readonly _handle?: object | null;
   readonly connecting?: unknown;
   readonly destroyed?: unknown;
   readonly pending?: unknown;
@@ -22,33 +20,73 @@ interface NodeSocketLike {
   readonly localPort?: unknown;
   readonly remoteAddress?: unknown;
   readonly remotePort?: unknown;
-  readonly setKeepAlive?: unknown;
 }
 
 interface NodeServerLike {
-  readonly _handle?: NativeHandle | null;
+  readonly _handle?: object | null;
+  readonly _connectionKey?: unknown;
   readonly address?: unknown;
-  readonly listen?: unknown;
-  readonly listening?: unknown;
 }
 
-function isBunNative(native: NativeHandle | null | undefined): boolean {
-  return native !== null && native !== undefined && typeof native.fd === "number" &&
-    typeof native.fdForIpc !== "function";
+// deno-lint-ignore no-explicit-any
+type Constructor = abstract new (...args: any[]) => object;
+
+interface Builtins {
+  readonly Socket?: Constructor;
+  /** node:net's Server, and node:http's and node:https's (Bun's do not extend node:net's). */
+  readonly Servers: readonly Constructor[];
+  readonly Datagram?: Constructor;
+}
+
+let builtins: Builtins | undefined;
+
+/** The runtime's own node:net Socket and Server and node:dgram Socket, loaded on first need. */
+function classes(): Builtins {
+  if (builtins !== undefined) return builtins;
+  const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    ?.getBuiltinModule;
+  const module = (id: string) => {
+    try {
+      return load?.(id) as Record<string, unknown> | undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const ctor = (value: unknown) => (typeof value === "function" ? value as Constructor : undefined);
+  const servers = ["node:net", "node:tls", "node:http", "node:https"].map((id) => ctor(module(id)?.Server));
+  return builtins = {
+    Socket: ctor(module("node:net")?.Socket),
+    Servers: servers.filter((server) => server !== undefined),
+    Datagram: ctor(module("node:dgram")?.Socket),
+  };
+}
+
+function instance(handle: object, ctor: Constructor | undefined): boolean {
+  try {
+    return ctor !== undefined && handle instanceof ctor;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws
+  }
+}
+
+/** Bun's native handle under a node:net object, read through Bun's own getter; undefined elsewhere. */
+function bunHandle(native: object | null | undefined, what: string): Target | undefined {
+  return typeof native === "object" && native !== null ? bunFd(native, what) : undefined;
 }
 
 /** A `node:net` Socket or `node:tls` TLSSocket. */
 export function nodeSocket(handle: object): Target | undefined {
+  if (!instance(handle, classes().Socket)) return undefined;
   const socket = handle as NodeSocketLike;
-  if (!("_handle" in handle) || typeof socket.setKeepAlive !== "function") return undefined;
   const what = "the node:net socket";
   if (socket.destroyed === true) return { kind: "closed", what };
   if (socket.connecting === true) {
     return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
   }
-  const native = socket._handle;
   // Bun's native handle holds the real fd and turns to null on close: no lookup needed.
-  if (isBunNative(native)) return { kind: "fd", fd: (native as { fd: number }).fd };
+  const native = socket._handle;
+  const bun = bunHandle(native, what);
+  if (bun !== undefined) return bun;
   const local = endpoint(socket.localAddress, socket.localPort);
   const remote = endpoint(socket.remoteAddress, socket.remotePort);
   if (local !== undefined && remote !== undefined) {
@@ -63,19 +101,24 @@ export function nodeSocket(handle: object): Target | undefined {
 
 /** A `node:net` Server, or a `node:http` / `node:https` / `node:tls` server built on it. */
 export function nodeServer(handle: object): Target | undefined {
+  if (!classes().Servers.some((server) => instance(handle, server))) return undefined;
   const server = handle as NodeServerLike;
-  if (typeof server.address !== "function" || typeof server.listen !== "function") return undefined;
   const what = "the node:net server";
-  if (isBunNative(server._handle)) return { kind: "fd", fd: (server._handle as { fd: number }).fd };
   let address: unknown;
   try {
     address = (server.address as () => unknown).call(server);
   } catch {
     address = null;
   }
+  // A path: Unix-domain, whatever the native handle is.
   if (typeof address === "string") return { kind: "not-tcp", what, transport: "Unix-domain" };
+  const bun = bunHandle(server._handle, what);
+  if (bun !== undefined) return bun;
   if (address === null || typeof address !== "object") {
-    return { kind: "not-ready", what, why: "it is not listening" };
+    // listen() records the key once it listens; a server that did and stopped is closed.
+    return typeof server._connectionKey === "string"
+      ? { kind: "closed", what }
+      : { kind: "not-ready", what, why: "it is not listening" };
   }
   const info = address as { address?: unknown; port?: unknown };
   return listenerTarget(what, info.address, info.port);
@@ -83,11 +126,6 @@ export function nodeServer(handle: object): Target | undefined {
 
 /** A `node:dgram` Socket. */
 export function nodeDatagram(handle: object): Target | undefined {
-  const socket = handle as { send?: unknown; bind?: unknown; setBroadcast?: unknown };
-  if (
-    typeof socket.send === "function" && typeof socket.bind === "function" && typeof socket.setBroadcast === "function"
-  ) {
-    return { kind: "not-tcp", what: "the node:dgram socket", transport: "UDP" };
-  }
-  return undefined;
+  if (!instance(handle, classes().Datagram)) return undefined;
+  return { kind: "not-tcp", what: "the node:dgram socket", transport: "UDP" };
 }
