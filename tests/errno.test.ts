@@ -10,7 +10,7 @@ import { linux } from "../platforms/linux.ts";
 import { verifyErrno } from "../src/libc.ts";
 import { readIntOption } from "./support/kernel.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
-import { isBun, runtimeName, scriptArgs } from "./support/runtime.ts";
+import { runtimeName, scriptArgs } from "./support/runtime.ts";
 
 const child = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "errno_child.ts");
 const { EBADF, ENOTSOCK, EINVAL, EAGAIN, ENOENT, ENOPROTOOPT } = linux.errno;
