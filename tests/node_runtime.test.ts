@@ -183,21 +183,20 @@ describe("Node.js handles", { skip: nodeOnly }, () => {
     }
   });
 
-  it("check _handle.fd like a raw fd, and refuse a TLS socket over a stream that is not a socket", async () => {
+  it("believe only Node's own _handle.fd, and refuse a TLS socket over a stream that is not a socket", async () => {
     const server = net.createServer((socket) => socket.on("error", () => {}));
     const port = await listen(server);
     const client = net.connect(port, "127.0.0.1");
     await new Promise<void>((resolve) => client.once("connect", resolve));
     const native = (client as unknown as { _handle: object })._handle;
     try {
-      for (const bad of [-1, 2147483648, 3.5]) {
+      // An fd put on the native handle by someone else is not believed, whatever its value: the
+      // socket is found by its addresses instead, and it is this connection that gets configured.
+      for (const bad of [-1, 2147483648, 3.5, 0]) {
         Object.defineProperty(native, "fd", { value: bad, configurable: true });
-        assert.throws(() => setKeepAlive(client, PROFILE), {
-          name: "SockoptError",
-          code: "ENOTCONN",
-          message:
-            `Cannot set keep-alive: the node:net socket is not ready: its native handle holds no file descriptor (fd ${bad})`,
-        });
+        setKeepAlive(client, { ...PROFILE, count: 2 });
+        assert.deepEqual(getKeepAlive(tcpFd(client.localPort!, port)), { ...EXPECTED, count: 2 });
+        setKeepAlive(tcpFd(client.localPort!, port), { enable: false });
       }
       delete (native as { fd?: unknown }).fd;
       setKeepAlive(client, PROFILE);
@@ -210,6 +209,6 @@ describe("Node.js handles", { skip: nodeOnly }, () => {
       await close(server);
     }
     assert.throws(() => setKeepAlive(client, PROFILE), SocketClosedError);
-    assert.throws(() => fdOf(server), { name: "SockoptError", code: "ENOTCONN" });
+    assert.throws(() => fdOf(server), SocketClosedError);
   });
 });

@@ -19,9 +19,14 @@ interface NodeHandleLike {
   readonly destroyed?: unknown;
   readonly connecting?: unknown;
   readonly pending?: unknown;
-  readonly setKeepAlive?: unknown;
-  readonly address?: unknown;
-  readonly listen?: unknown;
+}
+
+// deno-lint-ignore no-explicit-any
+type Constructor = abstract new (...args: any[]) => object;
+
+interface NetClasses {
+  readonly Socket?: Constructor;
+  readonly Server?: Constructor;
 }
 
 // Real Node only: Bun and Deno provide `process.versions.node` too, with handles of their own shape.
@@ -30,15 +35,46 @@ const onNode: boolean = (() => {
   return typeof g.process?.versions?.node === "string" && g.Bun === undefined && g.Deno === undefined;
 })();
 
-function kindOf(native: object): string {
-  const name = (native as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" ? name : "";
+let net: NetClasses | undefined;
+
+/** node:net's own Socket (TLSSocket extends it) and Server (every http/https/http2/tls server does). */
+function netClasses(): NetClasses {
+  if (net !== undefined) return net;
+  const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const module = load?.("node:net") as { Socket?: unknown; Server?: unknown } | undefined;
+  const ctor = (value: unknown) => (typeof value === "function" ? value as Constructor : undefined);
+  return net = { Socket: ctor(module?.Socket), Server: ctor(module?.Server) };
 }
 
-function fdTarget(native: LibuvHandle, what: string): Target {
+function instance(handle: object, ctor: Constructor | undefined): boolean {
+  try {
+    return ctor !== undefined && handle instanceof ctor;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws
+  }
+}
+
+// libuv's wrap classes keep `fd` as an accessor on their prototype. An `fd` of the handle's own
+// was put there by someone else: that handle is not vouched for, and returning undefined leaves
+// the socket to be found by its addresses (src/handles/node.ts), checked against the kernel.
+const NATIVE_KINDS = new Set(["TCP", "TLSWrap", "Pipe"]);
+
+function kindOf(native: object): string | undefined {
+  try {
+    if (Object.prototype.hasOwnProperty.call(native, "fd")) return undefined;
+    const name = (Object.getPrototypeOf(native) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === "string" && NATIVE_KINDS.has(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fdTarget(native: LibuvHandle, what: string): Target | undefined {
+  const kind = kindOf(native);
+  if (kind === undefined) return undefined;
   const fd = native.fd;
   // Node's Pipe handles are Unix-domain sockets (or named pipes): TCP options never apply.
-  if (kindOf(native) === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain" };
+  if (kind === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain" };
   if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return { kind: "fd", fd };
   // -1 (or no fd at all): a TLS socket over a JavaScript stream, or a handle not yet open.
   return { kind: "not-ready", what, why: `its native handle holds no file descriptor (fd ${String(fd)})` };
@@ -52,9 +88,8 @@ function fdTarget(native: LibuvHandle, what: string): Target {
  * @returns The socket's fd, or why there is none.
  */
 export function nodeRuntimeSocket(handle: object): Target | undefined {
-  if (!onNode) return undefined;
+  if (!onNode || !instance(handle, netClasses().Socket)) return undefined;
   const socket = handle as NodeHandleLike;
-  if (!("_handle" in handle) || typeof socket.setKeepAlive !== "function") return undefined;
   const what = "the node:net socket";
   if (socket.destroyed === true) return { kind: "closed", what };
   if (socket.connecting === true) {
@@ -75,13 +110,11 @@ export function nodeRuntimeSocket(handle: object): Target | undefined {
  * @returns The listener's fd, or why there is none.
  */
 export function nodeRuntimeServer(handle: object): Target | undefined {
-  if (!onNode) return undefined;
+  if (!onNode || !instance(handle, netClasses().Server)) return undefined;
   const server = handle as NodeHandleLike;
-  if (typeof server.address !== "function" || typeof server.listen !== "function" || !("_handle" in handle)) {
-    return undefined;
-  }
-  const what = "the node:net server";
   const native = server._handle;
-  if (native === null || native === undefined) return { kind: "not-ready", what, why: "it is not listening" };
-  return fdTarget(native, what);
+  // Without a native handle the server is closed or was never listening: src/handles/node.ts
+  // tells those apart.
+  if (native === null || native === undefined) return undefined;
+  return fdTarget(native, "the node:net server");
 }
