@@ -45,12 +45,14 @@ const ACCEPTED = "a file descriptor (an integer 0..2147483647); Deno.Conn, Deno.
 
 const FD_MAX = 2147483647;
 
+// Node's own recognisers first: elsewhere they answer at once, and under Node they spare every
+// call the other runtimes' checks (a few hundred ns for the Deno ones).
 const RECOGNISERS: readonly ((handle: object) => Target | undefined)[] = [
+  nodeRuntimeSocket,
+  nodeRuntimeServer,
   bunSocket,
   denoConn,
   denoListener,
-  nodeRuntimeSocket,
-  nodeRuntimeServer,
   nodeSocket,
   nodeServer,
   nodeDatagram,
