@@ -72,6 +72,7 @@ export { getTcpInfo, type TcpInfo, type TcpState } from "./src/tcp_info.ts";
 export { getUserTimeout, setUserTimeout } from "./src/user_timeout.ts";
 export {
   type ConfiguredSocket,
+  type ConfigureOptions,
   configureSockets,
   type SocketAddress,
   type SocketFilter,
@@ -79,3 +80,14 @@ export {
   type TcpSocketInfo,
   tcpSockets,
 } from "./src/process_sockets.ts";
+export { type ConfigureResult, NothingMatchedError, type SkippedSocket } from "./src/configure_result.ts";
+export { type DeadPeerPlan, deadPeerPlan } from "./src/dead_peer.ts";
+export {
+  keepConfigured,
+  MAX_AUTO_PERIOD,
+  MIN_AUTO_PERIOD,
+  type PolicyOptions,
+  type PolicyReport,
+  type PolicyStats,
+  type SocketPolicy,
+} from "./src/policy.ts";

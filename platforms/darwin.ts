@@ -9,47 +9,63 @@
  * seconds that must fit `UINT32_MAX / TCP_RETRANSHZ` (1000 ticks a second), negatives are EINVAL,
  * and 0 falls back to the sysctl default; and from `bsd/kern/uipc_socket.c` sosetoptlock and
  * sogetoptlock (SO_LINGER_SEC, SO_SNDBUF, SO_RCVBUF; no SO_ACCEPTCONN case). Cross-checked against
- * the rust-lang/libc crate's apple module. None of this can be run here; the tests decode a
- * `tcp_connection_info` built byte by byte from the header.
+ * the rust-lang/libc crate's apple module. The fd listing from `bsd/sys/proc_info.h`
+ * (PROC_PIDLISTFDS, `struct proc_fdinfo`, PROX_FDTYPE_SOCKET) and `bsd/kern/proc_info.c`
+ * proc_pidfdlist. None of this can be run here; the tests decode a `tcp_connection_info` and a
+ * `proc_fdinfo` array built byte by byte from the headers' offsets.
  *
  * @module
  */
 import type { PlatformConstants } from "./types.ts";
 
+// INT_MAX (`EXTERNAL_HEADERS/architecture/*/_limits.h`, `bsd/arm/_limits.h`).
 const INT_MAX = 2147483647;
-// UINT32_MAX / TCP_RETRANSHZ: the largest number of seconds xnu can hold as milliseconds.
+// UINT32_MAX / TCP_RETRANSHZ (1000, `bsd/netinet/tcp_timer.h`): `bsd/netinet/tcp_usrreq.c`
+// tcp_ctloutput refuses more with EINVAL for TCP_KEEPALIVE and TCP_KEEPINTVL.
 const MAX_SECONDS = 4294967;
-// SO_LINGER_SEC stores `(short)(seconds * hz)` with hz = 100: 327 s is the most that fits.
+// `bsd/kern/uipc_socket.c` sosetoptlock stores SO_LINGER_SEC as `(short)(seconds * hz)` with
+// hz = 100 (`bsd/kern/clock.c`): 327 s is the most that fits.
 const MAX_LINGER_SECONDS = 327;
-// TCP_MAXSEG must be ≥ tcp_minmss − 40 (TCP_MINMSS is 216) and ≤ the current MSS.
+// TCP_MAXSEG must be ≥ tcp_minmss − 40 (TCP_MINMSS is 216, `bsd/netinet/tcp_var.h`) and ≤ the
+// current MSS (`bsd/netinet/tcp_usrreq.c` tcp_ctloutput).
 const MIN_MAXSEG = 176;
 
 /** macOS's socket-option constants. */
 export const darwin: PlatformConstants = {
   os: "darwin",
   displayName: "macOS",
+  // libSystem re-exports libsystem_c (readdir), libsystem_kernel (socket calls, __error) and
+  // libproc (proc_pidinfo); the dyld shared cache answers the full path too.
   libc: ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"],
+  // `bsd/sys/errno.h`: errno is (*__error()).
   errnoAccessor: "__error",
-  F_GETFD: 1,
-  SOL_SOCKET: 0xffff,
-  IPPROTO_TCP: 6,
-  AF_UNIX: 1,
-  AF_INET: 2,
-  AF_INET6: 30,
-  SOCK_STREAM: 1,
-  SOCK_DGRAM: 2,
+  F_GETFD: 1, // bsd/sys/fcntl.h
+  SOL_SOCKET: 0xffff, // bsd/sys/socket.h
+  IPPROTO_TCP: 6, // bsd/netinet/in.h
+  AF_UNIX: 1, // bsd/sys/socket.h
+  AF_INET: 2, // bsd/sys/socket.h
+  AF_INET6: 30, // bsd/sys/socket.h
+  SOCK_STREAM: 1, // bsd/sys/socket.h
+  SOCK_DGRAM: 2, // bsd/sys/socket.h
+  // struct sockaddr (bsd/sys/socket.h): __uint8_t sa_len, sa_family_t (__uint8_t) sa_family.
   sockaddrFamily: { offset: 1, bytes: 1 },
-  // devfs lists every open fd here. struct dirent (64-bit inodes, `bsd/sys/dirent.h`): d_ino (8),
+  // The kernel's own list: proc_pidinfo(getpid(), PROC_PIDLISTFDS 1, 0, buffer, size) fills an
+  // array of `struct proc_fdinfo { int32_t proc_fd; uint32_t proc_fdtype; }` (8 bytes,
+  // PROC_PIDLISTFD_SIZE) and returns the bytes written; PROX_FDTYPE_SOCKET is 2.
+  fdListing: { kind: "proc_pidinfo", layout: { flavor: 1, size: 8, fd: 0, type: 4, typeSocket: 2 } },
+  // devfs lists every open fd here too; kept for completeness (the listing above is used). struct dirent (64-bit inodes, `bsd/sys/dirent.h`): d_ino (8),
   // d_seekoff (8), d_reclen (2), d_namlen (2), d_type (1), then d_name. On x86_64 that layout
   // is only behind the $INODE64 symbol; plain `readdir` there is the 32-bit-inode one.
   fdDirectory: "/dev/fd",
   direntNameOffset: 21,
   readdirSymbol: { x86_64: "readdir$INODE64", aarch64: "readdir" },
+  // Option numbers: SO_* from bsd/sys/socket.h, TCP_* from bsd/netinet/tcp.h.
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
     SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
     SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-    // "Values < 1 make no sense": EINVAL; sbreserve fails with ENOBUFS above kern.ipc.maxsockbuf.
+    // `bsd/kern/uipc_socket.c` sosetoptlock: "Values < 1 make no sense" (EINVAL); sbreserve
+    // fails with ENOBUFS above kern.ipc.maxsockbuf.
     SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
     SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
     // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
@@ -63,6 +79,7 @@ export const darwin: PlatformConstants = {
       size: 8,
       note: "xnu keeps hundredths of a second in a 16-bit field, so at most 327 s",
     },
+    // SO_ERROR and SO_TYPE: sogetoptlock only (`bsd/kern/uipc_socket.c`).
     SO_ERROR: {
       native: "SO_ERROR",
       level: 0xffff,
@@ -78,6 +95,8 @@ export const darwin: PlatformConstants = {
     SO_ACCEPTCONN: null,
     SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 0x1, unit: "bool", min: 0, max: 1 },
+    // `bsd/netinet/tcp_usrreq.c` tcp_ctloutput: idle and interval EINVAL below 0 or above
+    // UINT32_MAX / TCP_RETRANSHZ; the count EINVAL below 0; 0 makes TCP_CONN_KEEP* use the sysctl.
     TCP_KEEPIDLE: {
       native: "TCP_KEEPALIVE",
       level: 6,
@@ -106,14 +125,17 @@ export const darwin: PlatformConstants = {
       zero: "the system default (net.inet.tcp.keepcnt)",
     },
     // macOS bounds a connection's retransmissions in seconds, not milliseconds.
+    // `bsd/netinet/tcp_usrreq.c` tcp_ctloutput rejects only negatives (EINVAL), then keeps
+    // `optval * TCP_RETRANSHZ` in a u_int32_t: above 4294967 s the stored time wraps.
     TCP_USER_TIMEOUT: {
       native: "TCP_RXT_CONNDROPTIME",
       level: 6,
       optname: 0x80,
       unit: "seconds",
       min: 0,
-      max: MAX_SECONDS,
+      max: INT_MAX,
       zero: "the system default",
+      note: "xnu keeps it as ms in 32 bits: above 4294967 s the timeout it stores wraps around",
     },
     TCP_MAXSEG: {
       native: "TCP_MAXSEG",
@@ -126,17 +148,20 @@ export const darwin: PlatformConstants = {
     },
     TCP_QUICKACK: null,
     TCP_CONGESTION: null,
-    // A flag here, not a queue length: 0 or 1, listeners only.
+    // A flag here, not a queue length: 0 or 1, listeners only (`bsd/netinet/tcp_usrreq.c`
+    // tcp_ctloutput: EINVAL off a listener, ENOTSUP (45) while the sysctl disables the server side).
     TCP_FASTOPEN: {
       native: "TCP_FASTOPEN",
       level: 6,
       optname: 0x105,
       unit: "int",
+      errnos: ["ENOTSUP"],
       min: 0,
       max: 1,
       note: "On (1) or off (0), on a listener only (EINVAL otherwise), and only while net.inet.tcp.fastopen " +
         "enables the server side (ENOTSUP otherwise)",
     },
+    // tcp_ctloutput: negatives are EINVAL; 0 clears SOF_NOTSENT_LOWAT.
     TCP_NOTSENT_LOWAT: {
       native: "TCP_NOTSENT_LOWAT",
       level: 6,
@@ -169,6 +194,7 @@ export const darwin: PlatformConstants = {
     ],
     fields: {
       state: { offset: 0, size: 1 }, // tcpi_state
+      // tcp_connection_fill_info reports t_rxtcur only while TCPT_REXMT runs, else 0.
       rto: { offset: 12, size: 4, unit: "ms" }, // tcpi_rto
       mss: { offset: 16, size: 4 }, // tcpi_maxseg
       cwnd: { offset: 24, size: 4, unit: "bytes" }, // tcpi_snd_cwnd
@@ -182,9 +208,11 @@ export const darwin: PlatformConstants = {
       lastDataReceived: null,
     },
   },
+  // bsd/sys/errno.h: ENOTSUP (45) and EOPNOTSUPP (102) are different numbers in user space.
   errno: {
     EPERM: 1,
     ENOENT: 2,
+    ESRCH: 3,
     EBADF: 9,
     EAGAIN: 35,
     ENOMEM: 12,
@@ -195,6 +223,7 @@ export const darwin: PlatformConstants = {
     EDOM: 33,
     ENOTSOCK: 38,
     ENOPROTOOPT: 42,
+    ENOTSUP: 45,
     EOPNOTSUPP: 102,
     ENOBUFS: 55,
     EISCONN: 56,

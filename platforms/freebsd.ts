@@ -7,50 +7,86 @@
  * `sys/netinet/tcp_usrreq.c` tcp_default_ctloutput: idle and interval are unsigned seconds that
  * must fit `UINT_MAX / hz` (hz is 1000 by default), and 0 falls back to the sysctl default;
  * TCP_MAXSEG and TCP_CONGESTION from tcp_ctloutput; SO_* from `sys/kern/uipc_socket.c` sosetopt
- * and sogetopt. FreeBSD has no per-socket user timeout, TCP_QUICKACK, TCP_NOTSENT_LOWAT or
- * SO_COOKIE. Cross-checked against the rust-lang/libc crate. None of this can be run here; the
- * tests decode a `tcp_info` built byte by byte from the header.
+ * and sogetopt. The per-process file table from `sys/sys/user.h` (`struct kinfo_file`),
+ * `sys/sys/sysctl.h` (CTL_KERN, KERN_PROC, KERN_PROC_FILEDESC) and `sys/kern/kern_descrip.c`
+ * (sysctl_kern_proc_filedesc packs each record to kf_path's NUL, rounded up to 8 bytes). FreeBSD
+ * has no TCP_QUICKACK, TCP_NOTSENT_LOWAT or SO_COOKIE. Cross-checked against the rust-lang/libc
+ * crate. None of this can be run here; the tests decode a `tcp_info` and a `kinfo_file` table
+ * built byte by byte from the headers' offsets.
  *
  * @module
  */
 import type { PlatformConstants } from "./types.ts";
 
+// INT_MAX (`sys/x86/include/_limits.h`, `sys/arm64/include/_limits.h`).
 const INT_MAX = 2147483647;
-// UINT_MAX / hz with the default hz of 1000.
+// UINT_MAX / hz with the default hz of 1000 (`sys/netinet/tcp_usrreq.c` tcp_default_ctloutput
+// refuses more with EINVAL before multiplying by hz).
 const MAX_SECONDS = 4294967;
-// so_linger has been a short; kept to what a short holds.
-const MAX_LINGER_SECONDS = 32767;
-// TCP_MAXSEG must be ≥ V_tcp_minmss − 40 (TCP_MINMSS is 216) and ≤ the current MSS.
+// `sys/kern/uipc_socket.c` sosetopt: EDOM when l_linger < 0, > USHRT_MAX or > INT_MAX / hz
+// (2147483 at hz 1000), so USHRT_MAX bounds it.
+const MAX_LINGER_SECONDS = 65535;
+// TCP_MAXSEG must be ≥ V_tcp_minmss − 40 (TCP_MINMSS is 216, `sys/netinet/tcp.h`) and ≤ the
+// current MSS (`sys/netinet/tcp_usrreq.c` tcp_default_ctloutput).
 const MIN_MAXSEG = 176;
 
 /** FreeBSD's socket-option constants. */
 export const freebsd: PlatformConstants = {
   os: "freebsd",
   displayName: "FreeBSD",
+  // lib/libc/Versions.def and the shared library's SONAME since FreeBSD 7.
   libc: ["libc.so.7"],
+  // `lib/libc/sys/__error.c`; errno.h defines errno as (*__error()).
   errnoAccessor: "__error",
-  F_GETFD: 1,
-  SOL_SOCKET: 0xffff,
-  IPPROTO_TCP: 6,
-  AF_UNIX: 1,
-  AF_INET: 2,
-  AF_INET6: 28,
-  SOCK_STREAM: 1,
-  SOCK_DGRAM: 2,
+  F_GETFD: 1, // sys/sys/fcntl.h
+  SOL_SOCKET: 0xffff, // sys/sys/socket.h
+  IPPROTO_TCP: 6, // sys/netinet/in.h
+  AF_UNIX: 1, // sys/sys/socket.h
+  AF_INET: 2, // sys/sys/socket.h
+  AF_INET6: 28, // sys/sys/socket.h
+  SOCK_STREAM: 1, // sys/sys/socket.h
+  SOCK_DGRAM: 2, // sys/sys/socket.h
+  // struct sockaddr (sys/sys/socket.h): unsigned char sa_len, sa_family_t (uint8_t) sa_family.
   sockaddrFamily: { offset: 1, bytes: 1 },
-  // Lists every open fd only where fdescfs is mounted on /dev/fd; otherwise 0-2, and sockopts
-  // probes the numbers above the listing. struct dirent (`sys/sys/dirent.h`, FreeBSD 12+):
-  // d_fileno (8), d_off (8), d_reclen (2), d_type (1), d_pad0 (1), d_namlen (2), d_pad1 (2), d_name.
+  // /dev/fd lists 0, 1 and 2 only, unless fdescfs is mounted there (it is not by default), so
+  // the kernel's own per-process file table is read instead: sysctl {CTL_KERN 1, KERN_PROC 14,
+  // KERN_PROC_FILEDESC 33, pid} (sys/sys/sysctl.h) returns packed `struct kinfo_file` records
+  // (sys/sys/user.h): kf_structsize 0, kf_type 4, kf_fd 8, kf_ref_count 12, kf_flags 16,
+  // kf_pad0 20, kf_offset (int64) 24, then the kf_un union at 32 whose kf_sock member holds
+  // kf_sock_sendq 32, kf_sock_domain0 36, kf_sock_type0 40, kf_sock_protocol0 44, kf_sa_local 48
+  // and kf_sa_peer 176 (two 128-byte sockaddr_storage); KINFO_FILE_SIZE is 1392. KF_TYPE_SOCKET 2.
+  fdListing: {
+    kind: "kinfo_file",
+    layout: {
+      mib: [1, 14, 33],
+      size: 1392,
+      structsize: 0,
+      type: 4,
+      fd: 8,
+      sockDomain: 36,
+      sockType: 40,
+      sockProtocol: 44,
+      saLocal: 48,
+      saPeer: 176,
+      typeSocket: 2,
+    },
+  },
+  // Kept for completeness (the listing above does not read it). struct dirent (`sys/sys/dirent.h`,
+  // FreeBSD 12+): d_fileno (8), d_off (8), d_reclen (2), d_type (1), d_pad0 (1), d_namlen (2),
+  // d_pad1 (2), d_name.
   fdDirectory: "/dev/fd",
   direntNameOffset: 24,
   readdirSymbol: { x86_64: "readdir", aarch64: "readdir" },
+  // Option numbers: SO_* from sys/sys/socket.h, TCP_* from sys/netinet/tcp.h.
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 0xffff, optname: 0x8, unit: "bool", min: 0, max: 1 },
     SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
     SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-    // "Values < 1 make no sense": EINVAL; sbreserve fails with ENOBUFS above kern.ipc.maxsockbuf.
+    // `sys/kern/uipc_socket.c` sosetopt: "Values < 1 make no sense" (EINVAL); sbreserve fails
+    // with ENOBUFS above kern.ipc.maxsockbuf.
     SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
     SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
+    // struct linger (sys/sys/socket.h): int l_onoff, int l_linger, in seconds.
     SO_LINGER: {
       native: "SO_LINGER",
       level: 0xffff,
@@ -59,7 +95,9 @@ export const freebsd: PlatformConstants = {
       min: 0,
       max: MAX_LINGER_SECONDS,
       size: 8,
+      note: "Seconds above 65535 (USHRT_MAX) fail with EDOM",
     },
+    // SO_ERROR, SO_TYPE and SO_ACCEPTCONN: sogetopt only (`sys/kern/uipc_socket.c`).
     SO_ERROR: {
       native: "SO_ERROR",
       level: 0xffff,
@@ -82,6 +120,8 @@ export const freebsd: PlatformConstants = {
     },
     SO_COOKIE: null,
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 1, unit: "bool", min: 0, max: 1 },
+    // `sys/netinet/tcp_usrreq.c` tcp_default_ctloutput: u_int seconds, EINVAL above UINT_MAX / hz
+    // (a negative int is a huge u_int); the count is any u_int; 0 makes TP_KEEP* use the sysctl.
     TCP_KEEPIDLE: {
       native: "TCP_KEEPIDLE",
       level: 6,
@@ -109,7 +149,18 @@ export const freebsd: PlatformConstants = {
       max: INT_MAX,
       zero: "the system default (net.inet.tcp.keepcnt)",
     },
-    TCP_USER_TIMEOUT: null,
+    // tcp(4): "the interval in seconds during which a connection must make progress", at least
+    // one byte acknowledged, or the stack resets it; a u_int, bounded like the keep-alive times
+    // (`sys/netinet/tcp_usrreq.c` tcp_default_ctloutput, FreeBSD 14 and later).
+    TCP_USER_TIMEOUT: {
+      native: "TCP_MAXUNACKTIME",
+      level: 6,
+      optname: 68,
+      unit: "seconds",
+      min: 0,
+      max: MAX_SECONDS,
+      zero: "no limit (the progress check is off, as it is by default)",
+    },
     TCP_MAXSEG: {
       native: "TCP_MAXSEG",
       level: 6,
@@ -120,7 +171,8 @@ export const freebsd: PlatformConstants = {
       note: "Can only lower the current MSS (EINVAL above it); 176 is net.inet.tcp.minmss (216) − 40",
     },
     TCP_QUICKACK: null,
-    // TCP_CA_NAME_MAX is 16 with the NUL; an algorithm that is not loaded is EINVAL.
+    // TCP_CA_NAME_MAX is 16 with the NUL (sys/netinet/cc/cc.h); `sys/netinet/tcp_usrreq.c`
+    // tcp_congestion fails with ESRCH for an algorithm that is not loaded.
     TCP_CONGESTION: {
       native: "TCP_CONGESTION",
       level: 6,
@@ -129,13 +181,16 @@ export const freebsd: PlatformConstants = {
       min: 1,
       max: 15,
       size: 16,
-      note: "Only algorithms whose cc_* module is loaded",
+      errnos: ["ESRCH"],
+      note: "Only algorithms whose cc_* module is loaded; another name fails with ESRCH",
     },
+    // Set as an int (nonzero: on); read back as `t_flags & TF_FASTOPEN`, that is 0x80000000
+    // (sys/netinet/tcp_var.h), which a signed int shows as -2147483648: a flag, not a count.
     TCP_FASTOPEN: {
       native: "TCP_FASTOPEN",
       level: 6,
       optname: 1025,
-      unit: "int",
+      unit: "flag",
       min: 0,
       max: 1,
       note: "On (1) or off (0); needs net.inet.tcp.fastopen.server_enable (or client_enable)",
@@ -177,9 +232,12 @@ export const freebsd: PlatformConstants = {
       lastDataSent: null,
     },
   },
+  // sys/sys/errno.h. ENOTSUP is EOPNOTSUPP's other name (45); listed first so that 45 reads as
+  // EOPNOTSUPP, as strerror spells it.
   errno: {
     EPERM: 1,
     ENOENT: 2,
+    ESRCH: 3,
     EBADF: 9,
     EAGAIN: 35,
     ENOMEM: 12,
@@ -190,6 +248,7 @@ export const freebsd: PlatformConstants = {
     EDOM: 33,
     ENOTSOCK: 38,
     ENOPROTOOPT: 42,
+    ENOTSUP: 45,
     EOPNOTSUPP: 45,
     ENOBUFS: 55,
     EISCONN: 56,

@@ -35,9 +35,12 @@ export const linux: PlatformConstants = {
   sockaddrFamily: { offset: 0, bytes: 2 },
   // Listing /proc/self/fd through libc needs only --allow-ffi in Deno. dirent: d_ino (8),
   // d_off (8), d_reclen (2), d_type (1), then d_name, in glibc's and musl's <dirent.h> alike.
+  fdListing: { kind: "directory" },
   fdDirectory: "/proc/self/fd",
   direntNameOffset: 19,
   readdirSymbol: { x86_64: "readdir", aarch64: "readdir" },
+  // Option numbers: SO_* from <asm-generic/socket.h>, TCP_* from <linux/tcp.h>; read-only ones
+  // are those net/core/sock.c sk_setsockopt has no case for.
   options: {
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: 1, optname: 9, unit: "bool", min: 0, max: 1 },
     SO_REUSEADDR: { native: "SO_REUSEADDR", level: 1, optname: 2, unit: "bool", min: 0, max: 1 },
@@ -99,9 +102,11 @@ export const linux: PlatformConstants = {
       readOnly: true,
     },
     TCP_NODELAY: { native: "TCP_NODELAY", level: 6, optname: 1, unit: "bool", min: 0, max: 1 },
+    // MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL (32767) and MAX_TCP_KEEPCNT (127), include/net/tcp.h.
     TCP_KEEPIDLE: { native: "TCP_KEEPIDLE", level: 6, optname: 4, unit: "seconds", min: 1, max: 32767 },
     TCP_KEEPINTVL: { native: "TCP_KEEPINTVL", level: 6, optname: 5, unit: "seconds", min: 1, max: 32767 },
     TCP_KEEPCNT: { native: "TCP_KEEPCNT", level: 6, optname: 6, unit: "int", min: 1, max: 127 },
+    // net/ipv4/tcp.c do_tcp_setsockopt: negatives are EINVAL.
     TCP_USER_TIMEOUT: {
       native: "TCP_USER_TIMEOUT",
       level: 6,
@@ -158,6 +163,7 @@ export const linux: PlatformConstants = {
       note: "The queue of pending Fast Open requests, for a listener (set before or after listen()); " +
         "a connected socket fails with EINVAL, and the kernel clamps the length to net.core.somaxconn",
     },
+    // net/ipv4/tcp.c do_tcp_setsockopt stores any int; negatives read back as huge.
     TCP_NOTSENT_LOWAT: {
       native: "TCP_NOTSENT_LOWAT",
       level: 6,
@@ -204,9 +210,12 @@ export const linux: PlatformConstants = {
       totalRetransmits: { offset: 100, size: 4 }, // tcpi_total_retrans
     },
   },
+  // <asm-generic/errno-base.h> and <asm-generic/errno.h>. ENOTSUP is EOPNOTSUPP's other name
+  // on Linux (95, <bits/errno.h>); listed first so that 95 reads as EOPNOTSUPP.
   errno: {
     EPERM: 1,
     ENOENT: 2,
+    ESRCH: 3,
     EBADF: 9,
     EAGAIN: 11,
     ENOMEM: 12,
@@ -217,6 +226,7 @@ export const linux: PlatformConstants = {
     EDOM: 33,
     ENOTSOCK: 88,
     ENOPROTOOPT: 92,
+    ENOTSUP: 95,
     EOPNOTSUPP: 95,
     ENOBUFS: 105,
     EISCONN: 106,

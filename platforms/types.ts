@@ -23,6 +23,8 @@ export type OsName = "linux" | "darwin" | "freebsd";
  *
  * - `bool`: an int, 0 or not;
  * - `int`: an int (a count, a flag set or a type code);
+ * - `flag`: an int the caller sets to 0 or 1 and reads back as 0 or 1, whatever nonzero value the
+ *   kernel reports for "on" (FreeBSD's TCP_FASTOPEN reads back `t_flags & TF_FASTOPEN`, 0x80000000);
  * - `bytes`: an int counting bytes;
  * - `seconds`: an int counting whole seconds, exposed as milliseconds (rounded up when set);
  * - `ms`: an int counting milliseconds;
@@ -38,7 +40,7 @@ export type OsName = "linux" | "darwin" | "freebsd";
  * console.log(unit); // "seconds": set in ms, rounded up to whole seconds
  * ```
  */
-export type KernelUnit = "bool" | "int" | "bytes" | "seconds" | "ms" | "string" | "struct" | "bigint";
+export type KernelUnit = "bool" | "int" | "flag" | "bytes" | "seconds" | "ms" | "string" | "struct" | "bigint";
 
 /**
  * The names of the options sockopts reads and sets. Linux's spelling is the canonical one.
@@ -91,6 +93,7 @@ export type OptionName =
 export type ErrnoName =
   | "EPERM"
   | "ENOENT"
+  | "ESRCH"
   | "EBADF"
   | "EAGAIN"
   | "ENOMEM"
@@ -101,6 +104,7 @@ export type ErrnoName =
   | "EDOM"
   | "ENOTSOCK"
   | "ENOPROTOOPT"
+  | "ENOTSUP"
   | "EOPNOTSUPP"
   | "ENOBUFS"
   | "EISCONN"
@@ -215,6 +219,49 @@ export interface TcpInfoConstant {
   readonly fields: { readonly [K in TcpInfoFieldName]: TcpInfoField | null };
 }
 
+/** FreeBSD's `struct kinfo_file` (`sys/sys/user.h`): the fields sockopts reads, by byte offset. */
+export interface KinfoFileLayout {
+  /** The sysctl name: CTL_KERN, KERN_PROC, KERN_PROC_FILEDESC (the pid is appended). */
+  readonly mib: readonly [number, number, number];
+  /** KINFO_FILE_SIZE: the largest record; packed records are shorter (kf_path is cut at its NUL). */
+  readonly size: number;
+  /** `int kf_structsize`: this record's length, a multiple of 8. */
+  readonly structsize: number;
+  /** `int kf_type`: KF_TYPE_SOCKET and the others. */
+  readonly type: number;
+  /** `int kf_fd`: the descriptor; negative for the cwd, root, jail, text and ctty entries. */
+  readonly fd: number;
+  /** `int kf_sock_domain0`, `kf_sock_type0`, `kf_sock_protocol0` (kf_sock in the kf_un union). */
+  readonly sockDomain: number;
+  readonly sockType: number;
+  readonly sockProtocol: number;
+  /** `struct sockaddr_storage kf_sa_local` and `kf_sa_peer`. */
+  readonly saLocal: number;
+  readonly saPeer: number;
+  /** KF_TYPE_SOCKET. */
+  readonly typeSocket: number;
+}
+
+/** macOS's `proc_pidinfo` PROC_PIDLISTFDS (`bsd/sys/proc_info.h`): an array of `struct proc_fdinfo`. */
+export interface ProcFdInfoLayout {
+  /** PROC_PIDLISTFDS, the `flavor` argument. */
+  readonly flavor: number;
+  /** PROC_PIDLISTFD_SIZE: `sizeof(struct proc_fdinfo)`. */
+  readonly size: number;
+  /** `int32_t proc_fd`. */
+  readonly fd: number;
+  /** `uint32_t proc_fdtype`: PROX_FDTYPE_SOCKET and the others. */
+  readonly type: number;
+  /** PROX_FDTYPE_SOCKET. */
+  readonly typeSocket: number;
+}
+
+/** How one OS lists a process's open file descriptors. */
+export type FdListing =
+  | { readonly kind: "directory" }
+  | { readonly kind: "kinfo_file"; readonly layout: KinfoFileLayout }
+  | { readonly kind: "proc_pidinfo"; readonly layout: ProcFdInfoLayout };
+
 /** Every constant sockopts needs from one OS. */
 export interface PlatformConstants {
   /** The OS, as `Deno.build.os` and `process.platform` spell it. */
@@ -240,7 +287,13 @@ export interface PlatformConstants {
   readonly SOCK_DGRAM: number;
   /** Where `sa_family` sits in `struct sockaddr`: BSDs put a one-byte `sa_len` before a one-byte family. */
   readonly sockaddrFamily: { readonly offset: number; readonly bytes: 1 | 2 };
-  /** The directory that lists this process's open file descriptors by number. */
+  /**
+   * Where the kernel lists this process's open file descriptors: a directory of fd numbers
+   * (Linux `/proc/self/fd`), FreeBSD's per-process file table (`sysctl` KERN_PROC_FILEDESC), or
+   * macOS's `proc_pidinfo` PROC_PIDLISTFDS.
+   */
+  readonly fdListing: FdListing;
+  /** The directory that lists this process's open file descriptors by number (`directory` listings only). */
   readonly fdDirectory: string;
   /** Byte offset of `d_name` in `struct dirent`. */
   readonly direntNameOffset: number;

@@ -8,6 +8,7 @@ import type { ErrnoName, PlatformConstants } from "../platforms/types.ts";
 const DESCRIPTIONS: Readonly<Record<ErrnoName, string>> = {
   EPERM: "operation not permitted",
   ENOENT: "no such file or directory",
+  ESRCH: "no such process",
   EBADF: "bad file descriptor",
   EAGAIN: "resource temporarily unavailable",
   ENOMEM: "out of memory",
@@ -18,6 +19,7 @@ const DESCRIPTIONS: Readonly<Record<ErrnoName, string>> = {
   EDOM: "numerical argument out of domain",
   ENOTSOCK: "not a socket",
   ENOPROTOOPT: "protocol not available",
+  ENOTSUP: "operation not supported",
   EOPNOTSUPP: "operation not supported",
   ENOBUFS: "no buffer space available",
   EISCONN: "socket is already connected",

@@ -119,7 +119,7 @@ export class SocketClosedError extends SockoptError {
  *   try {
  *     setUserTimeout(fd, 30_000);
  *   } catch (error) {
- *     if (!(error instanceof UnsupportedError)) throw error; // FreeBSD has no user timeout
+ *     if (!(error instanceof UnsupportedError)) throw error; // an OS without the option
  *   }
  * }
  * ```

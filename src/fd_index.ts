@@ -182,9 +182,9 @@ function rescan(): void {
   scannedOnce = false;
   gaps.clear();
   highest = -1;
+  // The listing is the kernel's whole table (src/fd_listing.ts: FreeBSD and macOS read it from
+  // the kernel, a directory is refused unless it proves complete), so nothing above it is probed.
   for (const fd of open) probe(fd);
-  // fdescfs-less FreeBSD lists only 0-2: probe upwards from what the listing showed.
-  probeUnseen();
 }
 
 /**

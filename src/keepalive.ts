@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
 import { assertTcp } from "./libc.ts";
 import type { KernelValue } from "./option_values.ts";
@@ -33,6 +34,12 @@ export interface KeepAliveOptions {
   readonly interval?: number;
   /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
   readonly count?: number;
+  /**
+   * Notice a dead peer within this many ms, idle or with a write in flight: sets keep-alive and the
+   * user timeout together, as {@link deadPeerPlan} derives them. Given alone (no `idle`,
+   * `interval`, `count` or `enable` beside it).
+   */
+  readonly detectWithin?: number;
 }
 
 /**
@@ -62,7 +69,7 @@ export interface KeepAliveSettings {
   readonly count: number;
 }
 
-const FIELDS = ["enable", "idle", "interval", "count"];
+const FIELDS = ["enable", "idle", "interval", "count", "detectWithin"];
 
 // Read once into a copy: a getter runs once, and what is checked is what is applied.
 function checkOptions(options: unknown): KeepAliveOptions {
@@ -98,7 +105,13 @@ function checkOptions(options: unknown): KeepAliveOptions {
  * ```
  */
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
-  const { idle, interval, count, enable } = checkOptions(options);
+  const { idle, interval, count, enable, detectWithin } = checkOptions(options);
+  if (detectWithin !== undefined) {
+    onlyDetectWithin(idle, interval, count, enable);
+    const values = prepareDeadPeer(detectWithin);
+    applyDeadPeer(resolveFd(socket, "Cannot set keep-alive"), values);
+    return;
+  }
   const fd = resolveFd(socket, "Cannot set keep-alive");
   // Converted to locals, not a plan object: this is a hot path and should not allocate.
   const on = prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable");
@@ -108,6 +121,14 @@ export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {
     : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval);
   const countK = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
   applyKeepAliveValues(fd, on, idleK, intervalK, countK);
+}
+
+function onlyDetectWithin(...others: unknown[]): void {
+  if (others.some((value) => value !== undefined)) {
+    throw new TypeError(
+      "Cannot set keep-alive: detectWithin sets idle, interval, count and enable itself; give it alone",
+    );
+  }
 }
 
 /** {@link KeepAliveOptions}, checked and converted to the kernel's units: no system call made yet. */
@@ -124,7 +145,10 @@ export interface KeepAlivePlan {
  * @throws {TypeError} / {RangeError} for a bad option or value.
  */
 export function planKeepAlive(options: unknown): KeepAlivePlan {
-  const { idle, interval, count, enable } = checkOptions(options);
+  const { idle, interval, count, enable, detectWithin } = checkOptions(options);
+  if (detectWithin !== undefined) {
+    throw new TypeError("Cannot set keep-alive: give detectWithin in the settings, beside keepAlive, not inside it");
+  }
   return {
     on: prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable"),
     idle: idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle),

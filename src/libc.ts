@@ -21,7 +21,6 @@ const ADDR_LEN = 12; // socklen_t for the address
 const ADDR = 16; // struct sockaddr_storage (128 bytes)
 const COOKIE = 144; // u64 socket cookie (Linux)
 const COOKIE_LEN = 152; // socklen_t for the cookie
-const PATH = 160; // NUL-terminated path of the fd directory (96 bytes)
 const VALUE = 256; // the option's value
 const BLOCK = 1024;
 
@@ -64,7 +63,6 @@ export interface Native {
   readonly addrLenPtr: Pointer;
   readonly cookiePtr: Pointer;
   readonly cookieLenPtr: Pointer;
-  readonly pathPtr: Pointer;
   readonly names: ErrnoNames;
   readonly plausible: ReadonlySet<number>;
 }
@@ -77,11 +75,10 @@ function load(call: string): Native {
   const lib = runtime.open(libcCandidates(platform, runtime.arch), {
     errno_location: platform.errnoAccessor,
     readdir: platform.readdirSymbol[arch],
+    os: platform.os,
   }, call);
-  const bytes = lib.allocate?.(BLOCK) ?? new Uint8Array(BLOCK);
+  const bytes = nativeBytes(lib, BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
-  const path = new TextEncoder().encode(platform.fdDirectory);
-  bytes.set(path.subarray(0, VALUE - PATH - 1), PATH);
   return {
     platform,
     lib,
@@ -96,10 +93,22 @@ function load(call: string): Native {
     addrLenPtr: at(ADDR_LEN),
     cookiePtr: at(COOKIE),
     cookieLenPtr: at(COOKIE_LEN),
-    pathPtr: at(PATH),
     names: errnoNames(platform),
     plausible: new Set(PLAUSIBLE.map((name) => platform.errno[name])),
   };
+}
+
+/**
+ * Zeroed bytes whose address can be handed to C for as long as the view is alive: native memory
+ * where the runtime's own buffers may move (Node's `allocate`), otherwise a typed array over its
+ * own ArrayBuffer (Bun moves a small typed array's bytes the first time its `.buffer` is read,
+ * which would leave a pointer taken before that dangling).
+ * @param lib The bound library.
+ * @param size How many bytes.
+ * @returns The bytes; pass them to `lib.pointerOf` (or a subarray of them).
+ */
+export function nativeBytes(lib: Library, size: number): Uint8Array {
+  return lib.allocate?.(size) ?? new Uint8Array(new ArrayBuffer(size));
 }
 
 /**
@@ -393,37 +402,8 @@ export function cookieEquals(low: number, high: number): boolean {
   return n.view.getUint32(COOKIE, true) === low && n.view.getUint32(COOKIE + 4, true) === high;
 }
 
-// fd numbers have at most 10 digits; d_name is read a few bytes at a time, without a string.
-const NAME = new Uint8Array(12);
-
-/** Every open fd number, from the platform's fd directory (`/proc/self/fd`, `/dev/fd`). */
-export function listFds(): number[] {
-  const n = native ?? getNative("opendir");
-  const dir = n.fn.opendir(n.pathPtr);
-  if (n.lib.isNull(dir)) {
-    throw new Error(`Cannot list open file descriptors: opendir(${n.platform.fdDirectory}) failed`);
-  }
-  const fds: number[] = [];
-  try {
-    for (;;) {
-      const entry = n.fn.readdir(dir);
-      if (n.lib.isNull(entry)) break;
-      n.lib.copyInto(entry, n.platform.direntNameOffset, NAME);
-      let fd = 0;
-      let digits = 0;
-      for (; digits < NAME.length; digits++) {
-        const c = NAME[digits];
-        if (c < 48 || c > 57) break;
-        fd = fd * 10 + c - 48;
-      }
-      // "." and "..", or anything else that is not a plain number, end before a digit or after.
-      if (digits > 0 && NAME[digits] === 0) fds.push(fd);
-    }
-  } finally {
-    n.fn.closedir(dir);
-  }
-  return fds;
-}
+// The fd listing lives in its own module; re-exported here, where its callers have always found it.
+export { listFds } from "./fd_listing.ts";
 
 /**
  * The local port of `fd` (0..65535), or {@link PORT_CLOSED} or {@link PORT_OTHER} (open, but not

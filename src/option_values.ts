@@ -58,6 +58,7 @@ export function encodeOption(option: string, constant: OptionConstant, value: un
     case "bool":
       return toKernelBool(option, constant, value, field);
     case "int":
+    case "flag":
     case "bytes":
       return toKernelCount(option, constant, value);
     case "seconds":
@@ -93,6 +94,8 @@ export function readOption(fd: number, option: string, constant: OptionConstant)
   switch (constant.unit) {
     case "bool":
       return getInt(fd, option, constant) !== 0;
+    case "flag":
+      return getInt(fd, option, constant) !== 0 ? 1 : 0;
     case "int":
     case "bytes":
       return getInt(fd, option, constant);

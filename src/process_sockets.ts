@@ -5,153 +5,70 @@
  *
  * @module
  */
-import { canonicalIp, displayIp, WILDCARD } from "./address.ts";
+import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
 import { SockoptError } from "./errors.ts";
+import { cookieEquals, describeSocket, getNative, listFds, readCookie } from "./libc.ts";
+import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
 import {
-  applyKeepAlive,
-  getKeepAlive,
-  type KeepAliveOptions,
-  type KeepAliveSettings,
-  planKeepAlive,
-} from "./keepalive.ts";
-import { type Endpoint, listFds, socketName, socketType } from "./libc.ts";
-import { applyOption, hostOption, prepareOption } from "./options.ts";
-import { currentHost } from "./platform.ts";
-import { getTcpInfo, type TcpState } from "./tcp_info.ts";
-import { getUserTimeout } from "./user_timeout.ts";
-import { copyOptions, describeValue } from "./values.ts";
+  applySettings,
+  checkFilter,
+  checkSettings,
+  type ConfiguredSocket,
+  mismatch,
+  readBack,
+  type SocketFilter,
+  type SocketSettings,
+} from "./socket_filter.ts";
+import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
 
-/**
- * One end of a TCP socket.
- *
- * @example Writing an address the way URLs do
- * ```ts
- * import type { SocketAddress } from "jsr:@sockopts/sockopts";
- *
- * export function hostPort({ address, port, family }: SocketAddress): string {
- *   return family === "IPv6" ? `[${address}]:${port}` : `${address}:${port}`;
- * }
- * ```
- */
-export interface SocketAddress {
-  /** The IP address as people write it: `127.0.0.1`, `::1`, `0.0.0.0`, `::`. */
-  readonly address: string;
-  /** The port. */
-  readonly port: number;
-  /** `"IPv4"` or `"IPv6"`: the socket's family (an IPv6 socket may talk to IPv4-mapped peers). */
-  readonly family: "IPv4" | "IPv6";
+export type { ConfiguredSocket, SocketFilter, SocketSettings } from "./socket_filter.ts";
+export type { SocketAddress, TcpSocketInfo } from "./socket_info.ts";
+
+/** What kind of non-TCP socket `fd` is, for reports. */
+export function socketKind(fd: number): { kind: SkippedSocket["kind"]; detail: string } | undefined {
+  const text = describeSocket(getNative("getsockopt"), fd);
+  if (text === "not a socket") return undefined;
+  const kind = text.startsWith("a Unix-domain") ? "unix" : text === "a UDP socket" ? "udp" : "socket";
+  return { kind, detail: text };
 }
 
 /**
- * A TCP socket of this process, as {@link tcpSockets} lists it.
- *
- * @example The listening sockets of this process
- * ```ts
- * import { tcpSockets, type TcpSocketInfo } from "jsr:@sockopts/sockopts";
- *
- * const listeners: TcpSocketInfo[] = tcpSockets().filter((s) => s.listening);
- * console.log(listeners.map((s) => `fd ${s.fd} on port ${s.local.port}`));
- * ```
+ * Calls `tcp` for every TCP socket of this process, with the sock_diag record index and cookie
+ * check available on Linux, and `other` for every socket of another kind.
  */
-export interface TcpSocketInfo {
-  /** Its file descriptor. */
-  readonly fd: number;
-  /** The local end. */
-  readonly local: SocketAddress;
-  /** The remote end, or `null` for a listener or an unconnected socket. */
-  readonly remote: SocketAddress | null;
-  /** The TCP state (`"ESTABLISHED"`, `"LISTEN"`, `"CLOSE_WAIT"`, …). */
-  readonly state: TcpState;
-  /** It is a listening socket. */
-  readonly listening: boolean;
-}
-
-/**
- * Which sockets {@link configureSockets} changes; every field given must match.
- *
- * @example The connections to one Redis server
- * ```ts
- * import { configureSockets, type SocketFilter } from "jsr:@sockopts/sockopts";
- *
- * const redis: SocketFilter = { remoteHost: "10.0.0.8", remotePort: 6379 };
- * configureSockets(redis, { keepAlive: { idle: 60_000, count: 4 } });
- * ```
- */
-export interface SocketFilter {
-  /** The remote port, such as 5432 for PostgreSQL. */
-  readonly remotePort?: number;
-  /** The remote IP address (a literal: `10.0.0.7`, `::1`); names are not resolved. */
-  readonly remoteHost?: string;
-  /** The local port. */
-  readonly localPort?: number;
-  /** Only listeners (`true`) or only connections (`false`). */
-  readonly listening?: boolean;
-}
-
-/**
- * What {@link configureSockets} applies.
- *
- * @example One dead-peer profile for every outgoing connection
- * ```ts
- * import { configureSockets, type SocketSettings } from "jsr:@sockopts/sockopts";
- *
- * const DEAD_PEER: SocketSettings = { keepAlive: { idle: 30_000, interval: 5_000, count: 3 }, userTimeout: 45_000 };
- * configureSockets({ listening: false }, DEAD_PEER);
- * ```
- */
-export interface SocketSettings {
-  /** Keep-alive, in the shape {@link setKeepAlive} takes. */
-  readonly keepAlive?: KeepAliveOptions;
-  /** The user timeout in ms, as {@link setUserTimeout} takes it. */
-  readonly userTimeout?: number;
-}
-
-/**
- * One socket {@link configureSockets} changed, with the values read back afterwards.
- *
- * @example Logging what was configured
- * ```ts
- * import { type ConfiguredSocket, configureSockets } from "jsr:@sockopts/sockopts";
- *
- * const changed: ConfiguredSocket[] = configureSockets({ remotePort: 5432 }, { keepAlive: { idle: 30_000 } });
- * for (const socket of changed) {
- *   console.log(`fd ${socket.fd} -> ${socket.remote?.address}: idle ${socket.keepAlive?.idle} ms`);
- * }
- * ```
- */
-export interface ConfiguredSocket extends TcpSocketInfo {
-  /** The keep-alive settings now in force, when keep-alive was configured. */
-  readonly keepAlive?: KeepAliveSettings;
-  /** The user timeout now in force (ms), when it was configured. */
-  readonly userTimeout?: number;
-}
-
-function address(endpoint: Endpoint): SocketAddress {
-  return {
-    address: displayIp(endpoint.ip, endpoint.family),
-    port: endpoint.port,
-    family: endpoint.family === 6 ? "IPv6" : "IPv4",
-  };
-}
-
-function describe(fd: number): TcpSocketInfo | undefined {
-  const local = socketName(fd, false);
-  if (typeof local === "string" || socketType(fd) !== currentHost().platform.SOCK_STREAM) return undefined;
-  const remote = socketName(fd, true);
-  let state: TcpState;
-  try {
-    state = getTcpInfo(fd).state;
-  } catch (error) {
-    if (error instanceof SockoptError) return undefined; // closed while we looked
-    throw error;
+export function eachSocket(
+  tcp: (socket: TcpSocketInfo, cookie: readonly [number, number] | undefined) => void,
+  other: (fd: number) => void,
+): void {
+  if (!sockDiagAvailable()) {
+    for (const fd of listFds()) {
+      const found = rowFromFd(fd);
+      if (found !== undefined) tcp(found, undefined);
+      else if (socketKind(fd) !== undefined) other(fd);
+    }
+    return;
   }
-  return {
-    fd,
-    local: address(local),
-    remote: typeof remote === "string" ? null : address(remote),
-    state,
-    listening: state === "LISTEN",
-  };
+  const table = dumpTcp();
+  const byInode = new Map<number, number>();
+  for (let i = 0; i < table.count; i++) {
+    const inode = table.view.getUint32(table.offsets[i] + REC.inode, true);
+    if (inode !== 0) byInode.set(inode, i);
+  }
+  const fds = openFds().slice();
+  for (let i = 0; i < fds.length; i++) {
+    const fd = fds[i];
+    const inode = socketInode(fd);
+    if (inode <= 0) continue;
+    const index = byInode.get(inode);
+    // Not in the dump: not TCP, or TCP opened since the dump or in another network namespace.
+    const found = index === undefined ? rowFromFd(fd) : rowFromRecord(table, index, fd);
+    if (found === undefined) {
+      other(fd);
+      continue;
+    }
+    const at = table.offsets[index ?? 0] + REC.cookie;
+    tcp(found, index === undefined ? undefined : [table.view.getUint32(at, true), table.view.getUint32(at + 4, true)]);
+  }
 }
 
 /**
@@ -171,105 +88,129 @@ function describe(fd: number): TcpSocketInfo | undefined {
  */
 export function tcpSockets(): TcpSocketInfo[] {
   const found: TcpSocketInfo[] = [];
-  for (const fd of listFds()) {
-    const info = describe(fd);
-    if (info !== undefined) found.push(info);
-  }
+  eachSocket((socket) => found.push(socket), () => {});
   return found;
 }
 
-const FILTER_FIELDS = ["remotePort", "remoteHost", "localPort", "listening"];
-const SETTING_FIELDS = ["keepAlive", "userTimeout"];
-
-// The filter and the settings are copied once (copyOptions), then only the copies are read.
-function checkFields(what: "filter" | "settings", value: unknown, fields: readonly string[]): Record<string, unknown> {
-  if (value === undefined) throw new TypeError(`Cannot configure sockets: expected a ${what} object, got undefined`);
-  return copyOptions("Cannot configure sockets", `a ${what} object`, value, fields, `${what} field`);
-}
-
-function checkPort(name: string, port: unknown): number | undefined {
-  if (port === undefined) return undefined;
-  if (typeof port !== "number") {
-    throw new TypeError(`Cannot configure sockets: ${name} must be a port number, got ${describeValue(port)}`);
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Cannot configure sockets: ${name} ${port} is not a port (expected an integer 0..65535)`);
-  }
-  return port + 0; // -0 is port 0
+/**
+ * Options for {@link configureSockets}.
+ *
+ * @example Insisting that the pool's connections were found
+ * ```ts
+ * import { type ConfigureOptions, configureSockets } from "jsr:@sockopts/sockopts";
+ *
+ * const options: ConfigureOptions = { atLeast: 1 };
+ * try {
+ *   configureSockets({ remotePort: 5432 }, { detectWithin: 30_000 }, options);
+ * } catch (error) {
+ *   console.error((error as Error).message); // "Cannot configure sockets: 0 of … TCP sockets configured …"
+ * }
+ * ```
+ */
+export interface ConfigureOptions {
+  /** Throw {@link NothingMatchedError} when fewer sockets than this were configured (default 0: never). */
+  readonly atLeast?: number;
 }
 
 /**
- * Applies keep-alive and/or a user timeout to every TCP socket of this process that matches
- * `filter`: the way to reach sockets a driver keeps to itself. Every value is checked before any
- * socket is touched; sockets that close while this runs are skipped.
+ * Applies a dead-peer bound (`detectWithin`), or keep-alive and/or a user timeout, to every TCP
+ * socket of this process that matches `filter`: the way to reach sockets a driver keeps to itself.
+ * Every value is checked before any socket is touched. The result is the array of sockets
+ * configured, with the values read back, and also says how many TCP sockets were `seen` and which
+ * sockets were `skipped` and why: not matching, not TCP (a driver on a Unix-domain socket), closed
+ * meanwhile, or refused by the kernel. On Linux a socket still connecting is matched by the
+ * address it is connecting to; configure it again once connected (or use {@link keepConfigured},
+ * which does).
  *
- * @param filter Which sockets: `{ remotePort?, remoteHost?, localPort?, listening? }`; `{}` is all.
- * @param settings `{ keepAlive?, userTimeout? }`, in the shapes `setKeepAlive` and `setUserTimeout` take.
- * @returns The sockets changed, with the values read back from each.
+ * @param filter Which sockets: `{ remotePort?, remoteHost?, localPort?, listening? }`, or `{ all: true }`.
+ * @param settings `{ detectWithin }`, or `{ keepAlive?, userTimeout? }` in the shapes `setKeepAlive` and `setUserTimeout` take.
+ * @param options `{ atLeast }`: fewer sockets configured than that is an error.
+ * @returns The sockets configured, with `seen` and `skipped` beside them.
  * @throws {TypeError} / {RangeError} for a bad filter or setting, before any system call.
- * @throws {UnsupportedError} for a user timeout on FreeBSD.
+ * @throws {NothingMatchedError} when fewer than `atLeast` sockets were configured; its message lists what was seen.
  *
- * @example Keep-alive for every connection a PostgreSQL pool holds
+ * @example A dead-peer bound for every connection a PostgreSQL pool holds
  * ```ts
  * import { configureSockets } from "jsr:@sockopts/sockopts";
  *
- * // After the pool has connected (and again after it grows):
- * const changed = configureSockets(
- *   { remotePort: 5432 },
- *   { keepAlive: { idle: 30_000, interval: 5_000, count: 3 }, userTimeout: 45_000 },
- * );
- * console.log(`configured ${changed.length} PostgreSQL connections`);
+ * // After the pool has connected (keepConfigured follows it as it grows):
+ * const changed = configureSockets({ remotePort: 5432 }, { detectWithin: 45_000 });
+ * console.log(`configured ${changed.length} of ${changed.seen} TCP sockets`, changed.skipped);
  * ```
  */
-export function configureSockets(filter: SocketFilter, settings: SocketSettings): ConfiguredSocket[] {
-  const f = checkFields("filter", filter, FILTER_FIELDS);
-  const s = checkFields("settings", settings, SETTING_FIELDS);
-  const remotePort = checkPort("remotePort", f.remotePort);
-  const localPort = checkPort("localPort", f.localPort);
-  let remoteHost: string | undefined;
-  if (f.remoteHost !== undefined) {
-    remoteHost = typeof f.remoteHost === "string" ? canonicalIp(f.remoteHost) : undefined;
-    if (remoteHost === undefined || remoteHost === WILDCARD) {
-      throw new TypeError(
-        `Cannot configure sockets: remoteHost must be an IP address, got ${describeValue(f.remoteHost)}`,
-      );
-    }
-  }
-  if (f.listening !== undefined && typeof f.listening !== "boolean") {
-    throw new TypeError(`Cannot configure sockets: listening must be a boolean, got ${describeValue(f.listening)}`);
-  }
-  if (s.keepAlive === undefined && s.userTimeout === undefined) {
-    throw new TypeError("Cannot configure sockets: give keepAlive, userTimeout or both");
-  }
-  const plan = s.keepAlive === undefined ? undefined : planKeepAlive(s.keepAlive);
-  const timeoutC = s.userTimeout === undefined ? undefined : hostOption("TCP_USER_TIMEOUT");
-  const timeout = timeoutC === undefined ? undefined : prepareOption("TCP_USER_TIMEOUT", timeoutC, s.userTimeout);
-
+export function configureSockets(
+  filter: SocketFilter,
+  settings: SocketSettings,
+  options: ConfigureOptions = {},
+): ConfigureResult {
+  const f = checkFilter(filter);
+  const s = checkSettings(settings);
+  const atLeast = checkAtLeast(options);
   const changed: ConfiguredSocket[] = [];
-  // Each fd is described right before it is configured, so that the addresses matched are the
-  // socket's own even if another thread of the runtime opens and closes sockets meanwhile.
-  for (const fd of listFds()) {
-    const socket = describe(fd);
-    if (socket === undefined) continue;
-    if (remotePort !== undefined && socket.remote?.port !== remotePort) continue;
-    if (localPort !== undefined && socket.local.port !== localPort) continue;
-    if (remoteHost !== undefined && (socket.remote === null || canonicalIp(socket.remote.address) !== remoteHost)) {
-      continue;
+  const skipped: SkippedSocket[] = [];
+  let seen = 0;
+  eachSocket((socket, cookie) => {
+    seen++;
+    const why = mismatch(f, socket);
+    if (why !== undefined) {
+      skipped.push({ fd: socket.fd, kind: "tcp", reason: "filter", detail: why, socket });
+      return;
     }
-    if (f.listening !== undefined && socket.listening !== f.listening) continue;
     try {
-      if (plan !== undefined) applyKeepAlive(socket.fd, plan);
-      if (timeout !== undefined) applyOption(socket.fd, "TCP_USER_TIMEOUT", timeoutC!, timeout);
-      changed.push({
-        ...socket,
-        ...(plan === undefined ? {} : { keepAlive: getKeepAlive(socket.fd) }),
-        ...(timeout === undefined ? {} : { userTimeout: getUserTimeout(socket.fd) }),
-      });
+      applySettings(socket.fd, s);
+      // The fd still holds the socket the dump described (it was not closed and reused meanwhile).
+      if (cookie !== undefined && !(readCookie(socket.fd) && cookieEquals(cookie[0], cookie[1]))) {
+        skipped.push({
+          fd: socket.fd,
+          kind: "tcp",
+          reason: "closed",
+          detail: "closed while it was configured",
+          socket,
+        });
+        return;
+      }
+      changed.push(readBack(socket, s));
     } catch (error) {
-      // Closed between listing and configuring: nothing of it is left to configure.
-      if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) continue;
-      throw error;
+      if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) {
+        skipped.push({
+          fd: socket.fd,
+          kind: "tcp",
+          reason: "closed",
+          detail: "closed while it was configured",
+          socket,
+        });
+      } else if (error instanceof SockoptError) {
+        skipped.push({ fd: socket.fd, kind: "tcp", reason: "failed", detail: error.message, socket, error });
+      } else throw error;
     }
+  }, (fd) => {
+    const kind = socketKind(fd);
+    if (kind !== undefined) skipped.push({ fd, kind: kind.kind, reason: "not-tcp", detail: kind.detail });
+  });
+  const result = Object.assign(changed, { seen, skipped });
+  if (changed.length < atLeast) {
+    throw new NothingMatchedError(
+      `Cannot configure sockets: ${changed.length} of ${seen} TCP sockets configured for filter ${f.text} ` +
+        `(wanted at least ${atLeast}); seen: ${describeSkipped(skipped)}`,
+      result,
+    );
   }
-  return changed;
+  return result;
+}
+
+function checkAtLeast(options: unknown): number {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot configure sockets: expected an options object, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  for (const key in options) {
+    if (key !== "atLeast") throw new TypeError(`Cannot configure sockets: unknown option "${key}" (expected atLeast)`);
+  }
+  const { atLeast } = options as { atLeast?: unknown };
+  if (atLeast === undefined) return 0;
+  if (typeof atLeast !== "number" || !Number.isInteger(atLeast) || atLeast < 0) {
+    throw new RangeError(`Cannot configure sockets: atLeast ${String(atLeast)} is not a whole number of sockets`);
+  }
+  return atLeast;
 }

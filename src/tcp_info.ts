@@ -39,7 +39,10 @@ export interface TcpInfo {
   readonly rtt: number | null;
   /** Round-trip time variation, in ms. */
   readonly rttvar: number | null;
-  /** Retransmission timeout, in ms. */
+  /**
+   * Retransmission timeout, in ms. macOS reports it only while a retransmission timer runs (data
+   * in flight) and 0 otherwise (xnu's `tcp_connection_fill_info`).
+   */
   readonly rto: number | null;
   /** Retransmissions of the current unacknowledged segment (Linux `tcpi_retransmits`). */
   readonly retransmits: number | null;

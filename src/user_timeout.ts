@@ -11,15 +11,15 @@ import { applyOption, hostOption, prepareOption, readOptionOf } from "./options.
  * Bounds how long transmitted data may stay unacknowledged (and, on Linux, how long keep-alive
  * probes may go unanswered) before the kernel drops the connection with ETIMEDOUT.
  *
- * Linux sets TCP_USER_TIMEOUT in ms (fractions round up). macOS sets TCP_RXT_CONNDROPTIME,
- * which counts seconds, so the value rounds up to whole seconds. 0 restores the system default.
- * FreeBSD has no such option.
+ * Linux sets TCP_USER_TIMEOUT in ms (fractions round up). macOS sets TCP_RXT_CONNDROPTIME and
+ * FreeBSD TCP_MAXUNACKTIME (the time within which at least one byte must be acknowledged), which
+ * count seconds, so the value rounds up to whole seconds. 0 restores the system default (on
+ * FreeBSD: no limit).
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
- * @param ms The timeout in ms (Linux: 0..2147483647; macOS: 0..4294967000).
+ * @param ms The timeout in ms (Linux: 0..2147483647; macOS: 0..2147483647000; FreeBSD: 0..4294967000).
  * @returns Nothing: once it returns, the kernel holds the timeout ({@link getUserTimeout} reads it back).
  * @throws {RangeError} for a value outside the kernel's range.
- * @throws {UnsupportedError} on FreeBSD.
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
  *
  * @example Failing writes to a vanished peer after 20 seconds
@@ -38,11 +38,11 @@ export function setUserTimeout(socket: SocketHandle, ms: number): void {
 }
 
 /**
- * Reads the user timeout (Linux TCP_USER_TIMEOUT, macOS TCP_RXT_CONNDROPTIME).
+ * Reads the user timeout (Linux TCP_USER_TIMEOUT, macOS TCP_RXT_CONNDROPTIME, FreeBSD
+ * TCP_MAXUNACKTIME).
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
- * @returns The timeout in ms; 0 means the system default.
- * @throws {UnsupportedError} on FreeBSD.
+ * @returns The timeout in ms; 0 means the system default (on FreeBSD: no limit).
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
  *
  * @example Reading the user timeout

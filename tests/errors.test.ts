@@ -161,7 +161,8 @@ describe("bad input is refused before any system call", () => {
     assert.throws(() => setKeepAlive(pair.clientFd, "fast" as never), /expected an options object, got string/);
     assert.throws(() => setKeepAlive(pair.clientFd, { intervall: 5 } as never), {
       name: "TypeError",
-      message: 'Cannot set keep-alive: unknown option "intervall" (expected enable, idle, interval, count)',
+      message:
+        'Cannot set keep-alive: unknown option "intervall" (expected enable, idle, interval, count, detectWithin)',
     });
     unchanged();
   });

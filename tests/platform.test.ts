@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
-import type { OptionName, PlatformConstants } from "../platforms/types.ts";
+import type { PlatformConstants } from "../platforms/types.ts";
 import { PermissionError, UnsupportedError } from "../mod.ts";
 import { hostFor, optionConstant } from "../src/platform.ts";
 import type { RuntimeAdapter } from "../src/ffi/adapter.ts";
@@ -109,7 +109,9 @@ describe("platform constants", () => {
     assert.equal(darwin.options.TCP_USER_TIMEOUT?.optname, 0x80);
     assert.equal(darwin.options.TCP_USER_TIMEOUT?.unit, "seconds");
     assert.equal(linux.options.TCP_USER_TIMEOUT?.unit, "ms");
-    assert.equal(freebsd.options.TCP_USER_TIMEOUT, null);
+    assert.equal(freebsd.options.TCP_USER_TIMEOUT?.native, "TCP_MAXUNACKTIME");
+    assert.equal(freebsd.options.TCP_USER_TIMEOUT?.optname, 68);
+    assert.equal(freebsd.options.TCP_USER_TIMEOUT?.unit, "seconds");
     assert.equal(freebsd.options.TCP_KEEPIDLE?.optname, 256);
     assert.deepEqual([linux.errnoAccessor, darwin.errnoAccessor, freebsd.errnoAccessor], [
       "__errno_location",
@@ -127,22 +129,30 @@ describe("platform constants", () => {
     assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 30_000), 30);
     assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 0), 0);
     assert.equal(fromKernelDuration(c, 2), 2_000);
-    assert.throws(() => toKernelDuration("TCP_USER_TIMEOUT", c, 4_294_967_001), {
+    // xnu rejects only negatives: any int of seconds is the kernel's range.
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 4_294_967_001), 4_294_968);
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 2_147_483_647_000), 2_147_483_647);
+    assert.throws(() => toKernelDuration("TCP_USER_TIMEOUT", c, 2_147_483_647_001), {
       name: "RangeError",
       message:
-        /^Cannot set TCP_USER_TIMEOUT \(TCP_RXT_CONNDROPTIME\): 4294967001 ms is outside 0\.\.4294967000 ms .*0 means the system default/,
+        /^Cannot set TCP_USER_TIMEOUT \(TCP_RXT_CONNDROPTIME\): 2147483647001 ms is outside 0\.\.2147483647000 ms .*0 means the system default/,
     });
     // Linux keeps milliseconds as they are.
     assert.equal(toKernelDuration("TCP_USER_TIMEOUT", linux.options.TCP_USER_TIMEOUT!, 1_500), 1_500);
   });
 
-  it("throw UnsupportedError for FreeBSD's missing user timeout", () => {
-    assert.throws(() => optionConstant(freebsd, "TCP_USER_TIMEOUT" as OptionName), (e: unknown) => {
-      assert.ok(e instanceof UnsupportedError);
-      assert.equal(e.os, "freebsd");
-      assert.equal(e.option, "TCP_USER_TIMEOUT");
-      assert.match(e.message, /TCP_USER_TIMEOUT does not exist on FreeBSD/);
-      return true;
+  it("convert FreeBSD's user timeout (TCP_MAXUNACKTIME) to seconds, rounding up", () => {
+    const c = optionConstant(freebsd, "TCP_USER_TIMEOUT");
+    assert.equal(c.native, "TCP_MAXUNACKTIME");
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 1), 1);
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 1_500), 2);
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 0), 0);
+    assert.equal(fromKernelDuration(c, 45), 45_000);
+    // UINT_MAX / hz (1000): tcp_default_ctloutput's bound for its u_int seconds.
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 4_294_967_000), 4_294_967);
+    assert.throws(() => toKernelDuration("TCP_USER_TIMEOUT", c, 4_294_967_001), {
+      name: "RangeError",
+      message: /^Cannot set TCP_USER_TIMEOUT \(TCP_MAXUNACKTIME\): 4294967001 ms is outside 0\.\.4294967000 ms/,
     });
   });
 });

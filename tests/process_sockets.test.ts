@@ -103,14 +103,14 @@ describe("sockets hidden inside a driver", () => {
     assert.throws(() => configureSockets({ port: 1 } as never, { keepAlive: PROFILE }), {
       name: "TypeError",
       message:
-        'Cannot configure sockets: unknown filter field "port" (expected remotePort, remoteHost, localPort, listening)',
+        'Cannot configure sockets: unknown filter field "port" (expected remotePort, remoteHost, localPort, listening, all)',
     });
-    assert.throws(() => configureSockets({}, {}), /give keepAlive, userTimeout or both/);
+    assert.throws(() => configureSockets({ all: true }, {}), /give detectWithin, or keepAlive, userTimeout or both/);
     assert.throws(() => configureSockets(null as never, { keepAlive: PROFILE }), /expected a filter object, got null/);
-    assert.throws(() => configureSockets({}, { keepAlive: { count: 500 } }), {
+    assert.throws(() => configureSockets({ all: true }, { keepAlive: { count: 500 } }), {
       name: "RangeError",
       message: "Cannot set TCP_KEEPCNT: 500 is outside 1..127",
     });
-    assert.throws(() => configureSockets({}, { userTimeout: -1 }), RangeError);
+    assert.throws(() => configureSockets({ all: true }, { userTimeout: -1 }), RangeError);
   });
 });

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { type NativeType, type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols.ts";
+import { type NativeType, type Pointer, type SymbolNames, type Symbols, symbolsToBind } from "./symbols.ts";
 
 // The part of `bun:ffi` used here, declared locally so the package needs no Bun types to check.
 interface BunFFI {
@@ -21,7 +21,15 @@ interface BunGlobal {
   readonly version: string;
 }
 
-const BUN_TYPE: Record<NativeType, string> = { i32: "i32", u32: "u32", pointer: "ptr" };
+// ssize_t comes back as a number when it fits (always, for a byte count): "i64_fast".
+const BUN_TYPE: Record<NativeType, string> = {
+  i32: "i32",
+  u32: "u32",
+  u64: "u64",
+  pointer: "ptr",
+  usize: "u64",
+  isize: "i64_fast",
+};
 
 // `bun:ffi` cannot be imported statically (Deno would fail to resolve it), and the API is
 // synchronous, so load it through Bun's synchronous require.
@@ -32,13 +40,18 @@ function loadFFI(): BunFFI {
 function open(paths: readonly string[], names: SymbolNames, call: string): Library {
   const ffi = loadFFI();
   // Bun has no per-symbol `name`, so renamed symbols are bound under their C names.
-  const cName = (key: string) => (key in names ? names[key as keyof SymbolNames] : key);
-  const table: Record<string, { args: readonly string[]; returns: string }> = {};
-  for (const [key, symbol] of Object.entries(SYMBOLS)) {
-    table[cName(key)] = {
+  const wanted = symbolsToBind(names);
+  type Entry = { args: readonly string[]; returns: string };
+  const table: Record<string, Entry> = {};
+  // Bun's dlopen fails whole when one symbol is missing, so optional ones are bound one by one.
+  const optional: Record<string, Entry> = {};
+  for (const [, cName, symbol] of wanted) {
+    const entry = {
       args: symbol.parameters.map((type: NativeType) => BUN_TYPE[type]),
       returns: BUN_TYPE[symbol.result],
     };
+    if (symbol.optional === true) optional[cName] = entry;
+    else table[cName] = entry;
   }
   const failures: string[] = [];
   for (const path of paths) {
@@ -49,11 +62,16 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
       failures.push(`${path}: ${(error as Error).message}`);
       continue;
     }
-    const bound = lib.symbols;
-    const symbols = Object.fromEntries(
-      Object.keys(SYMBOLS).map((key) => [key, bound[cName(key)]]),
-    ) as unknown as Symbols;
-    const errnoAddress = bound[names.errno_location]() as number;
+    const bound: Record<string, unknown> = { ...lib.symbols };
+    for (const [name, entry] of Object.entries(optional)) {
+      try {
+        bound[name] = ffi.dlopen(path, { [name]: entry }).symbols[name];
+      } catch {
+        bound[name] = null;
+      }
+    }
+    const symbols = Object.fromEntries(wanted.map(([key, cName]) => [key, bound[cName]])) as unknown as Symbols;
+    const errnoAddress = (bound[names.errno_location] as () => number)();
     const read = ffi.read;
     return {
       path,

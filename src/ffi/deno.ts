@@ -5,15 +5,20 @@
  */
 import { PermissionError } from "../errors.ts";
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols.ts";
+import { OS_SYMBOLS, type Pointer, type SymbolNames, SYMBOLS, type Symbols, symbolsToBind } from "./symbols.ts";
 
-// Keeps the shared table honest against Deno's own types.
+// Keeps the shared tables honest against Deno's own types.
 const _checked: Deno.ForeignLibraryInterface = SYMBOLS satisfies Deno.ForeignLibraryInterface;
+const _checkedExtras: readonly Deno.ForeignLibraryInterface[] = Object.values(
+  OS_SYMBOLS satisfies Record<string, Deno.ForeignLibraryInterface>,
+);
 
+// The common symbols under their keys (errno_location and readdir bound to the OS's C names),
+// and this OS's extras (symbols.ts OS_SYMBOLS).
 type Table = typeof SYMBOLS & {
   readonly errno_location: (typeof SYMBOLS)["errno_location"] & { readonly name: string };
   readonly readdir: (typeof SYMBOLS)["readdir"] & { readonly name: string };
-};
+} & Deno.ForeignLibraryInterface;
 
 // Deno's pointer helpers (Deno.UnsafePointer.of, UnsafePointerView reads) need a blanket
 // --allow-ffi; a grant for libc's path alone covers only calls into libc. So native memory is
@@ -75,11 +80,9 @@ function refused(error: unknown): boolean {
 }
 
 function open(paths: readonly string[], names: SymbolNames, call: string): Library {
-  const table: Table = {
-    ...SYMBOLS,
-    errno_location: { ...SYMBOLS.errno_location, name: names.errno_location },
-    readdir: { ...SYMBOLS.readdir, name: names.readdir },
-  };
+  const bound: Deno.ForeignLibraryInterface = {};
+  for (const [key, name, symbol] of symbolsToBind(names)) bound[key] = { ...symbol, name };
+  const table = bound as Table;
   // Every path is asked about first (no prompt, nothing loaded), then only granted ones opened:
   // a narrow --allow-ffi=<path> then finds its path, and the user is asked at most once.
   const failures: string[] = [];

@@ -6,7 +6,14 @@
  */
 import { PermissionError } from "../errors.ts";
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { type NativeType, type Pointer, type SymbolNames, SYMBOLS, type Symbols } from "./symbols.ts";
+import {
+  type NativeType,
+  type Pointer,
+  type SymbolDefinition,
+  type SymbolNames,
+  type Symbols,
+  symbolsToBind,
+} from "./symbols.ts";
 
 interface Signature {
   readonly arguments: readonly string[];
@@ -36,7 +43,18 @@ interface NodeProcess {
 
 // `node:ffi`'s own spelling of each type. A Deno-style `{ parameters, result }` table is
 // accepted silently by node:ffi and every call then returns undefined, hence `arguments`/`return`.
-const NODE_TYPE: Record<NativeType, string> = { i32: "int32", u32: "uint32", pointer: "pointer" };
+const NODE_TYPE: Record<NativeType, string> = {
+  i32: "int32",
+  u32: "uint32",
+  u64: "uint64",
+  pointer: "pointer",
+  usize: "uint64",
+  isize: "int64",
+};
+
+// node:ffi takes only bigints for 64-bit arguments ("Argument 2 must be a uint64" for a number)
+// and returns bigints for 64-bit results; callers pass and expect numbers (symbols.ts Symbols).
+const WIDE: ReadonlySet<NativeType> = new Set(["u64", "usize", "isize"]);
 
 // Pointer *arguments* are declared "function": the same machine word to the C ABI, and node:ffi
 // takes a bigint address for either. Node 26.10 calls a "pointer" function of more than three
@@ -45,8 +63,10 @@ const NODE_TYPE: Record<NativeType, string> = { i32: "int32", u32: "uint32", poi
 // about 30% less per call in bench/ (npm run bench, "Node bare node:ffi" rows use "pointer").
 const NODE_ARGUMENT: Record<NativeType, string> = { ...NODE_TYPE, pointer: "function" };
 
-// void *malloc(size_t size); bound here only: Node alone needs native memory of its own (below).
+// void *malloc(size_t size); void free(void *ptr); bound here only: Node alone needs native
+// memory of its own (below).
 const MALLOC: Signature = { arguments: ["uint64"], return: "pointer" };
+const FREE: Signature = { arguments: ["pointer"], return: "void" };
 
 // The first Node.js release with `node:ffi` unflagged, and the first with it at all.
 const NODE_FFI_UNFLAGGED: readonly [number, number] = [26, 9];
@@ -101,20 +121,45 @@ function isAccessDenied(error: unknown): boolean {
   return (error as { code?: unknown }).code === "ERR_ACCESS_DENIED";
 }
 
+function signatureOf(symbol: SymbolDefinition): Signature {
+  return {
+    arguments: symbol.parameters.map((type: NativeType) => NODE_ARGUMENT[type]),
+    return: NODE_TYPE[symbol.result],
+  };
+}
+
+// Only functions with a 64-bit parameter or result are wrapped (send, recv, getdents64, sysctl,
+// proc_pidinfo); setsockopt and getsockopt stay node:ffi's own functions, at full speed. A null
+// pointer argument becomes 0n on the way, as node:ffi wants an address.
+function adapt(fn: (...args: unknown[]) => unknown, symbol: SymbolDefinition): (...args: unknown[]) => unknown {
+  const wide = symbol.parameters.map((type) => WIDE.has(type));
+  const pointer = symbol.parameters.map((type) => type === "pointer");
+  const wideResult = WIDE.has(symbol.result);
+  if (!wide.includes(true) && !wideResult) return fn;
+  return (...args: unknown[]) => {
+    for (let i = 0; i < args.length; i++) {
+      if (wide[i] && typeof args[i] === "number") args[i] = BigInt(args[i] as number);
+      else if (pointer[i] && args[i] === null) args[i] = 0n;
+    }
+    const result = fn(...args);
+    return wideResult && typeof result === "bigint" ? Number(result) : result;
+  };
+}
+
 function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call: string): Library {
-  const cName = (key: string) => (key in names ? names[key as keyof SymbolNames] : key);
-  const table: Record<string, Signature> = { malloc: MALLOC };
-  for (const [key, symbol] of Object.entries(SYMBOLS)) {
-    table[cName(key)] = {
-      arguments: symbol.parameters.map((type: NativeType) => NODE_ARGUMENT[type]),
-      return: NODE_TYPE[symbol.result],
-    };
+  const wanted = symbolsToBind(names);
+  const table: Record<string, Signature> = { malloc: MALLOC, free: FREE };
+  // node:ffi's dlopen fails whole when one symbol is missing, so optional ones are bound one by one.
+  const optional: Record<string, Signature> = {};
+  for (const [, cName, symbol] of wanted) {
+    if (symbol.optional === true) optional[cName] = signatureOf(symbol);
+    else table[cName] = signatureOf(symbol);
   }
   const failures: string[] = [];
   for (const path of paths) {
-    let bound;
+    let bound: Record<string, ((...args: unknown[]) => unknown) | null>;
     try {
-      bound = node.dlopen(path, table).functions;
+      bound = { ...node.dlopen(path, table).functions };
     } catch (error) {
       if (isAccessDenied(error)) {
         throw new PermissionError(
@@ -125,25 +170,41 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call:
       failures.push(`${path}: ${(error as Error).message}`);
       continue;
     }
+    for (const [name, signature] of Object.entries(optional)) {
+      try {
+        bound[name] = node.dlopen(path, { [name]: signature }).functions[name];
+      } catch {
+        bound[name] = null;
+      }
+    }
     const symbols = Object.fromEntries(
-      Object.keys(SYMBOLS).map((key) => [key, bound[cName(key)]]),
+      wanted.map(([key, cName, symbol]) => {
+        const fn = bound[cName];
+        return [key, fn === null || fn === undefined ? null : adapt(fn, symbol)];
+      }),
     ) as unknown as Symbols;
-    const errnoAddress = bound[names.errno_location]() as bigint;
+    const errnoAddress = bound[names.errno_location]!() as bigint;
     if (typeof errnoAddress !== "bigint") throw new Error(`Cannot load libc: ${path} returned no errno address`);
-    // Buffers sockopts passes by address live in malloc()ed memory, never freed: V8 may move or
-    // re-home a JavaScript-owned backing store (getRawPointer on small typed arrays corrupted the
-    // heap), and plain bigint addresses also take node:ffi's fastest call path.
-    const blocks = new Map<ArrayBufferLike, bigint>();
+    const malloc = bound.malloc!;
+    const free = bound.free!;
+    // Buffers sockopts passes by address live in malloc()ed memory: V8 may move or re-home a
+    // JavaScript-owned backing store (getRawPointer on small typed arrays corrupted the heap),
+    // and plain bigint addresses also take node:ffi's fastest call path. Each block is freed
+    // once its ArrayBuffer is collected; the key is held weakly for that.
+    const blocks = new WeakMap<ArrayBufferLike, bigint>();
+    const release = new FinalizationRegistry<bigint>((address) => free(address));
     const getInt32 = node.getInt32;
     return {
       path,
       symbols,
       allocate(size: number): Uint8Array {
-        const address = bound.malloc(BigInt(size)) as bigint;
+        // malloc(0) may return NULL or a unique pointer: ask for at least one byte.
+        const address = malloc(BigInt(Math.max(size, 1))) as bigint;
         if (address === 0n) throw new Error(`Cannot allocate ${size} bytes of native memory: malloc returned NULL`);
         const buffer = node.toArrayBuffer(address, size, false);
         blocks.set(buffer, address);
-        // malloc() does not zero; the layout in libc.ts relies on zeroes (NUL-terminated path).
+        release.register(buffer, address);
+        // malloc() does not zero; callers rely on fresh memory reading as zeroes, as in JavaScript.
         return new Uint8Array(buffer).fill(0);
       },
       pointerOf(view: Uint8Array): Pointer {

@@ -1,0 +1,166 @@
+/**
+ * The listing part of `npm run bench` (issue 14): tcpSockets() and the keepConfigured policy at
+ * about 20,000 open fds (9,800 of them TCP sockets), against a C program doing the least work for
+ * the same answer (bench/c/listing.c), in the same run. Each process runs in a fresh private
+ * network namespace when this runs as root, so every sock_diag dump sees exactly its own sockets.
+ *
+ * Prints a table and writes bench/LISTING.md. Flags: `--rounds N` (3 runs of each process),
+ * `--no-write`.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { output } from "./processes.ts";
+
+const ROOT = join(import.meta.dirname!, "..");
+const CONNECTIONS = 4_900; // 9,800 TCP sockets: both ends of each connection live in the process
+const FD_LIMIT_MARGIN = 300; // what a runtime holds itself, and room for a tick's 100 new connections
+const C_ROUNDS = 15;
+const JS_ROUNDS = 9;
+
+const args = Deno.args;
+const runs = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 3;
+const write = !args.includes("--no-write");
+
+function limitOfFds(): number {
+  const text = Deno.readTextFileSync("/proc/self/limits");
+  const line = text.split("\n").find((l) => l.startsWith("Max open files"))!;
+  return Number(line.split(/\s+/)[3]);
+}
+
+const root = Deno.uid() === 0;
+function isolated(command: string[]): [string, string[]] {
+  if (!root) return [command[0], command.slice(1)];
+  return ["unshare", ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...command]];
+}
+
+async function json(command: string[]): Promise<Record<string, number>> {
+  const [cmd, rest] = isolated(command);
+  const text = await output(cmd, rest, ROOT);
+  return JSON.parse(text.trim().split("\n").at(-1)!);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const limit = Math.min(20_000, limitOfFds());
+const files = limit - 2 * CONNECTIONS - FD_LIMIT_MARGIN;
+const cc = Deno.env.get("CC") ?? "cc";
+const binary = join(await Deno.makeTempDir({ prefix: "sockopts-listing-" }), "listing");
+await output(cc, ["-O2", "-Wall", "-o", binary, join(ROOT, "bench", "c", "listing.c")], ROOT);
+const bun = join(ROOT, "node_modules", ".bin", "bun");
+const worker = "bench/listing_worker.ts";
+
+const c: Record<string, number>[] = [];
+const js: Record<"deno" | "bun", Record<string, number>[]> = { deno: [], bun: [] };
+const lookups: Record<string, number[]> = { connect: [], listen: [], serve: [] };
+for (let r = 0; r < runs; r++) {
+  console.error(`round ${r + 1} of ${runs}`);
+  js.deno.push(
+    await json([Deno.execPath(), "run", "-A", worker, String(CONNECTIONS), String(files), String(JS_ROUNDS)]),
+  );
+  js.bun.push(await json([bun, worker, String(CONNECTIONS), String(files), String(JS_ROUNDS)]));
+  // The C program holds as many fds as the runtimes did (they hold a few hundred of their own).
+  const fds = js.deno.at(-1)!.fds;
+  c.push(await json([binary, String(CONNECTIONS), String(fds - 2 * CONNECTIONS - 4), String(C_ROUNDS)]));
+  for (const kind of Object.keys(lookups)) {
+    const reply = await json([Deno.execPath(), "run", "-A", worker, String(CONNECTIONS), String(files), "1", kind]);
+    lookups[kind].push(reply.firstLookupMs);
+  }
+}
+
+const m = (rows: Record<string, number>[], key: string) => median(rows.map((row) => row[key]));
+const floor = m(c, "floorMs");
+const dump = m(c, "dumpMs");
+interface Row {
+  what: string;
+  ms: number;
+  ratio: string;
+  target: string;
+  met: boolean | null;
+}
+const rows: Row[] = [
+  {
+    what: `C floor: getdents + fstat per fd + one sock_diag dump (${m(c, "fds")} fds)`,
+    ms: floor,
+    ratio: "1",
+    target: "",
+    met: null,
+  },
+  {
+    what: "C one sock_diag dump of every TCP socket",
+    ms: dump,
+    ratio: (dump / floor).toFixed(2),
+    target: "",
+    met: null,
+  },
+  { what: "C getdents of /proc/self/fd", ms: m(c, "getdentsMs"), ratio: "", target: "", met: null },
+  { what: "C one fstat per fd", ms: m(c, "fstatMs"), ratio: "", target: "", met: null },
+];
+for (const rt of ["bun", "deno"] as const) {
+  const list = m(js[rt], "tcpSocketsMs");
+  const none = m(js[rt], "tickNoneMs");
+  const hundred = m(js[rt], "tick100Ms");
+  const one = m(js[rt], "configureOneMs");
+  rows.push(
+    {
+      what: `${rt} tcpSockets() (${m(js[rt], "tcp")} TCP sockets)`,
+      ms: list,
+      ratio: (list / floor).toFixed(2),
+      target: "<= 2x C floor",
+      met: list <= 2 * floor,
+    },
+    {
+      what: `${rt} policy tick, nothing new`,
+      ms: none,
+      ratio: (none / dump).toFixed(2),
+      target: "<= 1.5x C dump",
+      met: none <= 1.5 * dump,
+    },
+    {
+      what: `${rt} policy tick, 100 new connections (200 sockets)`,
+      ms: hundred,
+      ratio: (hundred / (none + 100 * one)).toFixed(2),
+      target: `<= tick none + 100 x one configuration (${one.toFixed(4)} ms)`,
+      met: hundred <= none + 100 * one,
+    },
+  );
+}
+for (const [kind, values] of Object.entries(lookups)) {
+  const ms = median(values);
+  rows.push({
+    what: `deno first fdOf(${kind === "connect" ? "Deno.connect" : kind === "listen" ? "Deno.listen" : "Deno.serve"})`,
+    ms,
+    ratio: (ms / floor).toFixed(2),
+    target: "<= 0.5x C floor",
+    met: ms <= 0.5 * floor,
+  });
+}
+
+const lines = [
+  "| measurement | ms (median) | ratio | target | met |",
+  "|---|---:|---:|---|---|",
+  ...rows.map((r) =>
+    `| ${r.what} | ${r.ms.toFixed(2)} | ${r.ratio} | ${r.target} | ${r.met === null ? "" : r.met ? "yes" : "**no**"} |`
+  ),
+];
+const table = lines.join("\n");
+console.log(table);
+const period = (rt: "bun" | "deno") => 100 * m(js[rt], "tickNoneMs");
+console.log(
+  `\nadaptive period at this size: bun ${period("bun").toFixed(0)} ms, deno ${
+    period("deno").toFixed(0)
+  } ms (100 x tick: 1% of one core)`,
+);
+if (write) {
+  writeFileSync(
+    join(ROOT, "bench", "LISTING.md"),
+    `# Listing and policy benchmark (issue 14)\n\n` +
+      `Written by \`deno run -A bench/listing.ts\` (part of \`npm run bench\`): ${runs} runs of each process, ` +
+      `${CONNECTIONS} loopback connections (both ends held) plus files up to ~${limit} fds, each process in its own ` +
+      `network namespace${
+        root ? "" : " (not here: not root, so the dumps also saw other processes' sockets)"
+      }.\n\n${table}\n`,
+  );
+}

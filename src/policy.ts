@@ -1,0 +1,336 @@
+/**
+ * A policy that follows the process's TCP sockets: every matching socket is configured once as it
+ * appears (pools that grow, drivers that reconnect), again once a connecting socket is
+ * established, and, on request, again whenever a driver overwrote the values.
+ *
+ * @module
+ */
+export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
+import type { SkippedSocket } from "./configure_result.ts";
+import { SockoptError } from "./errors.ts";
+import { clearTimer, type TimerId, unrefTimeout } from "./ffi/timers.ts";
+import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
+import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
+import {
+  applySettings,
+  type CheckedFilter,
+  type CheckedSettings,
+  checkFilter,
+  checkSettings,
+  type ConfiguredSocket,
+  drifted,
+  mismatch,
+  readBack,
+  type SocketFilter,
+  type SocketSettings,
+} from "./socket_filter.ts";
+
+/**
+ * The shortest period the adaptive default picks, in ms.
+ *
+ * @example The policy never ticks more often than this by default
+ * ```ts
+ * import { keepConfigured, MIN_AUTO_PERIOD } from "jsr:@sockopts/sockopts";
+ *
+ * using policy = keepConfigured({ remotePort: 5432 }, { detectWithin: 30_000 });
+ * console.log(policy.stats.period >= MIN_AUTO_PERIOD); // true
+ * ```
+ */
+export const MIN_AUTO_PERIOD: number = 500;
+/**
+ * The longest period the adaptive default picks, in ms: a new socket waits at most this long.
+ *
+ * @example The longest a new connection goes unconfigured by default
+ * ```ts
+ * import { MAX_AUTO_PERIOD } from "jsr:@sockopts/sockopts";
+ *
+ * console.log(`new sockets are configured within ${MAX_AUTO_PERIOD / 1000} s`);
+ * ```
+ */
+export const MAX_AUTO_PERIOD: number = 30_000;
+// Every fd is read again at most this often (new Unix-domain sockets, fds reused from files).
+const FULL_SCAN_EVERY = 30_000;
+const SHARE = 100; // period = 100 × tick: 1% of one core
+
+const STATE_CONFIGURE_AGAIN = new Set(["SYN_SENT", "CLOSED"]);
+
+class Policy implements SocketPolicy {
+  #filter: CheckedFilter;
+  #settings: CheckedSettings;
+  #period: number | undefined;
+  #reassert: boolean;
+  #onReport: ((report: PolicyReport) => void) | undefined;
+  #scanner: Scanner = createScanner();
+  #configured = new Map<number | string, ConfiguredSocket>();
+  #timer: TimerId | undefined;
+  #average = 0;
+  #lastFull = -Infinity;
+  #stopped = false;
+  #report: PolicyReport;
+  #totals = { ticks: 0, configured: 0, reasserted: 0, failed: 0, busy: 0 };
+
+  constructor(
+    filter: CheckedFilter,
+    settings: CheckedSettings,
+    period: number | undefined,
+    reassert: boolean,
+    onReport: ((report: PolicyReport) => void) | undefined,
+  ) {
+    this.#filter = filter;
+    this.#settings = settings;
+    this.#period = period;
+    this.#reassert = reassert;
+    this.#onReport = onReport;
+    this.#report = this.#tick();
+    this.#schedule();
+  }
+
+  get report(): PolicyReport {
+    return this.#report;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  get sockets(): readonly ConfiguredSocket[] {
+    return [...this.#configured.values()];
+  }
+
+  get stats(): PolicyStats {
+    return { ...this.#totals, tracked: this.#configured.size, period: this.#stopped ? 0 : this.#nextPeriod() };
+  }
+
+  refresh(): PolicyReport {
+    this.#report = this.#tick();
+    return this.#report;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimer(this.#timer);
+    this.#timer = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+
+  #nextPeriod(): number {
+    if (this.#period !== undefined) return this.#period;
+    return Math.min(MAX_AUTO_PERIOD, Math.max(MIN_AUTO_PERIOD, Math.ceil(SHARE * this.#average)));
+  }
+
+  #schedule(): void {
+    const period = this.#nextPeriod();
+    if (this.#stopped || period === 0) return;
+    this.#timer = unrefTimeout(() => {
+      this.#timer = undefined;
+      if (this.#stopped) return;
+      try {
+        this.#report = this.#tick();
+      } catch (error) {
+        this.#report = emptyReport(Date.now(), 0, error as Error);
+        this.#deliver(this.#report);
+      }
+      this.#schedule();
+    }, period);
+  }
+
+  #tick(): PolicyReport {
+    const started = performance.now();
+    const at = Date.now();
+    const full = at - this.#lastFull >= FULL_SCAN_EVERY;
+    const found = this.#scanner.scan(full);
+    if (full) this.#lastFull = at;
+    const configured: ConfiguredSocket[] = [];
+    const reasserted: ConfiguredSocket[] = [];
+    const failed: SkippedSocket[] = [];
+    const skipped: SkippedSocket[] = found.others.map(({ fd, kind, detail }) => ({
+      fd,
+      kind,
+      reason: "not-tcp" as const,
+      detail,
+    }));
+    let gone = 0;
+    for (const seen of found.removed) if (this.#configured.delete(seen.key)) gone++;
+    for (const seen of found.added) {
+      seen.matched = mismatch(this.#filter, seen.socket) === undefined;
+      if (seen.matched) this.#configure(seen, configured, failed);
+    }
+    for (const seen of found.changed) {
+      if (!seen.matched) {
+        // A socket that was not connected yet may match now that it has a remote end.
+        seen.matched = mismatch(this.#filter, seen.socket) === undefined;
+        if (seen.matched) this.#configure(seen, configured, failed);
+      } else if (seen.configuredIn !== undefined && STATE_CONFIGURE_AGAIN.has(seen.configuredIn)) {
+        this.#configure(seen, configured, failed); // connected since: the connect may have changed values
+      } else {
+        const before = this.#configured.get(seen.key);
+        if (before !== undefined) this.#configured.set(seen.key, { ...before, ...stateOf(seen) });
+      }
+    }
+    if (this.#reassert) this.#reassertAll(found.added, found.changed, reasserted, failed);
+    const duration = performance.now() - started;
+    this.#average = this.#totals.ticks === 0 ? duration : 0.8 * this.#average + 0.2 * duration;
+    this.#totals.ticks++;
+    this.#totals.busy += duration;
+    this.#totals.configured += configured.length;
+    this.#totals.reasserted += reasserted.length;
+    this.#totals.failed += failed.length;
+    const report: PolicyReport = {
+      at,
+      duration,
+      seen: found.seen,
+      matched: this.#configured.size,
+      configured,
+      reasserted,
+      failed,
+      skipped,
+      gone,
+    };
+    if (configured.length + reasserted.length + failed.length + skipped.length + gone > 0) this.#deliver(report);
+    return report;
+  }
+
+  #configure(seen: Seen, configured: ConfiguredSocket[], failed: SkippedSocket[]): void {
+    try {
+      applySettings(seen.fd, this.#settings);
+      const done = readBack(seen.socket, this.#settings);
+      seen.configuredIn = seen.socket.state;
+      this.#configured.set(seen.key, done);
+      configured.push(done);
+    } catch (error) {
+      if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) return; // closed meanwhile
+      if (!(error instanceof SockoptError)) throw error;
+      seen.configuredIn = seen.socket.state;
+      failed.push({ fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error });
+    }
+  }
+
+  #reassertAll(added: Seen[], changed: Seen[], reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
+    const justDone = new Set([...added, ...changed].map((s) => s.key));
+    for (const [key, before] of this.#configured) {
+      if (justDone.has(key)) continue;
+      const seen = this.#scanner.known.get(key);
+      if (seen === undefined) continue;
+      try {
+        const now = readBack(seen.socket, this.#settings);
+        if (!drifted(before, now)) continue;
+        applySettings(seen.fd, this.#settings);
+        const done = readBack(seen.socket, this.#settings);
+        this.#configured.set(key, done);
+        reasserted.push(done);
+      } catch (error) {
+        if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) continue;
+        if (!(error instanceof SockoptError)) throw error;
+        failed.push({ fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error });
+      }
+    }
+  }
+
+  #deliver(report: PolicyReport): void {
+    if (this.#onReport === undefined) return;
+    try {
+      this.#onReport(report);
+    } catch (error) {
+      // A failing logger must not stop the policy, nor go unseen.
+      console.error("sockopts: keepConfigured's onReport threw:", error);
+    }
+  }
+}
+
+function stateOf(seen: Seen): Pick<ConfiguredSocket, "state" | "stateName" | "listening" | "remote" | "remoteText"> {
+  const { state, stateName, listening, remote, remoteText } = seen.socket;
+  return { state, stateName, listening, remote, remoteText };
+}
+
+function emptyReport(at: number, duration: number, error?: Error): PolicyReport {
+  return {
+    at,
+    duration,
+    seen: 0,
+    matched: 0,
+    configured: [],
+    reasserted: [],
+    failed: [],
+    skipped: [],
+    gone: 0,
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+const OPTION_FIELDS = ["period", "reassert", "onReport"];
+
+function checkOptions(
+  options: unknown,
+): { period: number | undefined; reassert: boolean; onReport: ((r: PolicyReport) => void) | undefined } {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `Cannot keep sockets configured: expected an options object, got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  for (const key in options) {
+    if (!OPTION_FIELDS.includes(key)) {
+      throw new TypeError(
+        `Cannot keep sockets configured: unknown option "${key}" (expected ${OPTION_FIELDS.join(", ")})`,
+      );
+    }
+  }
+  const { period, reassert, onReport } = options as Record<string, unknown>;
+  if (
+    period !== undefined &&
+    (typeof period !== "number" || !Number.isFinite(period) || period < 0 || period > 2_147_483_647)
+  ) {
+    throw new RangeError(`Cannot keep sockets configured: period ${String(period)} is outside 0..2147483647 ms`);
+  }
+  if (reassert !== undefined && typeof reassert !== "boolean") {
+    throw new TypeError(`Cannot keep sockets configured: reassert must be a boolean, got ${typeof reassert}`);
+  }
+  if (onReport !== undefined && typeof onReport !== "function") {
+    throw new TypeError(`Cannot keep sockets configured: onReport must be a function, got ${typeof onReport}`);
+  }
+  return {
+    period: period as number | undefined,
+    reassert: reassert === true,
+    onReport: onReport as ((r: PolicyReport) => void) | undefined,
+  };
+}
+
+/**
+ * Keeps every TCP socket of this process that matches `filter` configured with `settings`, for as
+ * long as the policy runs: sockets that appear later (a pool growing, a driver reconnecting) are
+ * configured on the next tick, a socket still connecting is configured at once and again once
+ * established, and with `reassert` values a driver overwrote are set again. A socket is known by
+ * the kernel's identity (Linux: its cookie; elsewhere fd and addresses), so a reused fd number is
+ * a new socket. The first tick runs before this returns; then a timer that never keeps the
+ * process alive ticks every `period` ms, and {@link SocketPolicy.refresh} ticks on demand.
+ *
+ * @param filter Which sockets, as {@link configureSockets} takes it.
+ * @param settings What to apply, as {@link configureSockets} takes it (`{ detectWithin }` is the usual choice).
+ * @param options `{ period?, reassert?, onReport? }`.
+ * @returns The running policy: `refresh()`, `report`, `stats`, `sockets`, `stop()`, and `using`.
+ * @throws {TypeError} / {RangeError} for a bad filter, setting or option, before any system call.
+ * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
+ *
+ * @example Every PostgreSQL connection of a growing pool notices a dead server within 30 s
+ * ```ts
+ * import { keepConfigured } from "jsr:@sockopts/sockopts";
+ *
+ * using policy = keepConfigured({ remotePort: 5432 }, { detectWithin: 30_000 }, {
+ *   onReport: (r) => r.failed.forEach((f) => console.warn(f.detail)),
+ * });
+ * // … the pool opens, grows and reconnects; each new socket is configured within one period.
+ * console.log(policy.stats);
+ * ```
+ */
+export function keepConfigured(
+  filter: SocketFilter,
+  settings: SocketSettings,
+  options: PolicyOptions = {},
+): SocketPolicy {
+  const f = checkFilter(filter);
+  const s = checkSettings(settings);
+  const o = checkOptions(options);
+  return new Policy(f, s, o.period, o.reassert, o.onReport);
+}

@@ -1,0 +1,259 @@
+/**
+ * How {@link keepConfigured} finds what changed since its last tick, at the cost of one sock_diag
+ * dump when nothing did. Linux: each TCP socket of the namespace is known by its cookie (never
+ * reused); a cookie not seen before is looked for among the fds, first where a new socket can be
+ * (fd numbers that were free, and those of sockets that closed: the kernel hands out the lowest
+ * free number), then, if still missing and a full scan is due, in every fd. A cookie found in no
+ * fd belongs to another process and is remembered as such. Elsewhere: a full listing per tick,
+ * sockets known by fd and both addresses.
+ *
+ * @module
+ */
+import { cookieParts, hasCookies, readCookie } from "./libc.ts";
+import { eachSocket, socketKind } from "./process_sockets.ts";
+import { type DiagTable, dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
+import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
+import type { TcpState } from "./tcp_info.ts";
+
+/** A TCP socket of this process the scanner knows. */
+export interface Seen {
+  /** Its identity: the cookie (as a number) on Linux, else fd and addresses. */
+  readonly key: number | string;
+  readonly fd: number;
+  /** The row as last listed. */
+  socket: TcpSocketInfo;
+  /** The tick that last saw it. */
+  stamp: number;
+  /** Whether the filter matches it (decided by the policy). */
+  matched: boolean;
+  /** The state it was last configured in, or undefined. */
+  configuredIn: TcpState | undefined;
+  /** The kernel's state number as last dumped (-1 without sock_diag): compared without a lookup. */
+  code: number;
+}
+
+/** What one scan found. */
+export interface ScanResult {
+  /** TCP sockets of this process seen for the first time. */
+  readonly added: Seen[];
+  /** Known sockets whose state changed (SYN_SENT to ESTABLISHED, …). */
+  readonly changed: Seen[];
+  /** Known sockets that are gone. */
+  readonly removed: Seen[];
+  /** Sockets of other kinds seen for the first time (fd, kind, words). */
+  readonly others: { fd: number; kind: "unix" | "udp" | "socket"; detail: string }[];
+  /** TCP sockets of this process now. */
+  readonly seen: number;
+}
+
+/** Finds new, changed and closed sockets tick by tick. */
+export interface Scanner {
+  /** The sockets known now. */
+  readonly known: ReadonlyMap<number | string, Seen>;
+  /** Looks again; `full` reads every fd even when nothing seems new. */
+  scan(full: boolean): ScanResult;
+}
+
+/** The scanner for this host. */
+export function createScanner(): Scanner {
+  return sockDiagAvailable() ? new DiagScanner() : new ListingScanner();
+}
+
+const TWO32 = 2 ** 32;
+
+class DiagScanner implements Scanner {
+  readonly known = new Map<number, Seen>();
+  #foreign = new Map<number, number>();
+  #fdInode = new Map<number, number>();
+  #maxFd = -1;
+  /** Numbers up to #maxFd that were free when last looked at, or whose socket closed since. */
+  #free = new Set<number>();
+  #others = new Set<number>();
+  #tick = 0;
+
+  scan(full: boolean): ScanResult {
+    const tick = ++this.#tick;
+    const table = dumpTcp();
+    const fresh: number[] = [];
+    const changed: Seen[] = [];
+    const { view } = table;
+    for (let i = 0; i < table.count; i++) {
+      const at = table.offsets[i];
+      if (view.getUint32(at + REC.inode, true) === 0) continue;
+      const key = view.getUint32(at + REC.cookie + 4, true) * TWO32 + view.getUint32(at + REC.cookie, true);
+      const seen = this.known.get(key);
+      if (seen !== undefined) {
+        seen.stamp = tick;
+        const code = table.bytes[at + REC.state];
+        if (code !== seen.code) {
+          seen.code = code;
+          const socket = rowFromRecord(table, i, seen.fd);
+          if (socket !== undefined) {
+            seen.socket = socket;
+            changed.push(seen);
+          }
+        }
+      } else if (this.#foreign.has(key)) this.#foreign.set(key, tick);
+      else fresh.push(i);
+    }
+    const removed: Seen[] = [];
+    for (const [key, seen] of this.known) {
+      if (seen.stamp === tick) continue;
+      this.known.delete(key);
+      // Its fd number is free again: the next socket may get it.
+      this.#fdInode.delete(seen.fd);
+      this.#free.add(seen.fd);
+      removed.push(seen);
+    }
+    for (const [key, stamp] of this.#foreign) if (stamp !== tick) this.#foreign.delete(key);
+    const added: Seen[] = [];
+    const others: ScanResult["others"] = [];
+    if (fresh.length > 0 || full) this.#locate(table, fresh, full, tick, added, others);
+    return { added, changed, removed, others, seen: this.known.size };
+  }
+
+  /** Finds the fds of the `fresh` records; what no fd holds is another process's. */
+  #locate(
+    table: DiagTable,
+    fresh: number[],
+    full: boolean,
+    tick: number,
+    added: Seen[],
+    others: ScanResult["others"],
+  ): void {
+    const wanted = new Map<number, number>();
+    for (const i of fresh) wanted.set(table.view.getUint32(table.offsets[i] + REC.inode, true), i);
+    const take = (fd: number, inode: number) => {
+      const i = wanted.get(inode);
+      if (i === undefined) return;
+      wanted.delete(inode);
+      const socket = rowFromRecord(table, i, fd);
+      if (socket === undefined) return;
+      const at = table.offsets[i] + REC.cookie;
+      const key = table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true);
+      const code = table.bytes[table.offsets[i] + REC.state];
+      const seen: Seen = { key, fd, socket, stamp: tick, matched: false, configuredIn: undefined, code };
+      this.known.set(key, seen);
+      added.push(seen);
+    };
+    if (!full) {
+      // Where a new socket can be: numbers that were free, and those of sockets that closed (the
+      // kernel hands out the lowest free number), then past the highest fd known, until 64
+      // numbers in a row are free (the limit grows as it goes).
+      const probe = (fd: number) => {
+        const inode = socketInode(fd);
+        if (inode < 0) return;
+        this.#free.delete(fd);
+        this.#fdInode.set(fd, inode);
+        if (fd > this.#maxFd) this.#maxFd = fd;
+        if (inode > 0) take(fd, inode);
+      };
+      for (const fd of [...this.#free].sort((a, b) => a - b)) {
+        if (wanted.size === 0) break;
+        probe(fd);
+      }
+      for (let fd = this.#maxFd + 1; fd <= this.#maxFd + 64 && wanted.size > 0; fd++) probe(fd);
+      if (wanted.size === 0) return;
+    }
+    if (!full) return; // left for the next full scan: another process's, or an fd reused from a file
+    let all: Set<number> | undefined;
+    this.#fdInode.clear();
+    this.#maxFd = -1;
+    const fds = openFds().slice();
+    const stillOther = new Set<number>();
+    for (let k = 0; k < fds.length; k++) {
+      const fd = fds[k];
+      const inode = socketInode(fd);
+      if (inode < 0) continue;
+      this.#fdInode.set(fd, inode);
+      if (fd > this.#maxFd) this.#maxFd = fd;
+      if (inode === 0) continue;
+      if (wanted.has(inode)) {
+        take(fd, inode);
+        continue;
+      }
+      all ??= inodesOf(table);
+      if (all.has(inode)) continue;
+      // A socket the TCP dump does not show: Unix-domain, UDP, or TCP opened since the dump.
+      stillOther.add(inode);
+      if (this.#others.has(inode)) continue;
+      const socket = rowFromFd(fd);
+      if (socket !== undefined) continue; // TCP after all: the next dump has it
+      const kind = socketKind(fd);
+      if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
+      this.#others.add(inode);
+    }
+    this.#free.clear();
+    for (let fd = 0; fd < this.#maxFd; fd++) if (!this.#fdInode.has(fd)) this.#free.add(fd);
+    this.#others = stillOther.size === 0 ? new Set() : new Set([...this.#others].filter((i) => stillOther.has(i)));
+    for (const i of wanted.values()) {
+      const at = table.offsets[i] + REC.cookie;
+      this.#foreign.set(table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true), tick);
+    }
+  }
+}
+
+function inodesOf(table: DiagTable): Set<number> {
+  const set = new Set<number>();
+  for (let i = 0; i < table.count; i++) set.add(table.view.getUint32(table.offsets[i] + REC.inode, true));
+  return set;
+}
+
+/** Elsewhere (or without statx): a full listing each tick. */
+class ListingScanner implements Scanner {
+  readonly known = new Map<number | string, Seen>();
+  #others = new Set<string>();
+  #tick = 0;
+
+  scan(_full: boolean): ScanResult {
+    const tick = ++this.#tick;
+    const added: Seen[] = [];
+    const others: ScanResult["others"] = [];
+    const otherKeys = new Set<string>();
+    const cookies = hasCookies();
+    eachSocket((socket) => {
+      let key: number | string = `${socket.fd} ${socket.localText} ${socket.remoteText}`;
+      if (cookies && readCookie(socket.fd)) {
+        const [low, high] = cookieParts();
+        key = high * TWO32 + low;
+      }
+      const seen = this.known.get(key);
+      if (seen !== undefined) {
+        seen.stamp = tick;
+        seen.socket = socket;
+        return;
+      }
+      const fresh: Seen = {
+        key,
+        fd: socket.fd,
+        socket,
+        stamp: tick,
+        matched: false,
+        configuredIn: undefined,
+        code: -1,
+      };
+      this.known.set(key, fresh);
+      added.push(fresh);
+    }, (fd) => {
+      const kind = socketKind(fd);
+      if (kind === undefined) return;
+      const key = `${fd} ${kind.detail}`;
+      otherKeys.add(key);
+      if (!this.#others.has(key)) {
+        others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
+      }
+    });
+    this.#others = otherKeys;
+    const removed: Seen[] = [];
+    const changed: Seen[] = [];
+    for (const [key, seen] of this.known) {
+      if (seen.stamp === tick) {
+        if (seen.configuredIn !== undefined && seen.configuredIn !== seen.socket.state) changed.push(seen);
+        continue;
+      }
+      this.known.delete(key);
+      removed.push(seen);
+    }
+    return { added, changed, removed, others, seen: this.known.size };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The rows {@link tcpSockets} returns, built either from a sock_diag record (Linux) or from
+ * system calls on the fd (elsewhere, and for sockets the dump does not show).
+ *
+ * @module
+ */
+import { displayIp, formatIp } from "./address.ts";
+import { SockoptError } from "./errors.ts";
+import { type Endpoint, socketName, socketType } from "./libc.ts";
+import { currentHost } from "./platform.ts";
+import { type DiagTable, REC } from "./sock_diag.ts";
+import { getTcpInfo, type TcpState } from "./tcp_info.ts";
+
+/**
+ * One end of a TCP socket.
+ *
+ * @example Writing an address the way URLs do
+ * ```ts
+ * import type { SocketAddress } from "jsr:@sockopts/sockopts";
+ *
+ * export function hostPort({ address, port, family }: SocketAddress): string {
+ *   return family === "IPv6" ? `[${address}]:${port}` : `${address}:${port}`;
+ * }
+ * ```
+ */
+export interface SocketAddress {
+  /** The IP address as people write it: `127.0.0.1`, `::1`, `0.0.0.0`, `::`. */
+  readonly address: string;
+  /** The port. */
+  readonly port: number;
+  /** `"IPv4"` or `"IPv6"`: the socket's family (an IPv6 socket may talk to IPv4-mapped peers). */
+  readonly family: "IPv4" | "IPv6";
+}
+
+/**
+ * A TCP socket of this process, as {@link tcpSockets} lists it. The `…Text` fields repeat the
+ * structured ones as flat strings, so `console.table(tcpSockets())` reads well.
+ *
+ * @example The listening sockets of this process
+ * ```ts
+ * import { tcpSockets, type TcpSocketInfo } from "jsr:@sockopts/sockopts";
+ *
+ * const listeners: TcpSocketInfo[] = tcpSockets().filter((s) => s.listening);
+ * console.log(listeners.map((s) => `fd ${s.fd} on port ${s.local.port}`));
+ * console.table(tcpSockets(), ["fd", "localText", "remoteText", "stateName"]);
+ * ```
+ */
+export interface TcpSocketInfo {
+  /** Its file descriptor. */
+  readonly fd: number;
+  /** The local end. */
+  readonly local: SocketAddress;
+  /**
+   * The remote end, or `null` for a listener or an unconnected socket. On Linux a socket still
+   * connecting (`SYN_SENT`) already has the address it is connecting to.
+   */
+  readonly remote: SocketAddress | null;
+  /** The TCP state (`"ESTABLISHED"`, `"LISTEN"`, `"SYN_SENT"`, `"CLOSE_WAIT"`, …). */
+  readonly state: TcpState;
+  /** It is a listening socket. */
+  readonly listening: boolean;
+  /** The local end as text: `127.0.0.1:5432`, `[::1]:80`. */
+  readonly localText: string;
+  /** The remote end as text, or `-` when there is none. */
+  readonly remoteText: string;
+  /** The state again, as a plain string column. */
+  readonly stateName: string;
+}
+
+function hostPort(a: SocketAddress): string {
+  return a.family === "IPv6" && a.address.includes(":") ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+/** A row with its text fields filled in. */
+export function row(
+  fd: number,
+  local: SocketAddress,
+  remote: SocketAddress | null,
+  state: TcpState,
+): TcpSocketInfo {
+  return {
+    fd,
+    local,
+    remote,
+    state,
+    listening: state === "LISTEN",
+    localText: hostPort(local),
+    remoteText: remote === null ? "-" : hostPort(remote),
+    stateName: state,
+  };
+}
+
+function address(endpoint: Endpoint): SocketAddress {
+  return {
+    address: displayIp(endpoint.ip, endpoint.family),
+    port: endpoint.port,
+    family: endpoint.family === 6 ? "IPv6" : "IPv4",
+  };
+}
+
+/** The row for `fd` from system calls on it, or `undefined` when it is no TCP socket (or closed). */
+export function rowFromFd(fd: number): TcpSocketInfo | undefined {
+  const local = socketName(fd, false);
+  if (typeof local === "string" || socketType(fd) !== currentHost().platform.SOCK_STREAM) return undefined;
+  const remote = socketName(fd, true);
+  let state: TcpState;
+  try {
+    state = getTcpInfo(fd).state;
+  } catch (error) {
+    if (error instanceof SockoptError) return undefined; // closed while we looked
+    throw error;
+  }
+  return row(fd, address(local), typeof remote === "string" ? null : address(remote), state);
+}
+
+const STATE_NAMES = (): readonly (TcpState | null)[] => currentHost().platform.tcpInfo.states;
+
+function recordAddress(table: DiagTable, at: number, six: boolean, offset: number, portAt: number): SocketAddress {
+  const ip = formatIp(table.bytes, at + offset, six ? 16 : 4);
+  return {
+    address: displayIp(ip, six ? 6 : 4),
+    port: table.view.getUint16(at + portAt, false),
+    family: six ? "IPv6" : "IPv4",
+  };
+}
+
+/** The TCP state of record `index`, or `undefined` for a state outside TCP's public ones. */
+export function recordState(table: DiagTable, index: number): TcpState | undefined {
+  return STATE_NAMES()[table.bytes[table.offsets[index] + REC.state]] ?? undefined;
+}
+
+/** The row for record `index` of a sock_diag dump, held at `fd`. */
+export function rowFromRecord(table: DiagTable, index: number, fd: number): TcpSocketInfo | undefined {
+  const at = table.offsets[index];
+  const state = recordState(table, index);
+  if (state === undefined) return undefined;
+  const six = table.bytes[at + REC.family] === 10;
+  const local = recordAddress(table, at, six, REC.src, REC.sport);
+  // A listener, or a socket not yet connecting, has no remote end: port 0 in the dump.
+  const dport = table.view.getUint16(at + REC.dport, false);
+  const remote = state === "LISTEN" || dport === 0 ? null : recordAddress(table, at, six, REC.dst, REC.dport);
+  return row(fd, local, remote, state);
+}
