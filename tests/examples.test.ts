@@ -1,7 +1,7 @@
 /**
  * Every program in examples/ runs to completion under its runtime within a short timeout, and
  * prints the settings the kernel holds. Deno examples run in the Deno test run, Bun examples in
- * the Bun test run, and the runtime-neutral one in both.
+ * the Bun test run, and the runtime-neutral one in all three (Node included).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -64,7 +64,7 @@ const EXAMPLES: Record<string, Example> = {
     },
   },
   "configure_sockets.ts": {
-    runtimes: ["deno", "bun"],
+    runtimes: ["deno", "bun", "node"],
     check(stdout) {
       assert.match(stdout, /^query: ok: select 1$/m);
       assert.match(stdout, /^configured 3 of \d+ TCP sockets in this process$/m);
