@@ -39,7 +39,15 @@ export {
   type SockoptErrorDetails,
   UnsupportedError,
 } from "./src/errors.ts";
+export { type DebugEvent, type HandleRoute, type IdentityCheck, setDebug } from "./src/debug.ts";
 export { fdOf, type FdOfOptions, type SocketHandle } from "./src/handle.ts";
+export type {
+  BunListenerLike,
+  DenoConnLike,
+  DenoListenerLike,
+  NetServerLike,
+  NetSocketLike,
+} from "./src/handle_types.ts";
 export {
   getKeepAlive,
   getKeepAliveInterval,

@@ -14,7 +14,9 @@
  *   with churn: for each new connection the oldest one closes, so fd numbers are reused as in a
  *   real server;
  * - `acceptedRawUs`: the same on the accepted connection's raw fd, for reference;
- * - `connectedUs`: the same for the client end (`Deno.connect`, which gives no fd hint).
+ * - `connectedUs`: the same for the client end (`Deno.connect`, which gives no fd hint);
+ * - `closedFirstUs` / `closedUs`: a call through a `Deno.connect` connection closed before its
+ *   first use: the first call, then each of 1,000 later ones (known closed: no lookup).
  *
  * Run fresh for every measurement so that no earlier lookup warms the index.
  */
@@ -165,6 +167,30 @@ for (let i = 0; i < CLIENT_ARRIVALS; i++) {
   if (i === 0 || i === CLIENT_ARRIVALS - 1) expectProfile(pair.client, "client connection");
 }
 
+// Calls through a closed Deno.Conn never used while open: the first one finds it closed (its
+// addresses match no socket), every later one must answer from what that established.
+const CLOSED_CALLS = 1_000;
+const gone = pairs.shift()!;
+gone.client.close();
+gone.accepted.close();
+start = performance.now();
+try {
+  setKeepAlive(gone.client, PROFILE);
+  throw new Error("a call through a closed Deno.Conn succeeded");
+} catch (error) {
+  if (!(error instanceof sockopts.SocketClosedError)) throw error;
+}
+const closedFirstUs = (performance.now() - start) * 1000;
+start = performance.now();
+for (let i = 0; i < CLOSED_CALLS; i++) {
+  try {
+    setKeepAlive(gone.client, PROFILE);
+  } catch {
+    // SocketClosedError, as above
+  }
+}
+const closedUs = ((performance.now() - start) * 1000) / CLOSED_CALLS;
+
 console.log(JSON.stringify({
   connections,
   fds,
@@ -175,6 +201,8 @@ console.log(JSON.stringify({
   acceptedUs: (acceptedMs * 1000) / ARRIVALS,
   acceptedRawUs: (rawMs * 1000) / ARRIVALS,
   connectedUs: (connectedMs * 1000) / CLIENT_ARRIVALS,
+  closedFirstUs,
+  closedUs,
 }));
 for (const { client, accepted } of pairs) {
   client.close();

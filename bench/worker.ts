@@ -9,7 +9,7 @@
 import net from "node:net";
 import process from "node:process";
 import * as sockopts from "../mod.ts";
-import { getKeepAlive, getKeepAliveInterval, setKeepAlive, setKeepAliveInterval } from "../mod.ts";
+import { getKeepAlive, getKeepAliveInterval, setKeepAlive, setKeepAliveInterval, type SocketHandle } from "../mod.ts";
 import { bareFfi } from "./bare_ffi.ts";
 import { assertConnection, fdOfConnection } from "./oracle.ts";
 import type { Op, Ops } from "./serve.ts";
@@ -26,7 +26,7 @@ const runtime = isBun ? "bun" : isNode ? "node" : "deno";
 
 /** A connected loopback socket: the runtime's own handle and the fd the kernel lists for it. */
 interface Connection {
-  readonly handle: object;
+  readonly handle: SocketHandle;
   readonly fd: number;
   readonly localPort: number;
   readonly remotePort: number;
@@ -116,7 +116,7 @@ function checkFd(): void {
 // The fd the handle resolves to must be the one the kernel lists for it, before anything is timed.
 function checkHandle(): void {
   checkFd();
-  const named = connection.handleFd?.() ?? (api.fdOf as (h: object) => number)(handle);
+  const named = connection.handleFd?.() ?? (api.fdOf as (h: SocketHandle) => number)(handle);
   if (named !== fd) fail(`${runtime} handle resolves to fd ${named}, the kernel lists fd ${fd}`, named);
 }
 

@@ -1,15 +1,17 @@
 /**
  * Builds the npm package into dist/: `npm run build` (and `npm pack`, through `prepack`).
  *
- * - esbuild bundles mod.ts into one ESM file, dist/mod.js, for any runtime (platform neutral).
- *   `bun:ffi` is never imported statically: the Bun adapter loads it with `import.meta.require`
- *   on the first call, which the ESM bundle keeps as it is.
+ * - esbuild transpiles each module mod.ts reaches into its own ESM file (dist/mod.js,
+ *   dist/src/…, dist/platforms/…), without bundling, so that an application's bundler keeps only
+ *   the modules (and, through `sideEffects: false` and the pure annotations, the declarations) the
+ *   application uses: a bundle of `isSupported` alone carries no OS table. `bun:ffi` is never
+ *   imported statically: the Bun adapter loads it with `import.meta.require` on the first call.
  * - tsc type-checks the library and emits the .d.ts files (tsconfig.build.json). Deno's FFI types
  *   come from the pinned Deno's own declarations (`deno types`), written to .cache/ for the build
  *   only; the emitted declarations name no runtime's globals (tests/package.test.ts checks).
- * - The .d.ts files are then made ready for npm: relative `.ts` specifiers become `.js` (what every
- *   TypeScript module resolution understands in a package), examples import `sockopts` instead of
- *   `jsr:@sockopts/sockopts`, and files that dist/mod.d.ts does not reach are dropped.
+ * - Relative `.ts` specifiers become `.js` in both (what every runtime, bundler and TypeScript
+ *   module resolution understands in a package), examples import `sockopts` instead of
+ *   `jsr:@sockopts/sockopts`, and declarations that dist/mod.d.ts does not reach are dropped.
  *
  * Run with `deno run --allow-read --allow-write --allow-run --allow-env scripts/build.ts`.
  */
@@ -28,20 +30,32 @@ function run(command: string, args: string[]): string {
 
 rmSync(dist, { recursive: true, force: true });
 
-// 1. The JavaScript: one ESM bundle.
+// 1. The JavaScript: the modules mod.ts reaches (esbuild's metafile of a throwaway bundle lists
+// them), each transpiled on its own.
+mkdirSync(join(root, ".cache"), { recursive: true });
+const metafile = join(root, ".cache", "build-meta.json");
 run(bin("esbuild"), [
   "mod.ts",
   "--bundle",
   "--format=esm",
   "--platform=neutral",
-  "--target=es2022",
   "--external:bun:ffi",
   "--log-level=warning",
-  "--outfile=dist/mod.js",
+  `--metafile=${metafile}`,
+  `--outfile=${join(root, ".cache", "build-bundle.js")}`,
+]);
+const modules = Object.keys(JSON.parse(readFileSync(metafile, "utf8")).inputs as Record<string, unknown>).sort();
+run(bin("esbuild"), [
+  ...modules,
+  "--format=esm",
+  "--platform=neutral",
+  "--target=es2022",
+  "--outbase=.",
+  "--outdir=dist",
+  "--log-level=warning",
 ]);
 
 // 2. The declarations: Deno's own lib declarations for tsc, then tsc.
-mkdirSync(join(root, ".cache"), { recursive: true });
 const denoTypes = run(bin("deno"), ["types"])
   .split("\n")
   // `/// <reference lib="deno.net" />` and the like name libs only Deno's compiler has; their
@@ -51,40 +65,50 @@ const denoTypes = run(bin("deno"), ["types"])
 writeFileSync(join(root, ".cache", "deno.d.ts"), denoTypes);
 run(bin("tsc"), ["-p", "tsconfig.build.json"]);
 
-// 3. Declarations for npm.
+// 3. Specifiers for npm, in the JavaScript and in the declarations.
 const SPECIFIER = /(\bfrom\s+|\bimport\s*\(\s*)"(\.{1,2}\/[^"]+)\.ts"/g;
 
-function declarations(dir: string): string[] {
+function emitted(dir: string, suffix: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    return entry.isDirectory() ? declarations(path) : entry.name.endsWith(".d.ts") ? [path] : [];
+    return entry.isDirectory() ? emitted(path, suffix) : entry.name.endsWith(suffix) ? [path] : [];
   });
 }
 
-const reached = new Set<string>();
-const pending = [join(dist, "mod.d.ts")];
-while (pending.length > 0) {
-  const file = pending.pop()!;
-  if (reached.has(file)) continue;
-  reached.add(file);
-  const text = readFileSync(file, "utf8");
-  for (const match of text.matchAll(SPECIFIER)) {
-    const target = resolve(dirname(file), `${match[2]}.d.ts`);
-    if (!existsSync(target)) throw new Error(`${relative(root, file)} imports ${match[2]}.ts, which tsc did not emit`);
-    pending.push(target);
+/** Rewrites every file reached from `entry` and returns them; `suffix` is `.js` or `.d.ts`. */
+function rewrite(entry: string, suffix: string): Set<string> {
+  const reached = new Set<string>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (reached.has(file)) continue;
+    reached.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const match of text.matchAll(SPECIFIER)) {
+      const target = resolve(dirname(file), `${match[2]}${suffix}`);
+      if (!existsSync(target)) throw new Error(`${relative(root, file)} imports ${match[2]}.ts, which was not emitted`);
+      pending.push(target);
+    }
+    writeFileSync(
+      file,
+      text.replace(SPECIFIER, (_all, keyword: string, path: string) => `${keyword}"${path}.js"`)
+        .replaceAll('"jsr:@sockopts/sockopts"', '"sockopts"'),
+    );
   }
-  writeFileSync(
-    file,
-    text.replace(SPECIFIER, (_all, keyword: string, path: string) => `${keyword}"${path}.js"`)
-      .replaceAll('"jsr:@sockopts/sockopts"', '"sockopts"'),
-  );
+  return reached;
 }
-for (const file of declarations(dist)) {
-  if (!reached.has(file)) rmSync(file);
+
+const scripts = rewrite(join(dist, "mod.js"), ".js");
+const declarations = rewrite(join(dist, "mod.d.ts"), ".d.ts");
+for (const file of emitted(dist, ".d.ts")) {
+  if (!declarations.has(file)) rmSync(file);
+}
+for (const file of emitted(dist, ".js")) {
+  if (!scripts.has(file)) throw new Error(`${relative(root, file)} was emitted but mod.js does not reach it`);
 }
 for (const dir of ["src/ffi", "src/handles", "src", "platforms"]) {
   const path = join(dist, dir);
   if (existsSync(path) && readdirSync(path).length === 0) rmSync(path, { recursive: true });
 }
 
-console.error(`built dist/mod.js and ${reached.size} declaration files`);
+console.error(`built ${scripts.size} modules and ${declarations.size} declaration files in dist/`);

@@ -79,9 +79,11 @@ const RUNTIMES: readonly Runtime[] = [
  */
 const SLOW = new Set([
   "tests/e2e.test.ts",
+  "tests/db.test.ts",
   "tests/timeline.test.ts",
   "tests/errno.test.ts",
   "tests/fd_reuse.test.ts",
+  "tests/fd_reuse_kinds.test.ts",
   "tests/index_churn.test.ts",
   "tests/package.test.ts",
   "tests/package_node.test.ts",

@@ -60,8 +60,10 @@ export class SockoptError extends Error {
   readonly fd: number | null;
 
   /**
-   * Makes the error sockopts throws when a system call fails; `details` become its properties.
+   * For sockopts' own use, not for applications (they catch this error, never build one): the
+   * error thrown when a system call fails; `details` become its properties.
    *
+   * @internal
    * @param message The whole message, such as `Cannot set TCP_KEEPCNT on fd 7: EINVAL (invalid argument)`.
    * @param details What failed.
    * @param options Standard error options (`cause`).
@@ -83,9 +85,9 @@ export class SockoptError extends Error {
  *
  * @example Ignoring sockets that closed meanwhile
  * ```ts
- * import { SocketClosedError, setKeepAlive } from "jsr:@sockopts/sockopts";
+ * import { SocketClosedError, setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
  *
- * export function configure(socket: { fd: number }): void {
+ * export function configure(socket: SocketHandle): void {
  *   try {
  *     setKeepAlive(socket, { idle: 30_000 });
  *   } catch (error) {
@@ -96,8 +98,10 @@ export class SockoptError extends Error {
  */
 export class SocketClosedError extends SockoptError {
   /**
-   * Makes the error sockopts throws for a call through a handle whose socket has closed.
+   * For sockopts' own use, not for applications (they catch this error, never build one): the
+   * error thrown for a call through a handle whose socket has closed.
    *
+   * @internal
    * @param message The whole message.
    * @param details What failed; `code` should be `"EBADF"`.
    */
@@ -131,8 +135,10 @@ export class UnsupportedError extends Error {
   readonly option: string | null;
 
   /**
-   * Makes the error sockopts throws where the OS, the runtime or the option is unsupported.
+   * For sockopts' own use, not for applications (they catch this error, never build one): the
+   * error thrown where the OS, the runtime or the option is unsupported.
    *
+   * @internal
    * @param message The whole message, naming the OS or runtime.
    * @param os The OS.
    * @param option The option, if the OS lacks just that one.
@@ -164,8 +170,10 @@ export class UnsupportedError extends Error {
  */
 export class PermissionError extends Error {
   /**
-   * Makes the error sockopts throws when the runtime withholds FFI.
+   * For sockopts' own use, not for applications (they catch this error, never build one): the
+   * error thrown when the runtime withholds FFI.
    *
+   * @internal
    * @param message The whole message, naming the flag to add.
    * @param options Standard error options; `cause` holds the runtime's own error.
    */
@@ -181,9 +189,9 @@ export class PermissionError extends Error {
  *
  * @example Configuring every listener of a reuse-port server
  * ```ts
- * import { AmbiguousSocketError, fdOf, setKeepAlive } from "jsr:@sockopts/sockopts";
+ * import { AmbiguousSocketError, fdOf, setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
  *
- * export function configure(server: object): void {
+ * export function configure(server: SocketHandle): void {
  *   try {
  *     setKeepAlive(server, { idle: 30_000 });
  *   } catch (error) {
@@ -198,8 +206,10 @@ export class AmbiguousSocketError extends Error {
   readonly fds: readonly number[];
 
   /**
-   * Makes the error sockopts throws when a handle matches several sockets.
+   * For sockopts' own use, not for applications (they catch this error, never build one): the
+   * error thrown when a handle matches several sockets.
    *
+   * @internal
    * @param message The whole message, naming the handle, its address and the fds.
    * @param fds Every fd that matched.
    */

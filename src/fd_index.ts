@@ -27,7 +27,7 @@ const CLOSED_RUN = 16;
 // PORT_CLOSED, or UNSEEN. A typed array, so a first scan over thousands of fds stays one
 // getsockname each with next to no work beside it.
 const UNSEEN = -3;
-let portOf = new Int32Array(256).fill(UNSEEN);
+let portOf = /* @__PURE__ */ new Int32Array(256).fill(UNSEEN);
 // Addresses, read on first need: most fds are never asked about. null: none (no peer).
 const details = new Map<number, { local?: Endpoint | null; remote?: Endpoint | null }>();
 // Port -> fd(s), built on the first lookup after a bulk scan and kept up to date after that.
@@ -38,6 +38,9 @@ let byPort: Map<number, number | Set<number>> | undefined;
 let scannedOnce = false;
 const gaps = new Set<number>();
 let highest = -1;
+// Work done so far, for tests that show a call did no lookup (see lookupWork).
+let listings = 0;
+let probes = 0;
 
 function link(port: number, fd: number): void {
   const held = byPort!.get(port);
@@ -75,6 +78,7 @@ function probe(fd: number): boolean {
   const old = portOf[fd];
   if (old >= 0 && byPort !== undefined) unlink(old, fd);
   if (details.size !== 0) details.delete(fd);
+  probes++;
   const port = localPort(fd);
   portOf[fd] = port;
   if (port === PORT_CLOSED) {
@@ -160,6 +164,7 @@ function probeUnseen(): void {
   let closed = 0;
   for (let fd = highest + 1; closed < CLOSED_RUN; fd++) {
     if (fd >= portOf.length) makeRoom(fd);
+    probes++;
     const port = localPort(fd);
     portOf[fd] = port;
     if (port === PORT_CLOSED) {
@@ -175,6 +180,7 @@ function probeUnseen(): void {
 
 /** Lists the fd directory and probes every fd in it, replacing all that was known. */
 function rescan(): void {
+  listings++;
   const open = listFds();
   portOf.fill(UNSEEN);
   details.clear();
@@ -226,4 +232,14 @@ export function indexSize(): { sockets: number; gaps: number; highest: number } 
   let sockets = 0;
   for (let fd = 0; fd <= highest; fd++) if (portOf[fd] >= 0) sockets++;
   return { sockets, gaps: gaps.size, highest };
+}
+
+/**
+ * How many fd-directory listings and single-fd probes lookups have done since the process
+ * started, for tests that show a call needed no lookup (not exported by `mod.ts`).
+ *
+ * @returns The two counts.
+ */
+export function lookupWork(): { listings: number; probes: number } {
+  return { listings, probes };
 }

@@ -82,8 +82,16 @@ export function useFdDirectory(path: string | undefined): void {
   directoryBytes = undefined;
 }
 
+/**
+ * The directory {@link useFdDirectory} set, or `undefined` for the platform's own.
+ * @returns The directory tests pointed the listing at, if any.
+ */
+export function fdDirectoryOverride(): string | undefined {
+  return directory;
+}
+
 // fd numbers have at most 10 digits; d_name is read a few bytes at a time, without a string.
-const NAME = new Uint8Array(12);
+const NAME = /* @__PURE__ */ new Uint8Array(12);
 
 function listDirectory(
   lib: Library,

@@ -12,32 +12,14 @@ import { bunServer, bunSocket } from "./handles/bun.ts";
 import { denoConn, denoListener } from "./handles/deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
 import { nodeRuntimeServer, nodeRuntimeSocket } from "./handles/node_runtime.ts";
-import { className, type Target } from "./handles/target.ts";
+import { className, type ClosedCheck, type Target } from "./handles/target.ts";
+import type { SocketHandle } from "./handle_types.ts";
+import { debugging, debugHandle } from "./debug.ts";
 import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 import { copyOptions, describeValue } from "./values.ts";
 
-/**
- * Anything sockopts can find a socket in:
- * - a file descriptor (a non-negative integer);
- * - Deno: `Deno.Conn` / `Deno.TcpConn` / `Deno.TlsConn`, `Deno.Listener`, the `Deno.serve()` server;
- * - Bun: sockets from `Bun.connect` and `Bun.listen` (TLS too), the `Bun.listen` listener, the
- *   `Bun.serve()` server;
- * - Deno, Bun and Node.js: `node:net` Socket and Server, `node:tls` TLSSocket, `node:http` / `node:https`
- *   Server (and, on Node.js, `node:http2` servers and the sockets of an `http.Agent`).
- *
- * Anything else is rejected at run time with a `TypeError` listing these.
- *
- * @example Taking whatever socket the caller holds
- * ```ts
- * import { setKeepAlive, type SocketHandle } from "jsr:@sockopts/sockopts";
- *
- * export function keepAlive(socket: SocketHandle): void {
- *   setKeepAlive(socket, { idle: 60_000 });
- * }
- * ```
- */
-export type SocketHandle = number | object;
+export type { SocketHandle } from "./handle_types.ts";
 
 const ACCEPTED = "a file descriptor (an integer 0..2147483647); Deno.Conn, Deno.TlsConn, Deno.Listener " +
   "or a Deno.serve() server; a Bun socket, Bun.listen listener or Bun.serve() server; a node:net Socket or " +
@@ -67,33 +49,61 @@ interface Identity {
   readonly cookieHigh: number;
   readonly local: string;
   readonly remote: string;
+  /** The runtime's own word that the handle closed (Deno), when it has one. */
+  readonly closed: ClosedCheck | undefined;
 }
 
 const identities = new WeakMap<object, Identity>();
+// Handles known closed for good (Deno's, whose resources never come back), with their names:
+// every later call fails from here, without a lookup. node:net handles are never kept here, as
+// `socket.connect()` and `server.listen()` can give the same object a new socket.
+const closedForGood = new WeakMap<object, string>();
+// Tests force the address re-check that systems without SO_COOKIE use.
+let addressesOnly = false;
+
+/**
+ * Makes the identity re-check compare addresses instead of SO_COOKIE, as it does on systems
+ * without SO_COOKIE, so the suite can run that path on Linux. For tests only (not exported by
+ * `mod.ts`); handles resolved before the switch keep the identity they were given.
+ *
+ * @param on Whether to ignore SO_COOKIE.
+ */
+export function forceAddressIdentity(on: boolean): void {
+  addressesOnly = on;
+}
 
 function nameKey(fd: number, peer: boolean): string {
   const name = socketName(fd, peer);
   return typeof name === "string" ? name : endpointKey(name.ip, name.port);
 }
 
-function identify(fd: number, what: string): Identity {
-  if (hasCookies() && readCookie(fd)) {
+function identify(fd: number, what: string, closed: ClosedCheck | undefined): Identity {
+  if (!addressesOnly && hasCookies() && readCookie(fd)) {
     const [cookieLow, cookieHigh] = cookieParts();
-    return { fd, what, cookieLow, cookieHigh, local: "", remote: "" };
+    return { fd, what, cookieLow, cookieHigh, local: "", remote: "", closed };
   }
-  return { fd, what, cookieLow: 0, cookieHigh: 0, local: nameKey(fd, false), remote: nameKey(fd, true) };
+  return { fd, what, cookieLow: 0, cookieHigh: 0, local: nameKey(fd, false), remote: nameKey(fd, true), closed };
 }
 
-function stillSame(identity: Identity): boolean {
+function stillSame(handle: object, identity: Identity): boolean {
   // Linux: one getsockopt. Elsewhere the addresses are read again: a live socket keeps both.
   if (identity.local === "") return readCookie(identity.fd) && cookieEquals(identity.cookieLow, identity.cookieHigh);
+  // A closed connection's fd can go to a new one between the same two addresses (a client
+  // reconnecting from the same port): the runtime's own word catches what addresses cannot.
+  if (identity.closed !== undefined && identity.closed(handle, identity.fd)) return false;
   return nameKey(identity.fd, false) === identity.local && nameKey(identity.fd, true) === identity.remote;
 }
 
 /** Whether a handle still holds the socket it was resolved to. */
 function stillHolds(handle: object, identity: Identity): boolean {
   // node:net marks a socket destroyed before Deno closes its fd: believe the flag first.
-  return (handle as { destroyed?: unknown }).destroyed !== true && stillSame(identity);
+  return (handle as { destroyed?: unknown }).destroyed !== true && stillSame(handle, identity);
+}
+
+/** Throws for a handle known closed for good, and remembers it so later calls cost nothing. */
+function closedForever(handle: object, action: string, what: string, detail = ""): never {
+  closedForGood.set(handle, what);
+  throw closed(action, `${what} is closed${detail}`);
 }
 
 function closed(action: string, why: string): SocketClosedError {
@@ -148,6 +158,7 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
     case "fd":
       return [handleFd(target.fd, action)];
     case "closed":
+      if (target.final === true) closedForever(handle, action, target.what);
       throw closed(action, `${target.what} is closed`);
     case "not-ready":
       throw new SockoptError(`${action}: ${target.what} is not ready: ${target.why}`, {
@@ -167,10 +178,11 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
   const fds = findSockets(q, everyMatch || target.kind === "listener", target.hint);
   if (fds.length === 0) {
     const where = target.kind === "connection" ? "is" : "listens on";
-    throw closed(
-      action,
-      `${target.what} is closed (no open socket in this process ${where} ${describeQuery(q, showEndpoint)})`,
-    );
+    const detail = ` (no open socket in this process ${where} ${describeQuery(q, showEndpoint)})`;
+    // A handle the runtime vouches for cannot get its socket back; a socket that later turns up
+    // at its addresses is somebody else's.
+    if (target.closed !== undefined) closedForever(handle, action, target.what, detail);
+    throw closed(action, `${target.what} is closed${detail}`);
   }
   if (fds.length > 1 && !everyMatch) {
     throw new AmbiguousSocketError(
@@ -179,13 +191,18 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
       fds,
     );
   }
-  if (fds.length === 1) identities.set(handle, identify(fds[0], target.what));
+  // The addresses matched; whether the handle is still open is the runtime's to say.
+  if (target.closed !== undefined && target.closed(handle, fds[0])) closedForever(handle, action, target.what);
+  if (fds.length === 1) identities.set(handle, identify(fds[0], target.what, target.closed));
   return fds;
 }
 
 function resolve(handle: unknown, action: string, everyMatch: boolean): number[] {
   if (typeof handle === "number") {
-    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) return [handle | 0]; // -0 is 0
+    if (Number.isInteger(handle) && handle >= 0 && handle <= FD_MAX) {
+      if (debugging) debugHandle(handle, handle | 0, "number", "none");
+      return [handle | 0]; // -0 is 0
+    }
     throw new RangeError(`${action}: ${handle} is not a file descriptor (expected an integer 0..${FD_MAX})`);
   }
   if (handle === undefined || handle === null) {
@@ -194,14 +211,30 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
   if (typeof handle !== "object") {
     throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
   }
+  const known = closedForGood.get(handle);
+  if (known !== undefined) throw closed(action, `${known} is closed`);
   const identity = identities.get(handle);
   if (identity !== undefined) {
-    if (stillHolds(handle, identity)) return [identity.fd];
+    if (stillHolds(handle, identity)) {
+      if (debugging) debugHandle(handle, identity.fd, "cached", identityCheck(identity));
+      return [identity.fd];
+    }
     identities.delete(handle);
     // The socket it named is gone, and its number may already belong to another socket.
+    if (identity.closed !== undefined) closedForever(handle, action, identity.what);
     throw closed(action, `${identity.what} is closed`);
   }
-  return lookUp(handle, recognise(handle, action), action, everyMatch);
+  const target = recognise(handle, action);
+  const fds = lookUp(handle, target, action, everyMatch);
+  if (debugging) {
+    const route = target.kind === "fd" ? "runtime fd" : "addresses";
+    for (const fd of fds) debugHandle(handle, fd, route, identityCheck(identities.get(handle)));
+  }
+  return fds;
+}
+
+function identityCheck(identity: Identity | undefined): "SO_COOKIE" | "addresses" | "none" {
+  return identity === undefined ? "none" : identity.local === "" ? "SO_COOKIE" : "addresses";
 }
 
 /**
@@ -216,12 +249,18 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
  */
 export function resolveFd(handle: unknown, action: string): number {
   // `| 0` turns -0 into 0, which both runtimes' FFI then take alike.
-  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) return handle | 0;
+  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) {
+    if (debugging) debugHandle(handle, handle | 0, "number", "none");
+    return handle | 0;
+  }
   // Every call after a handle's first lands here: answer without the array resolve() returns, so
   // a call allocates nothing (the benchmark holds RSS growth over 5M calls under 2 MB).
   if (typeof handle === "object" && handle !== null) {
     const identity = identities.get(handle);
-    if (identity !== undefined && stillHolds(handle, identity)) return identity.fd;
+    if (identity !== undefined && stillHolds(handle, identity)) {
+      if (debugging) debugHandle(handle, identity.fd, "cached", identityCheck(identity));
+      return identity.fd;
+    }
   }
   return resolve(handle, action, false)[0];
 }

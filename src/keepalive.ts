@@ -142,7 +142,8 @@ export interface KeepAlivePlan {
 /**
  * Checks keep-alive options and converts them, before any system call, for applying to many
  * sockets (configureSockets).
- * @throws {TypeError} / {RangeError} for a bad option or value.
+ * @throws {TypeError} for an option of the wrong type.
+ * @throws {RangeError} for a value outside the kernel's range.
  */
 export function planKeepAlive(options: unknown): KeepAlivePlan {
   const { idle, interval, count, enable, detectWithin } = checkOptions(options);

@@ -6,6 +6,7 @@
  */
 import type { ErrnoName, OptionConstant, PlatformConstants } from "../platforms/types.ts";
 import { formatIp } from "./address.ts";
+import { debugging, debugSyscall, type Syscall } from "./debug.ts";
 import { describeErrno, type ErrnoNames, errnoNames } from "./errno.ts";
 import { SockoptError } from "./errors.ts";
 import type { Library } from "./ffi/adapter.ts";
@@ -159,6 +160,7 @@ export function setBytes(fd: number, option: string, constant: OptionConstant, l
   const n = native ?? getNative("setsockopt");
   if (n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length) !== 0) {
     const errno = n.lib.errno();
+    if (debugging) trace(n, "setsockopt", fd, option, constant, length, errno);
     fail(
       n,
       errno,
@@ -169,7 +171,13 @@ export function setBytes(fd: number, option: string, constant: OptionConstant, l
       constant,
       () => n.fn.setsockopt(fd, constant.level, constant.optname, n.valuePtr, length),
     );
-  }
+  } else if (debugging) trace(n, "setsockopt", fd, option, constant, length, 0);
+}
+
+// Reports a call to the debug view (errno already read): the int sent or read, or null for other sizes.
+function trace(n: Native, call: Syscall, fd: number, option: string, c: OptionConstant, length: number, errno: number) {
+  const value = errno === 0 && length === 4 ? n.view.getInt32(VALUE, true) : null;
+  debugSyscall(call, fd, option, c.level, c.optname, value, length, errno && describeErrno(n.names, errno).code);
 }
 
 /**
@@ -181,11 +189,12 @@ export function getBytes(fd: number, option: string, constant: OptionConstant, c
   n.view.setUint32(LEN, capacity, true);
   if (n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr) !== 0) {
     const errno = n.lib.errno();
+    if (debugging) trace(n, "getsockopt", fd, option, constant, capacity, errno);
     fail(n, errno, "get", "getsockopt", fd, option, constant, () => {
       n.view.setUint32(LEN, capacity, true);
       return n.fn.getsockopt(fd, constant.level, constant.optname, n.valuePtr, n.lenPtr);
     });
-  }
+  } else if (debugging) trace(n, "getsockopt", fd, option, constant, n.view.getUint32(LEN, true), 0);
   return n.view.getUint32(LEN, true);
 }
 
@@ -368,6 +377,16 @@ export function socketType(fd: number): number {
 export function isListening(fd: number): number {
   const n = native ?? getNative("getsockopt");
   const constant = n.platform.options.SO_ACCEPTCONN;
+  if (constant === null) return -1;
+  n.view.setUint32(CHECK_LEN, 4, true);
+  const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
+  return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
+}
+
+/** SO_KEEPALIVE of `fd`: 1 on, 0 off, -1 unreadable. Leaves the value area to the caller's value. */
+export function keepAliveFlag(fd: number): number {
+  const n = native ?? getNative("getsockopt");
+  const constant = n.platform.options.SO_KEEPALIVE;
   if (constant === null) return -1;
   n.view.setUint32(CHECK_LEN, 4, true);
   const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);

@@ -43,8 +43,8 @@ export type OptionJsValue = boolean | number | string | bigint | Linger;
 /** A value checked and converted to the kernel's unit, ready for {@link writeOption}. */
 export type KernelValue = number | string | { readonly onoff: number; readonly seconds: number };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder();
 
 /**
  * Checks a caller's value against the option's type and the kernel's range, and converts it to

@@ -311,9 +311,10 @@ function buildTable(): OptionTable {
  * console.log(here.map((o) => `${o.name}: ${o.type}${o.readOnly ? " (read-only)" : ""}`).join("\n"));
  * ```
  */
-export const options: OptionTable = buildTable();
+// Pure: a bundle that never reads `options` drops the table (and buildTable) altogether.
+export const options: OptionTable = /* @__PURE__ */ buildTable();
 
-const NAMES = Object.keys(SCHEMA);
+const NAMES = /* @__PURE__ */ Object.keys(SCHEMA);
 
 function checkName(name: unknown, action: "get" | "set"): OptionName {
   if (typeof name !== "string" || !NAMES.includes(name)) {

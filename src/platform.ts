@@ -9,7 +9,7 @@ import { linux } from "../platforms/linux.ts";
 import type { OptionConstant, OptionName, PlatformConstants } from "../platforms/types.ts";
 import { UnsupportedError } from "./errors.ts";
 import type { RuntimeAdapter } from "./ffi/adapter.ts";
-import { currentRuntime, describeOtherRuntime } from "./ffi/runtime.ts";
+import { currentRuntime, describeOtherRuntime, runtimeOs } from "./ffi/runtime.ts";
 
 const PLATFORMS: Readonly<Record<string, PlatformConstants>> = { linux, darwin, freebsd };
 
@@ -21,6 +21,19 @@ export interface Host {
 
 let host: Host | undefined;
 let unsupported: UnsupportedError | undefined;
+let runsHere: boolean | undefined;
+
+/**
+ * Whether sockopts can run here: the same answer as {@link supportedHost}, without reaching the OS
+ * tables, so that a bundle of `isSupported` alone carries none of them.
+ */
+export function runsOnThisHost(): boolean {
+  if (runsHere === undefined) {
+    const os = runtimeOs();
+    runsHere = os === "linux" || os === "darwin" || os === "freebsd";
+  }
+  return runsHere;
+}
 
 /**
  * The host for a runtime adapter, or the error every call will raise without one.

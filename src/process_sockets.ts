@@ -6,6 +6,7 @@
  * @module
  */
 import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
+import { debugConfigure, debugging } from "./debug.ts";
 import { SockoptError } from "./errors.ts";
 import { cookieEquals, describeSocket, getNative, listFds, readCookie } from "./libc.ts";
 import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
@@ -187,6 +188,10 @@ export function configureSockets(
     const kind = socketKind(fd);
     if (kind !== undefined) skipped.push({ fd, kind: kind.kind, reason: "not-tcp", detail: kind.detail });
   });
+  if (debugging) {
+    for (const socket of changed) debugConfigure(socket.fd, null);
+    for (const skip of skipped) debugConfigure(skip.fd, skip.detail);
+  }
   const result = Object.assign(changed, { seen, skipped });
   if (changed.length < atLeast) {
     throw new NothingMatchedError(

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { fdDirectoryOverride } from "./fd_listing.ts";
 import { getNative, nativeBytes } from "./libc.ts";
 import type { Pointer } from "./ffi/symbols.ts";
 
@@ -82,6 +83,8 @@ let diag: Diag | undefined | null;
 
 /** Whether this host can list sockets through sock_diag (Linux with statx and getdents64 bound). */
 export function sockDiagAvailable(): boolean {
+  // A test pointing the listing at another directory is served by the directory listing.
+  if (fdDirectoryOverride() !== undefined) return false;
   if (diag === undefined) {
     const n = getNative("statx");
     if (n.platform.os !== "linux" || n.fn.statx === null || n.fn.getdents64 === null) diag = null;
@@ -244,8 +247,15 @@ export function openFds(): Int32Array {
   } finally {
     n.fn.close(dir);
   }
-  // The directory itself was open while it was read.
+  // The directory itself was open while it was read, so a listing without it is not this
+  // process's whole table (the same proof fd_listing.ts asks of a directory listing).
   let out = 0;
   for (let i = 0; i < count; i++) if (fdList[i] !== dir) fdList[out++] = fdList[i];
+  if (out === count) {
+    throw new Error(
+      `Cannot list open file descriptors: /proc/self/fd lists ${count} fds but not fd ${dir} it was read ` +
+        `through, so it is not this process's full fd table (is procfs mounted?)`,
+    );
+  }
   return fdList.subarray(0, out);
 }

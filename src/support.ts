@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { supportedHost } from "./platform.ts";
+import { runsOnThisHost } from "./platform.ts";
 
 /**
  * Tells whether this runtime (Deno, Bun, or Node.js 26.9+) and OS (Linux, macOS or FreeBSD) are ones sockopts
@@ -22,5 +22,5 @@ import { supportedHost } from "./platform.ts";
  * ```
  */
 export function isSupported(): boolean {
-  return supportedHost() !== undefined;
+  return runsOnThisHost();
 }

@@ -1,12 +1,16 @@
 /**
  * Every program in examples/ runs to completion under its runtime within a short timeout, and
  * prints the settings the kernel holds. Deno examples run in the Deno test run, Bun examples in
- * the Bun test run, and the runtime-neutral one in all three (Node included).
+ * the Bun test run, and the runtime-neutral one in all three (Node included). The driver recipes
+ * in examples/recipes/ run the same way against real PostgreSQL and Redis servers this test
+ * starts on loopback.
  */
-import { describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { RECIPES, type RecipeServers, startRecipeServers } from "./db/recipes.ts";
+import { serversUnavailable } from "./db/servers.ts";
 import { root, run } from "./support/exec.ts";
 import { runtimeName, scriptArgs } from "./support/runtime.ts";
 
@@ -91,4 +95,54 @@ describe(`examples under ${runtimeName}`, () => {
       example.check(stdout);
     });
   }
+});
+
+const serversMissing = serversUnavailable();
+if (serversMissing) {
+  console.warn(`!!! examples (${runtimeName}): SKIPPED the driver recipes against real servers: ${serversMissing} !!!`);
+}
+
+describe(`driver recipes under ${runtimeName}, against real PostgreSQL and Redis on loopback`, () => {
+  it("every file in examples/recipes/ is run by this test", () => {
+    const files = readdirSync(join(root, "examples", "recipes")).filter((f) => f.endsWith(".ts")).sort();
+    assert.deepEqual(files, Object.keys(RECIPES).sort());
+  });
+
+  it("the README's driver recipes show the lines the recipe programs run", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const shown = new Set(readme.split("\n").map((line) => line.trim()));
+    for (const [file, recipe] of Object.entries(RECIPES)) {
+      const program = new Set(
+        readFileSync(join(root, "examples", "recipes", file), "utf8").split("\n").map((l) => l.trim()),
+      );
+      for (const line of recipe.readme) {
+        assert.ok(shown.has(line), `README shows ${line}`);
+        assert.ok(program.has(line), `${file} runs ${line}`);
+      }
+    }
+  });
+
+  describe("each recipe", { skip: serversMissing }, () => {
+    let servers: RecipeServers | undefined;
+    before(async () => {
+      servers = await startRecipeServers();
+    });
+    after(async () => {
+      await servers?.stop();
+    });
+
+    for (const [file, recipe] of Object.entries(RECIPES)) {
+      const skip = recipe.runtimes.includes(runtimeName) ? false : `a ${recipe.runtimes.join("/")} recipe`;
+      it(
+        `${file} runs against the real server and prints the settings read back`,
+        { skip, timeout: TIMEOUT },
+        async () => {
+          const path = join("examples", "recipes", file);
+          const args = scriptArgs(path, [], ["--allow-ffi", "--allow-net", "--allow-env"]);
+          const { stdout } = await run(process.execPath, args, { cwd: root, timeout: TIMEOUT, env: servers!.env });
+          recipe.check(stdout);
+        },
+      );
+    }
+  });
 });

@@ -11,6 +11,8 @@ import {
   setKeepAliveProbes,
   setUserTimeout,
 } from "../mod.ts";
+import { runtimeOs } from "../src/ffi/runtime.ts";
+import { supportedHost } from "../src/platform.ts";
 import { keepAliveDefaults } from "./support/proc.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
 
@@ -26,6 +28,8 @@ describe("keep-alive on a real loopback connection", () => {
 
   it("is supported here", LIMIT, () => {
     assert.equal(isSupported(), true);
+    // isSupported asks runtimeOs() (no binding code); the host every call uses must agree.
+    assert.equal(supportedHost()?.runtime.os, runtimeOs());
   });
 
   it("reads the kernel defaults on a fresh socket", LIMIT, () => {

@@ -90,6 +90,15 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
 
+/**
+ * The OS as {@link bunAdapter} would report it, or `undefined` when this is not Bun: for
+ * `isSupported`, whose bundle then carries no binding code.
+ */
+export function bunOs(): string | undefined {
+  const proc = (globalThis as { process?: { platform: string } }).process;
+  return (globalThis as { Bun?: BunGlobal }).Bun === undefined ? undefined : proc?.platform;
+}
+
 /** The Bun adapter, or `undefined` when this is not Bun. */
 export function bunAdapter(): RuntimeAdapter | undefined {
   const bun = (globalThis as { Bun?: BunGlobal }).Bun;

@@ -118,6 +118,16 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
   );
 }
 
+/**
+ * The OS as {@link denoAdapter} would report it, or `undefined` when this is not Deno: for
+ * `isSupported`, whose bundle then carries no binding code.
+ */
+export function denoOs(): string | undefined {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno === undefined || typeof deno.dlopen !== "function" || deno.build === undefined) return undefined;
+  return deno.build.os;
+}
+
 /** The Deno adapter, or `undefined` when this is not Deno (Bun's Deno shims included). */
 export function denoAdapter(): RuntimeAdapter | undefined {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;

@@ -235,6 +235,17 @@ function atLeast([major, minor]: readonly [number, number], [wantMajor, wantMino
   return major > wantMajor || (major === wantMajor && minor >= wantMinor);
 }
 
+/**
+ * The OS as {@link nodeAdapter} would report it, or `undefined` when this is not Node or its
+ * `node:ffi` cannot be reached: for `isSupported`, whose bundle then carries no binding code.
+ */
+export function nodeOs(): string | undefined {
+  const proc = nodeProcess();
+  if (proc === undefined) return undefined;
+  const node = cachedFFI(proc);
+  return node === undefined || typeof node.dlopen !== "function" ? undefined : proc.platform;
+}
+
 /** The Node.js adapter, or `undefined` when this is not Node or its `node:ffi` cannot be reached. */
 export function nodeAdapter(): RuntimeAdapter | undefined {
   const proc = nodeProcess();

@@ -67,6 +67,9 @@ export function bunServer(handle: object): Target | undefined {
   // `address` holds what was bound (`::` for the default); `hostname` may be just "localhost".
   const address = server.address;
   if (typeof address === "string") return { kind: "not-tcp", what: "the Bun.serve server", transport: "Unix-domain" };
+  // A server asked for any port reads port 0 once stopped, while an `address` read before stop()
+  // keeps the old port (Bun caches it) and would match whichever listener took that port since.
+  if (port === 0) return { kind: "closed", what: "the Bun.serve server" };
   if (address !== null && address !== undefined && typeof address.port === "number") {
     return listenerTarget("the Bun.serve server", address.address, address.port);
   }

@@ -3,8 +3,14 @@
  * addresses; accepted connections carry their fd under an internal symbol, used as a hint only
  * after the kernel confirms it.
  *
+ * Finding a socket by address cannot tell a closed handle from the new socket that took its
+ * addresses, so each handle is asked whether Deno still holds it: a `Deno.TcpConn` right after
+ * its lookup ({@link tcpConnClosed}), every other kind before it ({@link denoClosed}). Nothing on
+ * an open socket changes.
+ *
  * @module
  */
+import { keepAliveFlag } from "../libc.ts";
 import { readPrivate } from "./brand.ts";
 import { endpoint, listenerTarget, type Target } from "./target.ts";
 
@@ -14,6 +20,115 @@ interface DenoAddr {
   readonly port?: unknown;
 }
 
+// The part of Deno's core that user code reaches as `Deno[Deno.internal].core` (deno
+// runtime/js/99_main.js, libs/core/01_core.js in 2.9). Only read-only calls are used.
+interface DenoCore {
+  readonly internalRidSymbol?: unknown;
+  readonly internalFdSymbol?: unknown;
+  readonly readSync?: unknown;
+  readonly getPromiseDetails?: unknown;
+}
+
+// undefined: not looked up yet; null: this Deno has no such object.
+let core: DenoCore | null | undefined;
+// Tests turn the resource check off to show what the lookups alone guard against.
+let checkResources = true;
+const NOTHING = new Uint8Array(0);
+
+function denoCore(): DenoCore | null {
+  if (core === undefined) {
+    const deno = (globalThis as { Deno?: Record<PropertyKey, unknown> }).Deno;
+    const internal = deno?.internal;
+    const internals = typeof internal === "symbol" ? deno![internal] as { core?: unknown } | undefined : undefined;
+    const found = internals?.core;
+    core = typeof found === "object" && found !== null ? found as DenoCore : null;
+  }
+  return core;
+}
+
+/** The value of the handle's own symbol-keyed property named `description` (`Deno.internal.rid`). */
+function internal(handle: object, known: unknown, description: string): unknown {
+  if (typeof known === "symbol") return (handle as Record<symbol, unknown>)[known];
+  for (const symbol of Object.getOwnPropertySymbols(handle)) {
+    if (symbol.description === description) return (handle as Record<symbol, unknown>)[symbol];
+  }
+  return undefined;
+}
+
+/**
+ * Whether Deno's resource table no longer holds `rid`. A zero-length `readSync` looks the rid up
+ * and then fails: `BadResource` when the rid is gone (rids are never reused: deno_core
+ * ResourceTable counts them up), `NotSupported` from every open socket, listener and TLS stream
+ * (only files implement synchronous reads). Neither touches the socket.
+ */
+function ridClosed(readSync: unknown, rid: number): boolean {
+  if (typeof readSync !== "function") return false;
+  try {
+    readSync(rid, NOTHING);
+  } catch (error) {
+    return isBadResource(error);
+  }
+  return false;
+}
+
+/**
+ * Whether Deno says this handle is closed for good: a `Deno.Conn`, `Deno.TlsConn` or listener
+ * whose resource is gone (closed, or handed to `Deno.startTls`), or a `Deno.serve()` server whose
+ * `finished` promise has settled. False when Deno cannot tell, which for a server is the time
+ * between `shutdown()` and `finished` (see the README's Handles section).
+ *
+ * @param handle A Deno connection, listener or server.
+ * @returns True only when the handle's socket is certainly gone.
+ */
+export function denoClosed(handle: object): boolean {
+  const c = checkResources ? denoCore() : null;
+  if (c === null) return false;
+  const rid = internal(handle, c.internalRidSymbol, "Deno.internal.rid");
+  if (typeof rid === "number") return ridClosed(c.readSync, rid);
+  const finished = (handle as { finished?: unknown }).finished;
+  if (!(finished instanceof Promise) || typeof c.getPromiseDetails !== "function") return false;
+  // [state, result]; state 0 is pending (deno_core's op_get_promise_details).
+  const details = c.getPromiseDetails(finished) as unknown;
+  return Array.isArray(details) && details[0] !== 0;
+}
+
+function isBadResource(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === "BadResource";
+}
+
+/**
+ * Whether Deno says this `Deno.TcpConn` is closed, given the fd its addresses led to. Asking the
+ * resource table costs about 25 µs (Deno builds an error even for an open socket), too much for
+ * every accepted connection, so this asks the connection itself: `conn.setKeepAlive(v)` with the
+ * SO_KEEPALIVE value `fd` already has. Deno looks the resource up first and throws `BadResource`
+ * for a closed one before touching anything; an open one is the socket at `fd` (no two live
+ * connections share both addresses), where setting SO_KEEPALIVE to its own value changes nothing
+ * (Linux tcp_set_keepalive() acts only on a change). About 2 µs.
+ */
+function tcpConnClosed(handle: object, fd: number): boolean {
+  if (!checkResources) return false;
+  const on = keepAliveFlag(fd);
+  if (on === -1) return denoClosed(handle);
+  try {
+    (handle as { setKeepAlive(on: boolean): void }).setKeepAlive(on === 1);
+  } catch (error) {
+    // Anything else (Deno's write half busy, say) leaves the answer to the resource table.
+    return isBadResource(error) || denoClosed(handle);
+  }
+  return false;
+}
+
+/**
+ * Turns the resource check of {@link denoClosed} off or on, for tests only (not exported by
+ * `mod.ts`): with it off, the suite shows what the fd hint confirmation and the identity
+ * re-check guard against on their own.
+ *
+ * @param on Whether to ask Deno's resource table.
+ */
+export function useDenoResourceCheck(on: boolean): void {
+  checkResources = on;
+}
+
 // Deno.startTls() gives addresses without `transport`; every other handle names it.
 function addr(value: unknown): DenoAddr | undefined {
   if (typeof value !== "object" || value === null) return undefined;
@@ -21,14 +136,9 @@ function addr(value: unknown): DenoAddr | undefined {
 }
 
 function internalFd(handle: object): number | undefined {
-  for (const symbol of Object.getOwnPropertySymbols(handle)) {
-    if (symbol.description === "Deno.internal.fd") {
-      const fd = (handle as Record<symbol, unknown>)[symbol];
-      // Only a real fd number is a hint (a look-alike's symbol may hold anything).
-      return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= 2147483647 ? fd | 0 : undefined;
-    }
-  }
-  return undefined;
+  const fd = internal(handle, denoCore()?.internalFdSymbol, "Deno.internal.fd");
+  // Only a real fd number is a hint (a look-alike's symbol may hold anything).
+  return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= 2147483647 ? fd | 0 : undefined;
 }
 
 function notTcp(what: string, transport: unknown): Target | undefined {
@@ -49,7 +159,13 @@ export function denoConn(handle: object): Target | undefined {
   const l = endpoint(local.hostname, local.port);
   const r = endpoint(remote.hostname, remote.port);
   if (l === undefined || r === undefined) return undefined;
-  return { kind: "connection", what, local: l, remote: r, hint: internalFd(handle) };
+  const hint = internalFd(handle);
+  if (typeof (handle as { setKeepAlive?: unknown }).setKeepAlive === "function") {
+    return { kind: "connection", what, local: l, remote: r, hint, closed: tcpConnClosed };
+  }
+  // A Deno.TlsConn has no such method: its resource table entry is read before the lookup.
+  if (denoClosed(handle)) return { kind: "closed", what, final: true };
+  return { kind: "connection", what, local: l, remote: r, hint, closed: denoClosed };
 }
 
 /** `Deno.Listener` / `Deno.TcpListener` / TLS listener, and the server `Deno.serve()` returns. */
@@ -63,5 +179,8 @@ export function denoListener(handle: object): Target | undefined {
   const what = typeof value.shutdown === "function" ? "the Deno.serve server" : "the Deno listener";
   if (typeof value.send === "function") return notTcp("the Deno datagram socket", local.transport);
   if (typeof value.accept !== "function" && typeof value.shutdown !== "function") return undefined;
-  return notTcp(what, local.transport) ?? listenerTarget(what, local.hostname, local.port);
+  const other = notTcp(what, local.transport);
+  if (other !== undefined) return other;
+  if (denoClosed(handle)) return { kind: "closed", what, final: true };
+  return listenerTarget(what, local.hostname, local.port, undefined, denoClosed);
 }

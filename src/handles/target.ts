@@ -7,6 +7,13 @@
 import { canonicalIp } from "../address.ts";
 import type { Endpoint } from "../libc.ts";
 
+/**
+ * Tells that a handle's socket is gone for good, by the runtime's own bookkeeping, given the fd
+ * the lookup found for it (touched only in ways that change nothing). Given only for handles
+ * that can never hold a socket again once closed.
+ */
+export type ClosedCheck = (handle: object, fd: number) => boolean;
+
 /** The outcome of recognising a handle. */
 export type Target =
   /** The runtime's own fd for the socket (Bun), valid while the handle is open. */
@@ -18,6 +25,7 @@ export type Target =
     readonly local: Endpoint;
     readonly remote: Endpoint;
     readonly hint?: number;
+    readonly closed?: ClosedCheck;
   }
   /** A listening TCP socket, found by its local end (`ip` undefined: any address on the port). */
   | {
@@ -26,9 +34,10 @@ export type Target =
     readonly ip: string | undefined;
     readonly port: number;
     readonly hint?: number;
+    readonly closed?: ClosedCheck;
   }
-  /** The handle's socket is gone. */
-  | { readonly kind: "closed"; readonly what: string }
+  /** The handle's socket is gone; `final`: and the handle can never hold one again. */
+  | { readonly kind: "closed"; readonly what: string; readonly final?: boolean }
   /** The handle has no socket yet (connecting, or a server not listening). */
   | { readonly kind: "not-ready"; readonly what: string; readonly why: string }
   /** A Unix-domain or UDP handle: TCP options do not apply. */
@@ -42,10 +51,16 @@ export function endpoint(hostname: unknown, port: unknown): Endpoint | undefined
 }
 
 /** A listener target from a hostname (any spelling) and port. */
-export function listenerTarget(what: string, hostname: unknown, port: unknown, hint?: number): Target | undefined {
+export function listenerTarget(
+  what: string,
+  hostname: unknown,
+  port: unknown,
+  hint?: number,
+  closed?: ClosedCheck,
+): Target | undefined {
   if (typeof port !== "number") return undefined;
   const ip = typeof hostname === "string" ? canonicalIp(hostname) : undefined;
-  return { kind: "listener", what, ip, port, hint };
+  return { kind: "listener", what, ip, port, hint, closed };
 }
 
 /** The name a handle's class goes by, for messages. */

@@ -5,6 +5,7 @@
  */
 /// <reference types="npm:@types/bun@1.4.4" />
 import net from "node:net";
+import type { SocketHandle } from "../../mod.ts";
 import { isBun, isDeno } from "../support/runtime.ts";
 import { codeOf, type Ending, endingSignal } from "./ending.ts";
 
@@ -22,7 +23,7 @@ export const CLIENT_KINDS: readonly ClientKind[] = isBun
 export interface Client {
   readonly kind: ClientKind;
   /** What the scenario hands to sockopts. */
-  readonly handle: object;
+  readonly handle: SocketHandle;
   readonly localPort: number;
   readonly remotePort: number;
   /** Settles when the pending read fails or the connection ends. Never rejects. */

@@ -5,6 +5,7 @@
  */
 /// <reference types="npm:@types/bun@1.4.4" />
 import net from "node:net";
+import type { SocketHandle } from "../../mod.ts";
 import { isBun, isDeno } from "../support/runtime.ts";
 import { codeOf, type Ending, endingSignal } from "./ending.ts";
 
@@ -22,7 +23,7 @@ export const SERVER_KINDS: readonly ServerKind[] = isBun
 export interface Server {
   readonly kind: ServerKind;
   /** What the scenario hands to sockopts: the listener or server object. */
-  readonly handle: object;
+  readonly handle: SocketHandle;
   readonly port: number;
   /**
    * Connects a node:net client and resolves once the server holds the connection and both ends

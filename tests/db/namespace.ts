@@ -1,0 +1,51 @@
+/**
+ * Runs a driver scenario in a fresh network namespace AND a fresh PID namespace: the database
+ * servers it starts live only on that namespace's loopback, and when the scenario's process ends
+ * however it ends (finished, crashed, killed on timeout) the kernel kills every process left in
+ * the PID namespace, servers included. Nothing can outlive a test run, and the temporary
+ * directory the run's files go in (its TMPDIR) is removed afterwards, however the run ended.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NamespaceRun } from "../e2e/namespace.ts";
+
+/** The variable tests/e2e/namespace.ts reads to tell a private namespace from the host's. */
+const HOST_NETNS = "SOCKOPTS_E2E_HOST_NETNS";
+
+/**
+ * Runs `command` as the child of PID 1 (a shell) of a new PID namespace inside a new network
+ * namespace with loopback up, and kills it after `timeoutMs`.
+ */
+export function runIsolated(command: readonly string[], timeoutMs: number): Promise<NamespaceRun> {
+  // The shell stays as PID 1 (no exec): when the command exits, the shell exits and takes the
+  // namespace's other processes with it. --kill-child kills the shell if unshare itself is killed.
+  const argv = ["--net", "--pid", "--fork", "--kill-child", "--", "sh", "-c", 'ip link set lo up && "$@"', "sh"];
+  const dir = mkdtempSync(join(tmpdir(), "sockopts-db-"));
+  chmodSync(dir, 0o755); // PostgreSQL runs as its own user inside
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  return new Promise<NamespaceRun>((resolve, reject) => {
+    const child = spawn("unshare", [...argv, ...command], {
+      env: { ...process.env, [HOST_NETNS]: readlinkSync("/proc/self/ns/net"), TMPDIR: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  }).finally(removeDir);
+}

@@ -1,0 +1,222 @@
+/**
+ * What the driver tests measure, each for one client against the real servers of this private
+ * namespace. Every scenario talks to its own server address (127.0.0.N: the servers listen on
+ * the namespace's whole loopback), so they run together and a scenario's dropped packets touch
+ * no other. A scenario only measures; tests/db.test.ts holds the expectations.
+ */
+import { configureSockets, getKeepAlive, getUserTimeout, keepConfigured } from "../../mod.ts";
+import { codeOf, endingSignal } from "../e2e/ending.ts";
+import { nft } from "../e2e/nft.ts";
+import { sleep, watch } from "../e2e/observation.ts";
+import { type DriverName, openDriver, serverOf } from "./drivers.ts";
+import { connectionsTo, unixConnectionsTo } from "./oracle.ts";
+
+/** The dead-peer bound every scenario asks for, in ms. */
+export const BOUND = 3_000;
+/** The policies' period in these tests, in ms. */
+export const PERIOD = 200;
+/** How long a control is watched: twice the bound. */
+export const CONTROL_WATCH = 2 * BOUND;
+/** How long a command sent after the driver noticed is watched. */
+export const AFTER_WATCH = 3_000;
+
+/** The servers, as seen from inside the namespace. */
+export interface Setup {
+  readonly pgPort: number;
+  readonly pgSocketDir: string;
+  readonly pgUser: string;
+  readonly redisPort: number;
+  readonly redisSocket: string;
+  /** A fresh loopback address for one scenario: 127.0.0.2, 127.0.0.3, … */
+  address(): string;
+  /** Ends, from the server's side, every session of the client tagged `tag` at `address`. */
+  kill(driver: DriverName, address: string, tag: string): Promise<void>;
+}
+
+/** A connection's settings as getsockopt reads them. */
+export interface HeldSettings {
+  readonly localPort: number;
+  readonly state: string;
+  readonly keepAlive: unknown;
+  readonly userTimeout: number;
+}
+
+function held(address: string, port: number): HeldSettings[] {
+  return connectionsTo(address, port).map(({ fd, localPort, state }) => {
+    try {
+      return { localPort, state, keepAlive: getKeepAlive(fd), userTimeout: getUserTimeout(fd) };
+    } catch (error) {
+      return { localPort, state, keepAlive: `unreadable: ${codeOf(error)}`, userTimeout: -1 };
+    }
+  });
+}
+
+function portOf(setup: Setup, name: DriverName): number {
+  return serverOf(name) === "redis" ? setup.redisPort : setup.pgPort;
+}
+
+/** Drops every packet to or from `address` on this namespace's loopback, as if its host died. */
+function dropAddress(address: string): Promise<void> {
+  const table = `drop_${address.replaceAll(".", "_")}`;
+  return nft(`
+table ip ${table} {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    ip daddr ${address} counter drop
+    ip saddr ${address} counter drop
+  }
+}
+`);
+}
+
+/**
+ * Retries `work` until it succeeds, for at most `limitMs`: a driver reconnecting may first fail
+ * commands on connections the server ended.
+ */
+async function until(work: () => Promise<unknown>, limitMs: number): Promise<void> {
+  const end = performance.now() + limitMs;
+  for (;;) {
+    try {
+      await work();
+      return;
+    } catch (error) {
+      if (performance.now() > end) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+/** How a promise settled within `limitMs` of `start`: `resolved`, `rejected CODE` or `pending`. */
+async function settle(
+  promise: Promise<unknown>,
+  start: number,
+  limitMs: number,
+): Promise<{ outcome: string; ms: number }> {
+  const { ended, end } = endingSignal();
+  promise.then(() => end("resolved"), (error) => end(`rejected ${codeOf(error)}`));
+  const { code, ms } = await watch(ended, start, limitMs);
+  return { outcome: code ?? "pending", ms };
+}
+
+/**
+ * A pool that grows and a client that reconnects: with the policy (`library`), every connection
+ * the driver opens, first or later, should hold the bound's settings; without it, the driver's own.
+ * The policy re-asserts: drivers that set keep-alive in their own connect handler (postgres,
+ * ioredis) overwrite values the policy set if it ticked between the kernel's handshake and that
+ * handler, which happens (postgres: two connections of three in one run).
+ */
+export async function follows(setup: Setup, name: DriverName, library: boolean): Promise<Record<string, unknown>> {
+  const address = setup.address();
+  const port = portOf(setup, name);
+  const tag = `follows-${address}`;
+  using policy = library
+    ? keepConfigured({ remoteHost: address, remotePort: port }, { detectWithin: BOUND }, {
+      period: PERIOD,
+      reassert: true,
+    })
+    : undefined;
+  const driver = openDriver(name, { host: address, port }, { user: setup.pgUser, pool: 3, tag });
+  try {
+    await driver.command();
+    await driver.busy(3);
+    await sleep(2 * PERIOD + 100);
+    const grown = held(address, port);
+    await setup.kill(name, address, tag);
+    await until(() => driver.busy(3), 10_000);
+    await sleep(2 * PERIOD + 100);
+    const reconnected = held(address, port);
+    return { grown, reconnected, stats: policy?.stats, driver: driver.facts() };
+  } finally {
+    driver.close();
+  }
+}
+
+/**
+ * A dead peer on an idle connection: packets to and from the server are dropped; how long until
+ * the driver shows it, and what a command sent then does.
+ */
+export async function idle(setup: Setup, name: DriverName, library: boolean): Promise<Record<string, unknown>> {
+  const address = setup.address();
+  const port = portOf(setup, name);
+  using policy = library
+    ? keepConfigured({ remoteHost: address, remotePort: port }, { detectWithin: BOUND }, { period: 0 })
+    : undefined;
+  const driver = openDriver(name, { host: address, port }, { user: setup.pgUser, pool: 1, tag: "idle" });
+  try {
+    await driver.command();
+    policy?.refresh(); // what a connect hook does
+    const settings = held(address, port);
+    await sleep(300); // the last ACKs cross before the cut
+    await dropAddress(address);
+    const start = performance.now();
+    const lost = await watch(driver.lost, start, library ? BOUND + 3_000 : CONTROL_WATCH);
+    let after: { outcome: string; ms: number } | undefined;
+    if (lost.code !== null) {
+      const sent = performance.now();
+      after = await settle(driver.command(), sent, AFTER_WATCH);
+    }
+    return { settings, lost, after, driver: driver.facts() };
+  } finally {
+    driver.close();
+  }
+}
+
+/**
+ * A dead peer with a command in flight: packets are dropped, a command is sent 300 ms later; how
+ * long from the send until the driver shows the loss (an event, or the command failing).
+ */
+export async function inFlight(setup: Setup, name: DriverName, library: boolean): Promise<Record<string, unknown>> {
+  const address = setup.address();
+  const port = portOf(setup, name);
+  using policy = library
+    ? keepConfigured({ remoteHost: address, remotePort: port }, { detectWithin: BOUND }, { period: 0 })
+    : undefined;
+  const driver = openDriver(name, { host: address, port }, { user: setup.pgUser, pool: 1, tag: "in-flight" });
+  try {
+    await driver.command();
+    policy?.refresh();
+    const settings = held(address, port);
+    await sleep(300);
+    await dropAddress(address);
+    await sleep(300);
+    const sent = performance.now();
+    const limit = library ? BOUND + 3_000 : CONTROL_WATCH;
+    const [lost, command] = await Promise.all([watch(driver.lost, sent, limit), settle(driver.command(), sent, limit)]);
+    return { settings, lost, command, driver: driver.facts() };
+  } finally {
+    driver.close();
+  }
+}
+
+/**
+ * A driver connected over a Unix socket: configureSockets and the policy should name its socket
+ * among the ones they skipped, and why, rather than return nothing. Runs alone, after the other
+ * scenarios: its filter names only the port, as a user would, so it matches their connections too.
+ */
+export async function unix(setup: Setup, name: DriverName): Promise<Record<string, unknown>> {
+  const port = portOf(setup, name);
+  const path = serverOf(name) === "redis" ? setup.redisSocket : `${setup.pgSocketDir}/.s.PGSQL.${port}`;
+  const endpoint = serverOf(name) === "redis" ? { path, port } : { path: setup.pgSocketDir, port };
+  const driver = openDriver(name, endpoint, { user: setup.pgUser, pool: 1, tag: "unix" });
+  try {
+    // By inode: a connection another scenario just closed may leave its fd number to this one.
+    const before = new Set(unixConnectionsTo(path).map((c) => c.inode));
+    await driver.command();
+    const fds = unixConnectionsTo(path).filter((c) => !before.has(c.inode)).map((c) => c.fd);
+    const result = configureSockets({ remotePort: port }, { detectWithin: BOUND });
+    // The policy's first tick looks at every socket; later ticks look for non-TCP ones only every
+    // so often, so the policy starts after the driver has connected.
+    using policy = keepConfigured({ remotePort: port }, { detectWithin: BOUND }, { period: 0 });
+    const report = policy.report;
+    const mine = (skipped: readonly { fd: number; kind: string; reason: string; detail: string }[]) =>
+      skipped.filter((s) => fds.includes(s.fd)).map(({ fd, kind, reason, detail }) => ({ fd, kind, reason, detail }));
+    return {
+      fds,
+      configured: result.length,
+      configureSkipped: mine(result.skipped),
+      policySkipped: mine(report.skipped),
+    };
+  } finally {
+    driver.close();
+  }
+}
