@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { configureSockets, type DebugEvent, fdOf, getKeepAlive, setDebug, setKeepAlive } from "../mod.ts";
 import { root, run } from "./support/exec.ts";
 import { tcpPair } from "./support/net.ts";
-import { isBun, isDeno, scriptArgs } from "./support/runtime.ts";
+import { isDeno, scriptArgs } from "./support/runtime.ts";
 
 const MINUTE = 60_000;
 const linux = process.platform === "linux";
