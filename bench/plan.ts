@@ -3,8 +3,8 @@
  * that times it, the C operation it is compared with, and the issue's target where there is one.
  */
 
-/** Which process times a row. */
-export type Impl = "c" | "bun" | "deno" | "node";
+/** Which process times a row: "node" is net-keepalive's worker, "nodeffi" sockopts under Node 26. */
+export type Impl = "c" | "bun" | "deno" | "node" | "nodeffi";
 
 /** A target judged on a row's median ratio, or on how much slower a peer is than sockopts. */
 export type Target =
@@ -19,7 +19,8 @@ export type Target =
   | {
     readonly kind: "slower";
     readonly min: number;
-    readonly than: readonly { impl: Impl; op: string }[];
+    /** The sockopts rows compared; `min` of an entry overrides the target's. */
+    readonly than: readonly { impl: Impl; op: string; min?: number }[];
     readonly meaning?: string;
   };
 
@@ -66,16 +67,35 @@ export const GROUPS: readonly Group[] = [
       { impl: "bun", op: "set-ffi", label: "Bun bare FFI `setsockopt`, no library", baseline: "set", note: "floor" },
       { impl: "deno", op: "set-ffi", label: "Deno bare FFI `setsockopt`, no library", baseline: "set", note: "floor" },
       {
+        impl: "nodeffi",
+        op: "set-fd",
+        label: "Node `setKeepAliveInterval(fd, ms)`",
+        baseline: "set",
+        target: { kind: "ratio", max: 1.6 },
+      },
+      {
+        impl: "nodeffi",
+        op: "set-ffi",
+        label: "Node bare `node:ffi` `setsockopt`, no library",
+        baseline: "set",
+        note: "floor",
+      },
+      {
         impl: "node",
         op: "nk-set",
         label: "Node `net-keepalive` `setKeepAliveInterval(socket, ms)`",
         baseline: "set",
         note: "ceiling",
         // 20×, not 25×: net-keepalive costs about 29× C here, and nothing can cost less than C itself.
+        // Node's node:ffi call alone costs about 2× C, so sockopts under Node is held to 15×.
         target: {
           kind: "slower",
           min: 20,
-          than: [{ impl: "bun", op: "set-fd" }, { impl: "deno", op: "set-fd" }],
+          than: [{ impl: "bun", op: "set-fd" }, { impl: "deno", op: "set-fd" }, {
+            impl: "nodeffi",
+            op: "set-fd",
+            min: 15,
+          }],
           meaning: "meaningNetKeepalive",
         },
       },
@@ -102,6 +122,20 @@ export const GROUPS: readonly Group[] = [
       { impl: "bun", op: "get-ffi", label: "Bun bare FFI `getsockopt`, no library", baseline: "get", note: "floor" },
       { impl: "deno", op: "get-ffi", label: "Deno bare FFI `getsockopt`, no library", baseline: "get", note: "floor" },
       {
+        impl: "nodeffi",
+        op: "get-fd",
+        label: "Node `getKeepAliveInterval(fd)`",
+        baseline: "get",
+        target: { kind: "ratio", max: 1.6 },
+      },
+      {
+        impl: "nodeffi",
+        op: "get-ffi",
+        label: "Node bare `node:ffi` `getsockopt`, no library",
+        baseline: "get",
+        note: "floor",
+      },
+      {
         impl: "node",
         op: "nk-get",
         label: "Node `net-keepalive` `getKeepAliveInterval(socket)`",
@@ -110,7 +144,11 @@ export const GROUPS: readonly Group[] = [
         target: {
           kind: "slower",
           min: 20,
-          than: [{ impl: "bun", op: "get-fd" }, { impl: "deno", op: "get-fd" }],
+          than: [{ impl: "bun", op: "get-fd" }, { impl: "deno", op: "get-fd" }, {
+            impl: "nodeffi",
+            op: "get-fd",
+            min: 15,
+          }],
           meaning: "meaningNetKeepalive",
         },
       },
@@ -143,6 +181,13 @@ export const GROUPS: readonly Group[] = [
         // identity-checked set can cost, since the SO_COOKIE read is itself a system call.
         target: { kind: "ratio", max: 1.4, against: "cookie+set", meaning: "meaningIdentity" },
         note: "identity",
+      },
+      {
+        impl: "nodeffi",
+        op: "set-handle",
+        label: "Node `setKeepAliveInterval(socket, ms)` (`net.Socket`)",
+        baseline: "set",
+        target: { kind: "ratio", max: 1.8 },
       },
     ],
   },
@@ -178,6 +223,8 @@ export const GROUPS: readonly Group[] = [
         baseline: "set4",
         note: "identity",
       },
+      { impl: "nodeffi", op: "ka4-fd", label: "Node `setKeepAlive(fd, …)`", baseline: "set4" },
+      { impl: "nodeffi", op: "ka4-handle", label: "Node `setKeepAlive(socket, …)`", baseline: "set4" },
     ],
   },
   {
@@ -186,6 +233,7 @@ export const GROUPS: readonly Group[] = [
       c("tcpinfo", "C `getsockopt(TCP_INFO)`"),
       { impl: "bun", op: "tcpinfo-fd", label: "Bun `getTcpInfo(fd)`", baseline: "tcpinfo" },
       { impl: "deno", op: "tcpinfo-fd", label: "Deno `getTcpInfo(fd)`", baseline: "tcpinfo" },
+      { impl: "nodeffi", op: "tcpinfo-fd", label: "Node `getTcpInfo(fd)`", baseline: "tcpinfo" },
     ],
   },
   {
@@ -256,6 +304,13 @@ export const MEMORY_ROWS: readonly MemoryRow[] = [
   { impl: "deno", op: "set-fd", label: "Deno `setKeepAliveInterval(fd, ms)`", maxGrowth: 2 * 1024 * 1024 },
   { impl: "bun", op: "set-handle", label: "Bun `setKeepAliveInterval(socket, ms)`", maxGrowth: 2 * 1024 * 1024 },
   { impl: "deno", op: "set-handle", label: "Deno `setKeepAliveInterval(conn, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  { impl: "nodeffi", op: "set-fd", label: "Node `setKeepAliveInterval(fd, ms)`", maxGrowth: 2 * 1024 * 1024 },
+  {
+    impl: "nodeffi",
+    op: "set-handle",
+    label: "Node `setKeepAliveInterval(socket, ms)`",
+    maxGrowth: 2 * 1024 * 1024,
+  },
   { impl: "node", op: "nk-set", label: "Node `net-keepalive` `setKeepAliveInterval`" },
 ];
 

@@ -102,6 +102,16 @@ function bunPath(): string {
   }
 }
 
+function pinnedNode(): string {
+  const local = join(ROOT, "node_modules", ".bin", "node");
+  try {
+    Deno.statSync(local);
+    return local;
+  } catch {
+    return "node";
+  }
+}
+
 /** How each implementation's worker is started, or why it cannot be. */
 interface Launcher {
   start(): Promise<LineWorker>;
@@ -145,6 +155,11 @@ async function main(): Promise<void> {
       start: () => LineWorker.start("Node", "node", ["--expose-gc", nodeBuild.ok ? nodeBuild.value.script : ""], ROOT),
       ...jsLine,
     },
+    // sockopts under the pinned Node 26 (node:ffi), which strips bench/worker.ts's types itself.
+    nodeffi: {
+      start: () => LineWorker.start("Node (sockopts)", pinnedNode(), ["--expose-gc", "bench/worker.ts"], ROOT),
+      ...jsLine,
+    },
   };
 
   const m: Measurements = {
@@ -159,7 +174,7 @@ async function main(): Promise<void> {
   const versions: Record<string, string> = {};
 
   const longLived = new Map<Impl, LineWorker>();
-  for (const impl of ["c", "bun", "deno"] as const) {
+  for (const impl of ["c", "bun", "deno", "nodeffi"] as const) {
     if (unavailable.has(impl)) continue;
     const worker = await launchers[impl].start();
     longLived.set(impl, worker);
@@ -274,6 +289,7 @@ function describeRun(
   const runtimes = [
     `Deno ${versions.deno ?? "?"}`,
     `Bun ${versions.bun ?? "?"}`,
+    `Node ${versions.nodeffi ?? "?"} (sockopts through \`node:ffi\`)`,
     versions.node === undefined ? "Node: not run" : `Node ${versions.node} with net-keepalive ${versions.netKeepalive}`,
     compiler === undefined ? "C: not run" : `C: ${compiler}, -O2`,
   ].join(", ");

@@ -1,8 +1,9 @@
 /**
- * The benchmark worker for Bun and Deno: one long-lived process per runtime that opens its
+ * The benchmark worker for Bun, Deno and Node 26: one long-lived process per runtime that opens its
  * loopback connections once and times an operation whenever the orchestrator asks (see serve.ts).
  *
- * Run as `bun bench/worker.ts` or `deno run -A --v8-flags=--expose-gc bench/worker.ts`.
+ * Run as `bun bench/worker.ts`, `deno run -A --v8-flags=--expose-gc bench/worker.ts` or
+ * `node --expose-gc bench/worker.ts` (Node strips the types itself).
  */
 /// <reference types="npm:@types/bun@1.4.4" />
 import net from "node:net";
@@ -20,7 +21,8 @@ const INTERVAL_MS = 10_000;
 const PROFILE = { idle: 30_000, interval: 10_000, count: 3 } as const;
 
 const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-const runtime = isBun ? "bun" : "deno";
+const isNode = !isBun && typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
+const runtime = isBun ? "bun" : isNode ? "node" : "deno";
 
 /** A connected loopback socket: the runtime's own handle and the fd the kernel lists for it. */
 interface Connection {
@@ -83,6 +85,7 @@ async function nodeConnection(): Promise<Connection & { handle: net.Socket }> {
     fd: fdOfConnection(client.localPort!, port),
     localPort: client.localPort!,
     remotePort: port,
+    handleFd: () => (client as unknown as { _handle: { fd: number } })._handle.fd,
     async close() {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -99,8 +102,9 @@ function expectKeepAlive(fd: number, expected: object): void {
   if (JSON.stringify(got) !== JSON.stringify({ enable: true, ...expected })) fail(`fd ${fd} keep-alive`, got);
 }
 
-const connection = isBun ? await bunConnection() : await denoConnection();
 const nodeNet = await nodeConnection();
+// Under Node the runtime's own connection is the node:net one.
+const connection = isBun ? await bunConnection() : isNode ? nodeNet : await denoConnection();
 const { fd, handle } = connection;
 const bare = bareFfi(runtime);
 const api = sockopts as Record<string, unknown>;
@@ -119,7 +123,7 @@ function checkHandle(): void {
 // Deno.Conn exposes no fd: sockopts finds it by address (issue: handle resolution). Until that
 // lands the handle rows say so instead of timing something else.
 function handlePending(): string | undefined {
-  if (isBun) return undefined;
+  if (isBun || isNode) return undefined;
   if (typeof api.fdOf !== "function") return "pending: sockopts does not export fdOf(Deno.Conn) yet";
   try {
     setKeepAliveInterval(handle, INTERVAL_MS);
@@ -143,7 +147,8 @@ function tcpInfoOp(): Op | string {
   };
 }
 
-function builtinOp(): Op {
+function builtinOp(): Op | string {
+  if (isNode) return "n/a: Node's own setKeepAlive is timed by the net-keepalive worker";
   if (isBun) {
     const socket = handle as { setKeepAlive(enable: boolean, delay: number): boolean };
     return {
@@ -254,9 +259,9 @@ const ops: Ops = {
   "builtin-node": nodeNetOp(),
 };
 
-const version = isBun ? Bun.version : Deno.version.deno;
+const version = isBun ? Bun.version : isNode ? process.versions.node : Deno.version.deno;
 await serve(ops, { runtime, version, fd }, async () => {
-  await connection.close();
+  if (connection !== nodeNet) await connection.close();
   await nodeNet.close();
   process.exit(0);
 });

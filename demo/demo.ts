@@ -1,11 +1,15 @@
 /**
  * `npm start`: opens a loopback TCP connection, prints the kernel's keep-alive defaults, applies a
- * dead-peer profile, and prints what the kernel holds afterwards. Runs unchanged in Deno and Bun.
+ * dead-peer profile, and prints what the kernel holds afterwards. Runs unchanged in Deno, Bun and Node.
  */
 import net from "node:net";
 import { getKeepAlive, getUserTimeout, setKeepAlive, setUserTimeout } from "../mod.ts";
 
-const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "Bun" : "Deno";
+const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined"
+  ? "Bun"
+  : typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
+  ? "Deno"
+  : `Node.js ${process.versions.node}`;
 const PROFILE = { idle: 10_000, interval: 2_000, count: 3 };
 const USER_TIMEOUT = 16_000;
 

@@ -4,10 +4,12 @@
  * the driver has connected and again whenever its pool may have grown.
  *
  * The "driver" here is a small stand-in that opens its connections internally and never shows
- * them, talking to a local server that plays the database. Runs unchanged in Deno and Bun:
+ * them, talking to a local server that plays the database. Runs unchanged in Deno, Bun and
+ * Node.js 26.9+:
  *
  *     deno run --allow-ffi --allow-net examples/configure_sockets.ts
  *     bun examples/configure_sockets.ts
+ *     node examples/configure_sockets.ts
  *
  * (In a Deno project of your own, import from "jsr:@sockopts/sockopts".)
  */

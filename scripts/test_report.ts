@@ -32,7 +32,10 @@ function unescape(text: string): string {
  * @returns The tally.
  */
 export function parseJUnit(xml: string): Tally {
-  const cases = [...xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => {
+  // Attributes are read quote by quote: Node's reporter escapes `<` in a name but writes `>` as
+  // is ("--allow-ffi=&lt;path>"), and a `>` taken for the tag's end swallowed every case up to
+  // the next `</testcase>` (Node's count fell from 222 leaf tests to 154).
+  const cases = [...xml.matchAll(/<testcase\b((?:[^>"]|"[^"]*")*?)(\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => {
     const name = unescape(/\bname="([^"]*)"/.exec(m[1])?.[1] ?? "");
     const classname = unescape(/\bclassname="([^"]*)"/.exec(m[1])?.[1] ?? "");
     const body = m[3] ?? "";

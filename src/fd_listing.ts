@@ -9,7 +9,7 @@
 import type { KinfoFileLayout, ProcFdInfoLayout } from "../platforms/types.ts";
 import type { Library } from "./ffi/adapter.ts";
 import type { Pointer } from "./ffi/symbols.ts";
-import { getNative, type Native } from "./libc.ts";
+import { getNative, type Native, nativeBytes } from "./libc.ts";
 
 /** One entry of the kernel's file table. */
 export interface FdEntry {
@@ -68,6 +68,7 @@ export function decodeProcFdInfo(layout: ProcFdInfoLayout, bytes: Uint8Array, le
 // The directory read, NUL-terminated, and the bytes a pointer to it is taken from.
 let directory: string | undefined;
 let directoryBytes: Uint8Array | undefined;
+let directoryLib: Library | undefined;
 
 /**
  * Points the listing at another directory of fd numbers, or back at the platform's own
@@ -98,7 +99,13 @@ function listDirectory(
   path: string,
   nameOffset: number,
 ): number[] {
-  directoryBytes ??= new TextEncoder().encode(`${path}\0`);
+  // Native memory belongs to the library that allocated it (tests reload libc for other hosts).
+  if (directoryBytes === undefined || directoryLib !== lib) {
+    directoryLib = lib;
+    const encoded = new TextEncoder().encode(`${path}\0`);
+    directoryBytes = nativeBytes(lib, encoded.length);
+    directoryBytes.set(encoded);
+  }
   const dir = fn.opendir(lib.pointerOf(directoryBytes));
   if (lib.isNull(dir)) throw new Error(`Cannot list open file descriptors: opendir(${path}) failed`);
   const fds: number[] = [];
@@ -142,10 +149,12 @@ const ROUNDS = 8;
 function listKinfoFiles(layout: KinfoFileLayout): FdEntry[] {
   const n = getNative("sysctl");
   const sysctl = n.fn.sysctl!;
-  const mib = new Int32Array([...layout.mib, n.fn.getpid!()]);
-  const mibPtr = n.lib.pointerOf(new Uint8Array(mib.buffer));
-  const lenBytes = new Uint8Array(8);
-  const lenView = new DataView(lenBytes.buffer);
+  const mib = nativeBytes(n.lib, 16);
+  const mibView = new DataView(mib.buffer, mib.byteOffset, 16);
+  [...layout.mib, n.fn.getpid!()].forEach((value, i) => mibView.setInt32(i * 4, value, true));
+  const mibPtr = n.lib.pointerOf(mib);
+  const lenBytes = nativeBytes(n.lib, 8);
+  const lenView = new DataView(lenBytes.buffer, lenBytes.byteOffset, 8);
   const lenPtr = n.lib.pointerOf(lenBytes);
   const none = null as unknown as Pointer;
   if (sysctl(mibPtr, 4, none, lenPtr, none, 0) !== 0) fail("sysctl(KERN_PROC_FILEDESC)", n.lib.errno());
@@ -154,7 +163,7 @@ function listKinfoFiles(layout: KinfoFileLayout): FdEntry[] {
     // Room for the fds opened since, and at least one whole record of slack: the kernel stops
     // (without an error) at the first record that does not fit, so a full buffer may be cut short.
     capacity = Math.ceil(capacity * 4 / 3) + layout.size * 4;
-    const bytes = new Uint8Array(capacity);
+    const bytes = nativeBytes(n.lib, capacity);
     lenView.setBigUint64(0, BigInt(capacity), true);
     if (sysctl(mibPtr, 4, n.lib.pointerOf(bytes), lenPtr, none, 0) !== 0) {
       const errno = n.lib.errno();
@@ -177,7 +186,7 @@ function listProcFds(layout: ProcFdInfoLayout): FdEntry[] {
   let capacity = info(pid, layout.flavor, 0, none, 0);
   if (capacity <= 0) fail("proc_pidinfo(PROC_PIDLISTFDS)", n.lib.errno());
   for (let round = 0; round < ROUNDS; round++) {
-    const bytes = new Uint8Array(capacity);
+    const bytes = nativeBytes(n.lib, capacity);
     const written = info(pid, layout.flavor, 0, n.lib.pointerOf(bytes), capacity);
     if (written <= 0) fail("proc_pidinfo(PROC_PIDLISTFDS)", n.lib.errno());
     // It fills at most the buffer and says nothing of what did not fit: only room to spare proves

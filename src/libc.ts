@@ -78,7 +78,7 @@ function load(call: string): Native {
     readdir: platform.readdirSymbol[arch],
     os: platform.os,
   }, call);
-  const bytes = new Uint8Array(BLOCK);
+  const bytes = nativeBytes(lib, BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
   return {
     platform,
@@ -97,6 +97,19 @@ function load(call: string): Native {
     names: errnoNames(platform),
     plausible: new Set(PLAUSIBLE.map((name) => platform.errno[name])),
   };
+}
+
+/**
+ * Zeroed bytes whose address can be handed to C for as long as the view is alive: native memory
+ * where the runtime's own buffers may move (Node's `allocate`), otherwise a typed array over its
+ * own ArrayBuffer (Bun moves a small typed array's bytes the first time its `.buffer` is read,
+ * which would leave a pointer taken before that dangling).
+ * @param lib The bound library.
+ * @param size How many bytes.
+ * @returns The bytes; pass them to `lib.pointerOf` (or a subarray of them).
+ */
+export function nativeBytes(lib: Library, size: number): Uint8Array {
+  return lib.allocate?.(size) ?? new Uint8Array(new ArrayBuffer(size));
 }
 
 /**

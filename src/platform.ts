@@ -54,7 +54,9 @@ export function hostFor(runtime: RuntimeAdapter | undefined): Host | Unsupported
   if (runtime === undefined) {
     const other = describeOtherRuntime();
     return new UnsupportedError(
-      `Unsupported runtime: sockopts needs Deno or Bun, and ${other.name} has no FFI it can use`,
+      `Unsupported runtime: ${
+        other.reason ?? `sockopts needs Deno, Bun or Node.js 26.9+, and ${other.name} has no FFI it can use`
+      }`,
       other.os,
     );
   }

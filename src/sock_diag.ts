@@ -13,7 +13,7 @@
  * @module
  */
 import { fdDirectoryOverride } from "./fd_listing.ts";
-import { getNative } from "./libc.ts";
+import { getNative, nativeBytes } from "./libc.ts";
 import type { Pointer } from "./ffi/symbols.ts";
 
 const AF_NETLINK = 16;
@@ -90,9 +90,7 @@ export function sockDiagAvailable(): boolean {
     if (n.platform.os !== "linux" || n.fn.statx === null || n.fn.getdents64 === null || !netlinkOpens()) {
       diag = null;
     } else {
-      // Backed by an ArrayBuffer from the start: Bun moves a small typed array's bytes the first
-      // time its .buffer is read, which would leave a pointer taken before that dangling.
-      const bytes = (size: number) => new Uint8Array(new ArrayBuffer(size));
+      const bytes = (size: number) => nativeBytes(n.lib, size);
       const request = bytes(72);
       const buffer = bytes(BUFFER);
       const statx = bytes(256);
@@ -179,7 +177,7 @@ function receive(d: Diag, fd: number, state: { used: number; count: number }): v
   const n = getNative("recv");
   for (;;) {
     if (state.used + BUFFER > d.replies.length) {
-      const bigger = new Uint8Array(new ArrayBuffer(d.replies.length * 2));
+      const bigger = nativeBytes(n.lib, d.replies.length * 2);
       bigger.set(d.replies.subarray(0, state.used));
       d.replies = bigger;
       d.repliesView = new DataView(bigger.buffer);

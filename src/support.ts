@@ -6,11 +6,11 @@
 import { runsOnThisHost } from "./platform.ts";
 
 /**
- * Tells whether this runtime (Deno or Bun) and OS (Linux, macOS or FreeBSD) are ones sockopts
+ * Tells whether this runtime (Deno, Bun, or Node.js 26.9+) and OS (Linux, macOS or FreeBSD) are ones sockopts
  * drives. Where it returns `false`, every other call throws {@link UnsupportedError} naming the
  * OS or runtime. It needs no permission: in Deno, `--allow-ffi` is still needed for the calls.
  *
- * @returns `true` on Deno or Bun under Linux, macOS or FreeBSD.
+ * @returns `true` on Deno, Bun or Node.js 26.9+ (26.1+ with `--experimental-ffi`) under Linux, macOS or FreeBSD.
  *
  * @example Configuring only where it can work
  * ```ts

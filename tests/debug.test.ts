@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { configureSockets, type DebugEvent, fdOf, getKeepAlive, setDebug, setKeepAlive } from "../mod.ts";
 import { root, run } from "./support/exec.ts";
 import { tcpPair } from "./support/net.ts";
-import { isBun } from "./support/runtime.ts";
+import { isDeno, scriptArgs } from "./support/runtime.ts";
 
 const MINUTE = 60_000;
 const linux = process.platform === "linux";
@@ -30,7 +30,7 @@ async function runScript(code: string, env: Record<string, string>, denoFlags: s
   try {
     const file = join(dir, "script.ts");
     writeFileSync(file, code.replaceAll('from "sockopts"', `from "${pathToFileURL(join(root, "mod.ts")).href}"`));
-    const args = isBun ? [file] : ["run", "--allow-ffi", "--allow-net", ...denoFlags, file];
+    const args = scriptArgs(file, [], ["--allow-ffi", "--allow-net", ...denoFlags]);
     return await run(process.execPath, args, { cwd: dir, timeout: MINUTE, env });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -90,7 +90,7 @@ describe("the debug view", () => {
       assert.ok(handles.every((e) => e.fd === pair.clientFd && e.handle === "Socket"));
       const reads = events.flatMap((e) => e.kind === "syscall" && e.call === "getsockopt" ? [e] : []);
       assert.equal(reads.find((e) => e.option === "TCP_KEEPIDLE")?.value, 40, "the value read back, in seconds");
-      if (isBun) {
+      if (!isDeno) {
         assert.deepEqual(handles.map((e) => [e.route, e.identity]), [
           ["runtime fd", "none"],
           ["runtime fd", "none"],
@@ -172,7 +172,7 @@ describe("the debug view", () => {
     const { stdout, stderr } = await runScript(code, {});
     assert.equal(stderr.includes("sockopts:"), false, "nothing on stderr");
     const lines = stdout.trim().split("\n");
-    const route = isBun ? "runtime fd; identity: none" : `addresses; identity: ${linux ? "SO_COOKIE" : "addresses"}`;
+    const route = !isDeno ? "runtime fd; identity: none" : `addresses; identity: ${linux ? "SO_COOKIE" : "addresses"}`;
     assert.match(lines[0], new RegExp(`^handle Socket -> fd (\\d+) \\(${route}\\)$`));
     const fd = /fd (\d+)/.exec(lines[0])![1];
     const values = lines.slice(1).map((line) => /^setsockopt\((\d+), \d+, \d+ (\w+), (\d+), 4\) = 0$/.exec(line));
@@ -212,7 +212,7 @@ server.close();
   });
 
   it("in Deno without --allow-env, SOCKOPTS_DEBUG is not read: no prompt, no error, no output", {
-    skip: isBun ? "Deno's permissions only" : false,
+    skip: isDeno ? false : "Deno's permissions only",
   }, async () => {
     const result = await runScript(PROGRAM, { SOCKOPTS_DEBUG: "1" });
     assert.match(result.stdout, /"enable":false/);

@@ -10,7 +10,7 @@ import { linux } from "../platforms/linux.ts";
 import { verifyErrno } from "../src/libc.ts";
 import { readIntOption } from "./support/kernel.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
-import { isBun, runtimeName } from "./support/runtime.ts";
+import { runtimeName, scriptArgs } from "./support/runtime.ts";
 
 const child = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "errno_child.ts");
 const { EBADF, ENOTSOCK, EINVAL, EAGAIN, ENOENT, ENOPROTOOPT } = linux.errno;
@@ -93,7 +93,7 @@ interface Report {
 }
 
 function run(): Promise<Report> {
-  const args = isBun ? [child, String(CALLS)] : ["run", "--allow-ffi", "--allow-read", child, String(CALLS)];
+  const args = scriptArgs(child, [String(CALLS)], ["--allow-ffi", "--allow-read"]);
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,

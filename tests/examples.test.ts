@@ -1,8 +1,9 @@
 /**
  * Every program in examples/ runs to completion under its runtime within a short timeout, and
  * prints the settings the kernel holds. Deno examples run in the Deno test run, Bun examples in
- * the Bun test run, and the runtime-neutral one in both. The driver recipes in examples/recipes/
- * run the same way against real PostgreSQL and Redis servers this test starts on loopback.
+ * the Bun test run, and the runtime-neutral one in all three (Node included). The driver recipes
+ * in examples/recipes/ run the same way against real PostgreSQL and Redis servers this test
+ * starts on loopback.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -11,13 +12,13 @@ import { join } from "node:path";
 import { RECIPES, type RecipeServers, startRecipeServers } from "./db/recipes.ts";
 import { serversUnavailable } from "./db/servers.ts";
 import { root, run } from "./support/exec.ts";
-import { isBun, runtimeName } from "./support/runtime.ts";
+import { runtimeName, scriptArgs } from "./support/runtime.ts";
 
 const TIMEOUT = 30_000;
 const PROFILE = '{"enable":true,"idle":30000,"interval":5000,"count":3}';
 
 interface Example {
-  readonly runtimes: readonly ("deno" | "bun")[];
+  readonly runtimes: readonly ("deno" | "bun" | "node")[];
   check(stdout: string): void;
 }
 
@@ -67,7 +68,7 @@ const EXAMPLES: Record<string, Example> = {
     },
   },
   "configure_sockets.ts": {
-    runtimes: ["deno", "bun"],
+    runtimes: ["deno", "bun", "node"],
     check(stdout) {
       assert.match(stdout, /^query: ok: select 1$/m);
       assert.match(stdout, /^configured 3 of \d+ TCP sockets in this process$/m);
@@ -86,10 +87,10 @@ describe(`examples under ${runtimeName}`, () => {
   });
 
   for (const [file, example] of Object.entries(EXAMPLES)) {
-    const skip = example.runtimes.includes(isBun ? "bun" : "deno") ? false : `a ${example.runtimes.join("/")} example`;
+    const skip = example.runtimes.includes(runtimeName) ? false : `a ${example.runtimes.join("/")} example`;
     it(`${file} runs and prints the settings read back`, { skip }, async () => {
       const path = join("examples", file);
-      const args = isBun ? [path] : ["run", "--allow-ffi", "--allow-net", path];
+      const args = scriptArgs(path, [], ["--allow-ffi", "--allow-net"]);
       const { stdout } = await run(process.execPath, args, { cwd: root, timeout: TIMEOUT });
       example.check(stdout);
     });
@@ -131,13 +132,13 @@ describe(`driver recipes under ${runtimeName}, against real PostgreSQL and Redis
     });
 
     for (const [file, recipe] of Object.entries(RECIPES)) {
-      const skip = recipe.runtimes.includes(isBun ? "bun" : "deno") ? false : `a ${recipe.runtimes.join("/")} recipe`;
+      const skip = recipe.runtimes.includes(runtimeName) ? false : `a ${recipe.runtimes.join("/")} recipe`;
       it(
         `${file} runs against the real server and prints the settings read back`,
         { skip, timeout: TIMEOUT },
         async () => {
           const path = join("examples", "recipes", file);
-          const args = isBun ? [path] : ["run", "--allow-ffi", "--allow-net", "--allow-env", path];
+          const args = scriptArgs(path, [], ["--allow-ffi", "--allow-net", "--allow-env"]);
           const { stdout } = await run(process.execPath, args, { cwd: root, timeout: TIMEOUT, env: servers!.env });
           recipe.check(stdout);
         },

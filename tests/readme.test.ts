@@ -43,11 +43,12 @@ const firstScreen = readme.split("\n").slice(0, 40).join("\n");
 
 it("README's first screen says what sockopts is, shows the picture, the install lines and one example", () => {
   assert.match(firstScreen, /^# sockopts\n/);
-  assert.match(firstScreen, /\*\*Deno\*\* and \*\*Bun\*\*/);
+  assert.match(firstScreen, /\*\*Deno\*\*, \*\*Bun\*\* and \*\*Node\.js 26\.9\+\*\*/);
   const picture = /!\[[^\]]+\]\(([^)]+\.svg)\)/.exec(firstScreen)?.[1];
   assert.ok(picture !== undefined, "an SVG picture in the first 40 lines");
   assert.match(readFileSync(join(root, picture), "utf8"), /^<svg /);
-  for (const line of ["deno add jsr:@sockopts/sockopts", "bun add sockopts", "bunx jsr add @sockopts/sockopts"]) {
+  const installs = ["deno add jsr:@sockopts/sockopts", "bun add sockopts", "bunx jsr add @sockopts/sockopts"];
+  for (const line of [...installs, "npm install sockopts"]) {
     assert.ok(firstScreen.includes(`\`${line}\``), `install line ${line}`);
   }
   const example = /```ts\n([\s\S]*?)```/.exec(firstScreen)?.[1];

@@ -33,3 +33,13 @@ it("a describe that fails in a hook, with no failing test of its own, counts as 
   assert.deepEqual([tally.passed, tally.failed], [1, 1]);
   assert.equal(tally.failures[0].text, "before hook threw");
 });
+
+it("a name with a bare `>`, as Node's reporter writes it, ends neither that case nor swallows the next", () => {
+  const xml = `<testsuites>
+    <testcase name="works with --allow-ffi=&lt;path> and reads denied" classname="loading" file="a.test.ts"/>
+    <testcase name="second" classname="loading" file="a.test.ts"/>
+    <testcase name="third" classname="loading" file="a.test.ts"><skipped type="skipped" message="no nft"/></testcase>
+  </testsuites>`;
+  const tally = parseJUnit(xml);
+  assert.deepEqual([tally.passed, tally.failed, tally.skipped], [2, 0, 1]);
+});

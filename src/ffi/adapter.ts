@@ -11,6 +11,11 @@ export interface Library {
   readonly path: string;
   /** The bound functions. */
   readonly symbols: Symbols;
+  /**
+   * Native memory for buffers passed by address, where the runtime's own buffers may move
+   * (Node). Absent where a JavaScript-owned `Uint8Array` has a stable address (Deno, Bun).
+   */
+  allocate?(size: number): Uint8Array;
   /** The address of a byte view's first byte; the view must stay alive as long as the pointer. */
   pointerOf(view: Uint8Array): Pointer;
   /** The calling thread's errno, read straight from the address the accessor returned at bind time. */
@@ -25,8 +30,8 @@ export interface Library {
 
 /** One JavaScript runtime's FFI. */
 export interface RuntimeAdapter {
-  /** `"deno"` or `"bun"`. */
-  readonly name: "deno" | "bun";
+  /** `"deno"`, `"bun"` or `"node"`. */
+  readonly name: "deno" | "bun" | "node";
   /** The runtime's version, for messages. */
   readonly version: string;
   /** The OS as `Deno.build.os` spells it (`linux`, `darwin`, `freebsd`, `windows`, …). */

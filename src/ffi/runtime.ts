@@ -7,10 +7,11 @@
 import type { RuntimeAdapter } from "./adapter.ts";
 import { bunAdapter, bunOs } from "./bun.ts";
 import { denoAdapter, denoOs } from "./deno.ts";
+import { nodeAdapter, nodeOs, nodeUnsupportedReason } from "./node.ts";
 
-/** The adapter for this runtime, or `undefined` under a runtime sockopts cannot drive (Node, browsers). */
+/** The adapter for this runtime, or `undefined` under a runtime sockopts cannot drive (old Node, browsers). */
 export function currentRuntime(): RuntimeAdapter | undefined {
-  return bunAdapter() ?? denoAdapter();
+  return bunAdapter() ?? denoAdapter() ?? nodeAdapter();
 }
 
 /**
@@ -19,12 +20,16 @@ export function currentRuntime(): RuntimeAdapter | undefined {
  * adapter must have its line here; tests/keepalive.test.ts checks `isSupported()` in each runtime.
  */
 export function runtimeOs(): string | undefined {
-  return bunOs() ?? denoOs();
+  return bunOs() ?? denoOs() ?? nodeOs();
 }
 
-/** A short description of an unsupported runtime, for error messages. */
-export function describeOtherRuntime(): { name: string; os: string } {
+/** A short description of an unsupported runtime, and why, for error messages. */
+export function describeOtherRuntime(): { name: string; os: string; reason?: string } {
   const proc = (globalThis as { process?: { platform?: string; versions?: { node?: string } } }).process;
   const node = proc?.versions?.node;
-  return { name: node === undefined ? "this runtime" : `Node.js ${node}`, os: proc?.platform ?? "unknown" };
+  return {
+    name: node === undefined ? "this runtime" : `Node.js ${node}`,
+    os: proc?.platform ?? "unknown",
+    reason: nodeUnsupportedReason(),
+  };
 }

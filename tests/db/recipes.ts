@@ -10,7 +10,7 @@ import { startPostgres, startRedis } from "./servers.ts";
 
 /** How a recipe is run and checked. */
 export interface Recipe {
-  readonly runtimes: readonly ("deno" | "bun")[];
+  readonly runtimes: readonly ("deno" | "bun" | "node")[];
   check(stdout: string): void;
   /** The lines the README's recipe shows, which the program must hold word for word. */
   readonly readme: readonly string[];
@@ -75,25 +75,25 @@ function policy(stdout: string): void {
 /** Every recipe in examples/recipes/. */
 export const RECIPES: Record<string, Recipe> = {
   "pg_pool.ts": {
-    runtimes: ["deno", "bun"],
+    runtimes: ["deno", "bun", "node"],
     check: pool,
     readme: [
       'pool.on("connect", (client) => setKeepAlive(client.connection.stream as Socket, { detectWithin: 10_000 }));',
     ],
   },
   "postgres.ts": {
-    runtimes: ["deno", "bun"],
+    runtimes: ["deno", "bun", "node"],
     check: pool,
     readme: ["keep_alive: null,", "setKeepAlive(socket, { detectWithin: 10_000 });"],
   },
   "ioredis.ts": {
-    runtimes: ["deno", "bun"],
+    runtimes: ["deno", "bun", "node"],
     check: reconnect,
     readme: ['redis.on("ready", () => setKeepAlive(redis.stream, { detectWithin: 10_000 }));'],
   },
   "bun_sql.ts": { runtimes: ["bun"], check: pool, readme: ["onconnect: () => void db.refresh(),"] },
   "bun_redis.ts": { runtimes: ["bun"], check: reconnect, readme: ["redis.onconnect = () => void cache.refresh();"] },
-  "policy.ts": { runtimes: ["deno", "bun"], check: policy, readme: [] },
+  "policy.ts": { runtimes: ["deno", "bun", "node"], check: policy, readme: [] },
 };
 
 /** Servers the recipes run against. */

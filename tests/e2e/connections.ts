@@ -6,14 +6,18 @@
 /// <reference types="npm:@types/bun@1.4.4" />
 import net from "node:net";
 import type { SocketHandle } from "../../mod.ts";
-import { isBun } from "../support/runtime.ts";
+import { isBun, isDeno } from "../support/runtime.ts";
 import { codeOf, type Ending, endingSignal } from "./ending.ts";
 
 /** A client handle kind. */
 export type ClientKind = "Deno.Conn" | "Bun socket" | "node:net";
 
 /** The client kinds this runtime has: its own, and node:net. */
-export const CLIENT_KINDS: readonly ClientKind[] = isBun ? ["Bun socket", "node:net"] : ["Deno.Conn", "node:net"];
+export const CLIENT_KINDS: readonly ClientKind[] = isBun
+  ? ["Bun socket", "node:net"]
+  : isDeno
+  ? ["Deno.Conn", "node:net"]
+  : ["node:net"];
 
 /** A connected client, whichever kind. */
 export interface Client {

@@ -8,6 +8,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readlinkSync } from "node:fs";
+import { scriptArgs } from "../support/runtime.ts";
 
 /** Set in the child's environment to the namespace of the process that made it. */
 const HOST_NETNS = "SOCKOPTS_E2E_HOST_NETNS";
@@ -82,8 +83,7 @@ export interface NamespaceRun {
 
 /** The command line that runs a TypeScript file under the runtime running this one. */
 export function runtimeCommand(script: string, args: readonly string[]): string[] {
-  const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-  return isBun ? [process.execPath, script, ...args] : [process.execPath, "run", "-A", script, ...args];
+  return [process.execPath, ...scriptArgs(script, args)];
 }
 
 /**

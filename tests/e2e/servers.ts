@@ -6,7 +6,7 @@
 /// <reference types="npm:@types/bun@1.4.4" />
 import net from "node:net";
 import type { SocketHandle } from "../../mod.ts";
-import { isBun } from "../support/runtime.ts";
+import { isBun, isDeno } from "../support/runtime.ts";
 import { codeOf, type Ending, endingSignal } from "./ending.ts";
 
 /** A server handle kind. */
@@ -15,7 +15,9 @@ export type ServerKind = "Deno.serve" | "Deno.listen" | "Bun.serve" | "Bun.liste
 /** The server kinds this runtime has. */
 export const SERVER_KINDS: readonly ServerKind[] = isBun
   ? ["Bun.serve", "Bun.listen", "node:net server"]
-  : ["Deno.serve", "Deno.listen", "node:net server"];
+  : isDeno
+  ? ["Deno.serve", "Deno.listen", "node:net server"]
+  : ["node:net server"];
 
 /** A listening server, whichever kind. */
 export interface Server {

@@ -1,5 +1,6 @@
 /** Bounded child processes for the tests that drive whole programs: examples, packages, tools. */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -65,4 +66,17 @@ export function run(command: string, args: readonly string[], options: RunOption
       },
     );
   });
+}
+
+/**
+ * The machine's own Node.js when it is older than 26 (Debian's image has 20), for the tests of
+ * what older Node users see; the pinned Node 26 comes first on the tests' PATH.
+ */
+export function oldNodeBinary(): string | undefined {
+  for (const candidate of ["/usr/bin/node", "/usr/local/bin/node", "/bin/node"]) {
+    if (!existsSync(candidate)) continue;
+    const version = execFileSync(candidate, ["--version"], { encoding: "utf8" }).trim();
+    if (Number(version.slice(1).split(".")[0]) < 26) return candidate;
+  }
+  return undefined;
 }

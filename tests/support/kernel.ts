@@ -52,10 +52,37 @@ function denoReader(): Reader {
   };
 }
 
+interface NodeFFI {
+  dlopen(path: string, symbols: Record<string, { arguments: string[]; return: string }>): {
+    functions: Record<string, (...args: unknown[]) => unknown>;
+  };
+  toArrayBuffer(pointer: bigint, length: number, copy: boolean): ArrayBuffer;
+}
+
+// Node 26: node:ffi with bigint addresses into malloc()ed memory (V8 may move its own buffers).
+function nodeReader(): Reader {
+  const ffi = (globalThis as unknown as { process: { getBuiltinModule(id: string): NodeFFI } }).process
+    .getBuiltinModule("node:ffi");
+  const { getsockopt, malloc } = ffi.dlopen("libc.so.6", {
+    getsockopt: { arguments: ["int32", "int32", "int32", "pointer", "pointer"], return: "int32" },
+    malloc: { arguments: ["uint64"], return: "pointer" },
+  }).functions;
+  const valuePtr = malloc(20n) as bigint;
+  const cell = new Uint8Array(ffi.toArrayBuffer(valuePtr, 20, false));
+  const view = new DataView(cell.buffer);
+  return (fd, level, optname, into) => {
+    view.setUint32(16, into.length, true);
+    if (getsockopt(fd, level, optname, valuePtr, valuePtr + 16n) !== 0) return -1;
+    into.set(cell.subarray(0, into.length));
+    return view.getUint32(16, true);
+  };
+}
+
 let reader: Reader | undefined;
 
 function read(fd: number, level: number, optname: number, into: Uint8Array): number {
-  reader ??= typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? bunReader() : denoReader();
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  reader ??= g.Bun !== undefined ? bunReader() : g.Deno !== undefined ? denoReader() : nodeReader();
   return reader(fd, level, optname, into);
 }
 

@@ -4,7 +4,8 @@
  * test. Linux x86_64 and arm64 values.
  */
 /// <reference types="npm:@types/bun@1.4.4" />
-import { isBun } from "./runtime.ts";
+import { readIntOption } from "./kernel.ts";
+import { isBun, isNode } from "./runtime.ts";
 
 // <asm-generic/socket.h>, <netinet/tcp.h>
 const SOL_SOCKET = 1;
@@ -33,6 +34,14 @@ async function bind(): Promise<GetInt> {
       if (rc !== 0 && size !== 4) return -1;
       if (rc !== 0) throw new Error(`getsockopt(${fd}, ${level}, ${name}) failed`);
       return value[0];
+    };
+  }
+  if (isNode) {
+    // Node 26: kernel.ts's own node:ffi binding (malloc()ed cells), just as independent of sockopts.
+    return (fd, level, name) => {
+      const value = readIntOption(fd, level, name);
+      if (value === -1) throw new Error(`getsockopt(${fd}, ${level}, ${name}) failed`);
+      return value;
     };
   }
   const lib = Deno.dlopen("libc.so.6", {

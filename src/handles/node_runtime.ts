@@ -1,0 +1,120 @@
+/**
+ * `node:net`, `node:tls`, `node:http(s)` and `node:http2` handles as Node.js itself implements
+ * them: every libuv handle carries its fd (`_handle.fd`), and Node sets `_handle` to null in the
+ * same tick that libuv closes the fd. So a live `_handle` vouches for its fd, read afresh on every
+ * call, and checked like any number a caller passes.
+ *
+ * @module
+ */
+import type { Target } from "./target.ts";
+
+const FD_MAX = 2147483647;
+
+interface LibuvHandle {
+  readonly fd?: unknown;
+}
+
+interface NodeHandleLike {
+  readonly _handle?: LibuvHandle | null;
+  readonly destroyed?: unknown;
+  readonly connecting?: unknown;
+  readonly pending?: unknown;
+}
+
+// deno-lint-ignore no-explicit-any
+type Constructor = abstract new (...args: any[]) => object;
+
+interface NetClasses {
+  readonly Socket?: Constructor;
+  readonly Server?: Constructor;
+}
+
+// Real Node only: Bun and Deno provide `process.versions.node` too, with handles of their own shape.
+const onNode: boolean = (() => {
+  const g = globalThis as { process?: { versions?: { node?: unknown } }; Bun?: unknown; Deno?: unknown };
+  return typeof g.process?.versions?.node === "string" && g.Bun === undefined && g.Deno === undefined;
+})();
+
+let net: NetClasses | undefined;
+
+/** node:net's own Socket (TLSSocket extends it) and Server (every http/https/http2/tls server does). */
+function netClasses(): NetClasses {
+  if (net !== undefined) return net;
+  const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const module = load?.("node:net") as { Socket?: unknown; Server?: unknown } | undefined;
+  const ctor = (value: unknown) => (typeof value === "function" ? value as Constructor : undefined);
+  return net = { Socket: ctor(module?.Socket), Server: ctor(module?.Server) };
+}
+
+function instance(handle: object, ctor: Constructor | undefined): boolean {
+  try {
+    return ctor !== undefined && handle instanceof ctor;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws
+  }
+}
+
+// libuv's wrap classes keep `fd` as an accessor on their prototype. An `fd` of the handle's own
+// was put there by someone else: that handle is not vouched for, and returning undefined leaves
+// the socket to be found by its addresses (src/handles/node.ts), checked against the kernel.
+const NATIVE_KINDS = new Set(["TCP", "TLSWrap", "Pipe"]);
+
+function kindOf(native: object): string | undefined {
+  try {
+    if (Object.prototype.hasOwnProperty.call(native, "fd")) return undefined;
+    const name = (Object.getPrototypeOf(native) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === "string" && NATIVE_KINDS.has(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fdTarget(native: LibuvHandle, what: string): Target | undefined {
+  const kind = kindOf(native);
+  if (kind === undefined) return undefined;
+  const fd = native.fd;
+  // Node's Pipe handles are Unix-domain sockets (or named pipes): TCP options never apply.
+  if (kind === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain" };
+  if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return { kind: "fd", fd };
+  // -1 (or no fd at all): a TLS socket over a JavaScript stream, or a handle not yet open.
+  return { kind: "not-ready", what, why: `its native handle holds no file descriptor (fd ${String(fd)})` };
+}
+
+/**
+ * A `node:net` Socket or `node:tls` TLSSocket (the sockets of an `http.Agent` and of every
+ * server's connections are these) on Node.js; `undefined` elsewhere or for other objects.
+ *
+ * @param handle What the caller passed.
+ * @returns The socket's fd, or why there is none.
+ */
+export function nodeRuntimeSocket(handle: object): Target | undefined {
+  if (!onNode || !instance(handle, netClasses().Socket)) return undefined;
+  const socket = handle as NodeHandleLike;
+  const what = "the node:net socket";
+  if (socket.destroyed === true) return { kind: "closed", what };
+  if (socket.connecting === true) {
+    return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
+  }
+  const native = socket._handle;
+  if (native === null || native === undefined) {
+    return socket.pending === true ? { kind: "not-ready", what, why: "it is not connected" } : { kind: "closed", what };
+  }
+  return fdTarget(native, what);
+}
+
+/**
+ * A `node:net` Server, or a `node:tls` / `node:http` / `node:https` / `node:http2` server built
+ * on it, on Node.js; `undefined` elsewhere or for other objects.
+ *
+ * @param handle What the caller passed.
+ * @returns The listener's fd, or why there is none.
+ */
+export function nodeRuntimeServer(handle: object): Target | undefined {
+  if (!onNode || !instance(handle, netClasses().Server)) return undefined;
+  const server = handle as NodeHandleLike;
+  const native = server._handle;
+  // Without a native handle the server is closed or was never listening: src/handles/node.ts
+  // tells those apart.
+  if (native === null || native === undefined) return undefined;
+  return fdTarget(native, "the node:net server");
+}

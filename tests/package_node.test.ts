@@ -1,0 +1,96 @@
+/**
+ * The npm package under Node 26 (the pinned devDependency, first on the tests' PATH): `npm pack`,
+ * then fresh projects outside the repository install the tarball with `npm install` and use it
+ * through `import` (an ES module project, with the README's install and run lines) and through
+ * `require()` (a CommonJS project running the README's net-keepalive migration example). Runs
+ * once, in the Node test run.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, sep } from "node:path";
+import { root, run } from "./support/exec.ts";
+import { isNode } from "./support/runtime.ts";
+
+const once: string | false = isNode ? false : "runs once, in the Node test run";
+const fixtures = join(root, "tests", "fixtures", "package");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const MINUTE = 60_000;
+
+/** The text of a README section, from its heading to the next heading of the same level or higher. */
+function section(heading: string): string {
+  const start = readme.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `README has a "${heading}" section`);
+  const rest = readme.slice(start + heading.length + 2);
+  const end = rest.search(/^#{1,3} /m);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+function blocks(text: string, language: string): string[] {
+  return [...text.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+}
+
+function lastJson(stdout: string): Record<string, unknown> {
+  return JSON.parse(stdout.trim().split("\n").at(-1)!);
+}
+
+describe("the npm package under Node 26, from the outside", { skip: once }, () => {
+  let work = "";
+  let tarball = "";
+
+  async function project(name: string, type: "module" | "commonjs", app: string, as: string): Promise<string> {
+    const dir = join(work, name);
+    mkdirSync(dir);
+    copyFileSync(join(work, tarball), join(dir, tarball));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type }, null, 2));
+    const install = blocks(section("## Quick start: Node.js"), "sh");
+    assert.deepEqual(install, ["npm install sockopts\n"], "the README's Node install line");
+    await run("npm", ["install", `./${tarball}`], {
+      cwd: dir,
+      timeout: 2 * MINUTE,
+      env: { npm_config_audit: "false", npm_config_fund: "false" },
+    });
+    writeFileSync(join(dir, as), app);
+    return dir;
+  }
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "sockopts-package-node-"));
+    assert.ok(!resolve(work).startsWith(resolve(root) + sep), "the temporary projects live outside the repository");
+    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", work], {
+      cwd: root,
+      timeout: 2 * MINUTE,
+    });
+    tarball = JSON.parse(stdout.slice(stdout.indexOf("[")))[0].filename;
+    assert.equal(tarball, `${pkg.name}-${pkg.version}.tgz`);
+  });
+
+  after(() => {
+    if (work !== "") rmSync(work, { recursive: true, force: true });
+  });
+
+  it("import: configures a real connection, with no ExperimentalWarning in the log", async () => {
+    assert.match(section("## Quick start: Node.js"), /Run with `node app\.mjs`/);
+    const app = readFileSync(join(fixtures, "node_app.mjs"), "utf8");
+    const dir = await project("node-esm", "module", app, "app.mjs");
+    const { stdout, stderr } = await run("node", ["app.mjs"], { cwd: dir, timeout: MINUTE });
+    const result = lastJson(stdout);
+    assert.match(String(result.runtime), /^node 26\./);
+    assert.deepEqual(result.keepAlive, { enable: true, idle: 30_000, interval: 5_000, count: 3 });
+    assert.equal(result.userTimeout, 45_000);
+    assert.equal(result.state, "ESTABLISHED");
+    assert.doesNotMatch(stderr, /ExperimentalWarning/);
+  });
+
+  it('require(): the README\'s net-keepalive migration example runs with require("sockopts")', async () => {
+    const [example] = blocks(section("### Migrating from net-keepalive"), "js");
+    assert.match(example, /require\("sockopts"\); \/\/ was: require\("net-keepalive"\)/);
+    const dir = await project("node-cjs", "commonjs", example, "app.js");
+    const { stdout, stderr } = await run("node", ["app.js"], { cwd: dir, timeout: MINUTE });
+    assert.equal(stdout.trim(), "1000 1 2500");
+    // require() of an ES module prints no warning of its own on Node 26, and node:ffi's is filtered.
+    assert.doesNotMatch(stderr, /Warning/);
+  });
+});
