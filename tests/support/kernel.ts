@@ -86,6 +86,11 @@ function read(fd: number, level: number, optname: number, into: Uint8Array): num
   return reader(fd, level, optname, into);
 }
 
+/** Whether getsockopt answers `size` bytes of an option (SO_COOKIE, say: 8), by this module's binding. */
+export function answersOption(fd: number, level: number, optname: number, size: number): boolean {
+  return read(fd, level, optname, new Uint8Array(size)) !== -1;
+}
+
 /** getsockopt(fd, level, optname) as an int, or -1 when the call fails. */
 export function readIntOption(fd: number, level: number, optname: number): number {
   const into = new Uint8Array(4);

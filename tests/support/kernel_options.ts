@@ -4,7 +4,7 @@
  * test. Linux x86_64 and arm64 values.
  */
 /// <reference types="npm:@types/bun@1.4.4" />
-import { readIntOption } from "./kernel.ts";
+import { answersOption, readIntOption } from "./kernel.ts";
 import { isBun, isNode } from "./runtime.ts";
 
 // <asm-generic/socket.h>, <netinet/tcp.h>
@@ -38,7 +38,8 @@ async function bind(): Promise<GetInt> {
   }
   if (isNode) {
     // Node 26: kernel.ts's own node:ffi binding (malloc()ed cells), just as independent of sockopts.
-    return (fd, level, name) => {
+    return (fd, level, name, size = 4) => {
+      if (size !== 4) return answersOption(fd, level, name, size) ? 0 : -1;
       const value = readIntOption(fd, level, name);
       if (value === -1) throw new Error(`getsockopt(${fd}, ${level}, ${name}) failed`);
       return value;
