@@ -33,6 +33,8 @@ const LOADER = "/lib/ld-linux-aarch64.so.1";
 // namespaces): nothing in them depends on the CPU, and each one starts many children, which
 // user-mode emulation without binfmt_misc cannot do. They run natively in `npm test`.
 const NATIVE_ONLY: Readonly<Record<string, string>> = {
+  "tests/db.test.ts": "runs real database servers and each driver scenario in namespace children",
+  "tests/dead_peer_e2e.test.ts": "network-namespace children",
   "tests/e2e.test.ts": "network-namespace children",
   "tests/examples.test.ts": "runs every example as a child",
   "tests/jsr.test.ts": "runs deno publish --dry-run",
