@@ -68,6 +68,24 @@ async function cycles(open: Open, alwaysUse = false, error: typeof SockoptError 
   return reused;
 }
 
+/** A listener kind for a node:net-style server: each open listens on loopback, on `port` if given. */
+function serverKind(make: () => net.Server): Promise<Kind> {
+  return Promise.resolve({
+    open: async (port) => {
+      const server = make();
+      await new Promise<void>((resolve) => server.listen(port ?? 0, HOST, resolve));
+      const bound = (server.address() as net.AddressInfo).port;
+      return {
+        handle: server,
+        fd: listenerFd(bound),
+        port: bound,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      };
+    },
+    done: () => Promise.resolve(),
+  });
+}
+
 /** Runs `body` with the test switches set, restoring them after. */
 async function withSwitches(mode: Mode, body: () => Promise<void>): Promise<void> {
   useDenoResourceCheck(mode !== "no resource check");
@@ -153,36 +171,8 @@ const nodeKinds: Record<string, () => Promise<Kind>> = {
       done: () => peer.close(),
     };
   },
-  "node:net server": () =>
-    Promise.resolve({
-      open: async (port) => {
-        const server = net.createServer();
-        await new Promise<void>((resolve) => server.listen(port ?? 0, HOST, resolve));
-        const bound = (server.address() as net.AddressInfo).port;
-        return {
-          handle: server,
-          fd: listenerFd(bound),
-          port: bound,
-          close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-        };
-      },
-      done: () => Promise.resolve(),
-    }),
-  "node:http server": () =>
-    Promise.resolve({
-      open: async (port) => {
-        const server = http.createServer((_, res) => res.end("ok"));
-        await new Promise<void>((resolve) => server.listen(port ?? 0, HOST, resolve));
-        const bound = (server.address() as net.AddressInfo).port;
-        return {
-          handle: server,
-          fd: listenerFd(bound),
-          port: bound,
-          close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-        };
-      },
-      done: () => Promise.resolve(),
-    }),
+  "node:net server": () => serverKind(() => net.createServer()),
+  "node:http server": () => serverKind(() => http.createServer((_, res) => res.end("ok"))),
 };
 
 describe(`fd reuse (${CYCLES} cycles): node:net and node:tls kinds, both runtimes`, { timeout: 120_000 }, () => {
