@@ -108,8 +108,59 @@ class DiagScanner implements Scanner {
     for (const [key, stamp] of this.#foreign) if (stamp !== tick) this.#foreign.delete(key);
     const added: Seen[] = [];
     const others: ScanResult["others"] = [];
-    if (fresh.length > 0 || full) this.#locate(table, fresh, full, tick, added, others);
+    this.#locate(table, fresh, full, tick, added, others);
     return { added, changed, removed, others, seen: this.known.size };
+  }
+
+  /**
+   * Looks where a new fd can be: numbers that were free, and those of sockets that closed (the
+   * kernel hands out the lowest free number), then past the highest fd known until 64 numbers in a
+   * row are free. With no TCP socket left to find it stops at the first number still free, so a
+   * quiet tick costs one statx, and a new Unix-domain or UDP socket is still reported at once.
+   */
+  #probe(
+    table: DiagTable,
+    wanted: Map<number, number>,
+    take: (fd: number, inode: number) => void,
+    others: ScanResult["others"],
+  ): void {
+    let tcpInodes: Set<number> | undefined;
+    const look = (fd: number): boolean => {
+      const inode = socketInode(fd);
+      if (inode < 0) return false;
+      if (inode > 0 && !wanted.has(inode)) {
+        tcpInodes ??= inodesOf(table);
+        // TCP opened since the dump: left free so that the next tick, whose dump has it, finds it.
+        if (!tcpInodes.has(inode) && rowFromFd(fd) !== undefined) return true;
+        if (!tcpInodes.has(inode) && !this.#others.has(inode)) {
+          const kind = socketKind(fd);
+          if (kind !== undefined) {
+            others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
+          }
+          this.#others.add(inode);
+        }
+      }
+      this.#free.delete(fd);
+      this.#fdInode.set(fd, inode);
+      if (fd > this.#maxFd) this.#maxFd = fd;
+      if (inode > 0) take(fd, inode);
+      return true;
+    };
+    if (this.#free.size > 0) {
+      let lowest = Infinity;
+      for (const fd of this.#free) if (fd < lowest) lowest = fd;
+      if (!look(lowest) && wanted.size === 0) return;
+      for (const fd of [...this.#free].sort((a, b) => a - b)) {
+        if (fd === lowest) continue;
+        if (!look(fd) && wanted.size === 0) return;
+      }
+    }
+    let run = 0;
+    for (let fd = this.#maxFd + 1; run < 64; fd++) {
+      if (look(fd)) run = 0;
+      else if (wanted.size === 0) return;
+      else run++;
+    }
   }
 
   /** Finds the fds of the `fresh` records; what no fd holds is another process's. */
@@ -137,22 +188,7 @@ class DiagScanner implements Scanner {
       added.push(seen);
     };
     if (!full) {
-      // Where a new socket can be: numbers that were free, and those of sockets that closed (the
-      // kernel hands out the lowest free number), then past the highest fd known, until 64
-      // numbers in a row are free (the limit grows as it goes).
-      const probe = (fd: number) => {
-        const inode = socketInode(fd);
-        if (inode < 0) return;
-        this.#free.delete(fd);
-        this.#fdInode.set(fd, inode);
-        if (fd > this.#maxFd) this.#maxFd = fd;
-        if (inode > 0) take(fd, inode);
-      };
-      for (const fd of [...this.#free].sort((a, b) => a - b)) {
-        if (wanted.size === 0) break;
-        probe(fd);
-      }
-      for (let fd = this.#maxFd + 1; fd <= this.#maxFd + 64 && wanted.size > 0; fd++) probe(fd);
+      this.#probe(table, wanted, take, others);
       if (wanted.size === 0) return;
     }
     if (!full) return; // left for the next full scan: another process's, or an fd reused from a file

@@ -177,6 +177,32 @@ describe("keepConfigured: a policy that follows the process's sockets", () => {
     }
   });
 
+  it("reports a Unix-domain connection opened after it started, on the next refresh", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sockopts-policy-"));
+    const path = join(dir, "db.sock");
+    const srv = net.createServer((s) => s.on("error", () => {}));
+    await new Promise<void>((resolve) => srv.listen(path, resolve));
+    let client: net.Socket | undefined;
+    try {
+      using policy = keepConfigured({ remotePort: 5432 }, { detectWithin: BOUND }, { period: 0 });
+      assert.ok(policy.report.skipped.some((s) => s.kind === "unix"), "the listener, at the first (full) tick");
+      assert.equal(policy.refresh().skipped.length, 0, "nothing new");
+      // A pool's connect hook calls refresh(): the new connection must not wait for a full scan.
+      client = net.connect(path);
+      await new Promise<void>((resolve) => client!.once("connect", resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the server side accepts too
+      const report = policy.refresh();
+      const unix = report.skipped.filter((s) => s.kind === "unix");
+      assert.ok(unix.length >= 1, `the new Unix-domain connection is reported: ${JSON.stringify(report)}`);
+      assert.ok(unix.every((s) => s.reason === "not-tcp" && /Unix-domain stream socket/.test(s.detail)));
+      assert.equal(policy.refresh().skipped.length, 0, "each is reported once");
+    } finally {
+      client?.destroy();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("stops with stop() and with using; checks its options", async () => {
     let outside: ReturnType<typeof keepConfigured>;
     {
