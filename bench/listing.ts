@@ -102,6 +102,7 @@ for (const rt of ["bun", "deno"] as const) {
   const list = m(js[rt], "tcpSocketsMs");
   const none = m(js[rt], "tickNoneMs");
   const hundred = m(js[rt], "tick100Ms");
+  const extra = m(js[rt], "tick100ExtraMs");
   const one = m(js[rt], "configureOneMs");
   rows.push(
     {
@@ -119,11 +120,18 @@ for (const rt of ["bun", "deno"] as const) {
       met: none <= 1.5 * dump,
     },
     {
-      what: `${rt} policy tick, 100 new connections (200 sockets)`,
+      what: `${rt} policy tick, 100 new connections (their server in another process)`,
       ms: hundred,
-      ratio: (hundred / (none + 100 * one)).toFixed(2),
-      target: `<= tick none + 100 x one configuration (${one.toFixed(4)} ms)`,
-      met: hundred <= none + 100 * one,
+      ratio: "",
+      target: "",
+      met: null,
+    },
+    {
+      what: `${rt} the 100 new sockets' share: that tick minus the next one (nothing new, same sockets)`,
+      ms: extra,
+      ratio: (extra / (100 * one)).toFixed(2),
+      target: `<= 100 x one configuration (100 x ${one.toFixed(4)} ms)`,
+      met: extra <= 100 * one,
     },
   );
 }

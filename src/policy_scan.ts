@@ -1,11 +1,11 @@
 /**
  * How {@link keepConfigured} finds what changed since its last tick, at the cost of one sock_diag
  * dump when nothing did. Linux: each TCP socket of the namespace is known by its cookie (never
- * reused); a cookie not seen before is looked for among the fds, first where a new socket can be
- * (fd numbers that were free, and those of sockets that closed: the kernel hands out the lowest
- * free number), then, if still missing and a full scan is due, in every fd. A cookie found in no
- * fd belongs to another process and is remembered as such. Elsewhere: a full listing per tick,
- * sockets known by fd and both addresses.
+ * reused); a cookie not seen before is looked for where a new fd can be (fd numbers that were
+ * free, and those of sockets that closed: the kernel hands out the lowest free number), and, when
+ * a full scan is due (every 30 s), in every fd. A cookie found in no fd is taken for another
+ * process's until the next full scan looks again. Elsewhere: a full listing per tick, sockets
+ * known by fd and both addresses.
  *
  * @module
  */
@@ -93,8 +93,8 @@ class DiagScanner implements Scanner {
             changed.push(seen);
           }
         }
-      } else if (this.#foreign.has(key)) this.#foreign.set(key, tick);
-      else fresh.push(i);
+      } else if (!full && this.#foreign.has(key)) this.#foreign.set(key, tick);
+      else fresh.push(i); // new, or (full scan) thought another process's: looked for again
     }
     const removed: Seen[] = [];
     for (const [key, seen] of this.known) {
@@ -180,8 +180,8 @@ class DiagScanner implements Scanner {
       wanted.delete(inode);
       const socket = rowFromRecord(table, i, fd);
       if (socket === undefined) return;
-      const at = table.offsets[i] + REC.cookie;
-      const key = table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true);
+      const key = cookieOf(table, i);
+      this.#foreign.delete(key);
       const code = table.bytes[table.offsets[i] + REC.state];
       const seen: Seen = { key, fd, socket, stamp: tick, matched: false, configuredIn: undefined, code };
       this.known.set(key, seen);
@@ -189,9 +189,11 @@ class DiagScanner implements Scanner {
     };
     if (!full) {
       this.#probe(table, wanted, take, others);
-      if (wanted.size === 0) return;
+      // Not where a new fd can be: another process's, or at a number a file closed meanwhile. Not
+      // looked for again until the next full scan, so it costs no tick but this one.
+      for (const i of wanted.values()) this.#foreign.set(cookieOf(table, i), tick);
+      return;
     }
-    if (!full) return; // left for the next full scan: another process's, or an fd reused from a file
     let all: Set<number> | undefined;
     this.#fdInode.clear();
     this.#maxFd = -1;
@@ -222,11 +224,14 @@ class DiagScanner implements Scanner {
     this.#free.clear();
     for (let fd = 0; fd < this.#maxFd; fd++) if (!this.#fdInode.has(fd)) this.#free.add(fd);
     this.#others = stillOther.size === 0 ? new Set() : new Set([...this.#others].filter((i) => stillOther.has(i)));
-    for (const i of wanted.values()) {
-      const at = table.offsets[i] + REC.cookie;
-      this.#foreign.set(table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true), tick);
-    }
+    for (const i of wanted.values()) this.#foreign.set(cookieOf(table, i), tick);
   }
+}
+
+/** Record `i`'s cookie as one number (cookies count up from 1: far below 2 ** 53). */
+function cookieOf(table: DiagTable, i: number): number {
+  const at = table.offsets[i] + REC.cookie;
+  return table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true);
 }
 
 function inodesOf(table: DiagTable): Set<number> {
