@@ -20,6 +20,7 @@ import {
   type ConfiguredSocket,
   drifted,
   mismatch,
+  overwritten,
   readBack,
   type SocketFilter,
   type SocketSettings,
@@ -62,6 +63,10 @@ class Policy implements SocketPolicy {
   #onReport: ((report: PolicyReport) => void) | undefined;
   #scanner: Scanner = createScanner();
   #configured = new Map<number | string, ConfiguredSocket>();
+  /** Sockets configured by the last tick, checked once more by the next (without `reassert`). */
+  #recent: Seen[] = [];
+  /** Sockets configured by this tick. */
+  #now: Seen[] = [];
   #timer: TimerId | undefined;
   #average = 0;
   #lastFull = -Infinity;
@@ -171,6 +176,7 @@ class Policy implements SocketPolicy {
       }
     }
     if (this.#reassert) this.#reassertAll(found.added, found.changed, reasserted, failed);
+    else this.#checkRecent(reasserted, failed);
     const duration = performance.now() - started;
     this.#average = this.#totals.ticks === 0 ? duration : 0.8 * this.#average + 0.2 * duration;
     this.#totals.ticks++;
@@ -200,11 +206,41 @@ class Policy implements SocketPolicy {
       seen.configuredIn = seen.socket.state;
       this.#configured.set(seen.key, done);
       configured.push(done);
+      if (!this.#reassert) this.#now.push(seen);
     } catch (error) {
       if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) return; // closed meanwhile
       if (!(error instanceof SockoptError)) throw error;
       seen.configuredIn = seen.socket.state;
       failed.push({ fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error });
+    }
+  }
+
+  /**
+   * A driver sets its own keep-alive in its connect handler, which can run after the tick that
+   * configured the socket (postgres, ioredis and Bun's SQL do): so each socket is checked once
+   * more on the next tick, and set again if its values were overwritten.
+   */
+  #checkRecent(reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
+    const recent = this.#recent;
+    this.#recent = this.#now;
+    this.#now = [];
+    const again = new Set(this.#recent);
+    for (const seen of recent) {
+      // Gone, or configured again by this very tick (it connected since).
+      if (again.has(seen) || this.#scanner.known.get(seen.key) !== seen) continue;
+      const done = this.#configured.get(seen.key);
+      if (done === undefined) continue;
+      try {
+        if (!overwritten(done)) continue;
+        applySettings(seen.fd, this.#settings);
+        const restored = readBack(seen.socket, this.#settings);
+        this.#configured.set(seen.key, restored);
+        reasserted.push(restored);
+      } catch (error) {
+        if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) continue;
+        if (!(error instanceof SockoptError)) throw error;
+        failed.push({ fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error });
+      }
     }
   }
 

@@ -60,6 +60,8 @@ export function createScanner(): Scanner {
 }
 
 const TWO32 = 2 ** 32;
+/** TCP_LISTEN in include/net/tcp_states.h: the state number sock_diag reports for a listener. */
+const TCP_LISTEN = 10;
 
 class DiagScanner implements Scanner {
   readonly known = new Map<number, Seen>();
@@ -70,6 +72,8 @@ class DiagScanner implements Scanner {
   #free = new Set<number>();
   #others = new Set<number>();
   #tick = 0;
+  /** The inodes of this tick's dump, built when first needed. */
+  #tcpInodes: Set<number> | undefined;
 
   scan(full: boolean): ScanResult {
     const tick = ++this.#tick;
@@ -113,39 +117,50 @@ class DiagScanner implements Scanner {
   }
 
   /**
+   * Reads what `fd` holds now and records it; a socket that is neither wanted nor TCP is reported
+   * once. False when the number is free.
+   */
+  #look(
+    fd: number,
+    table: DiagTable,
+    wanted: Map<number, number>,
+    take: (fd: number, inode: number) => void,
+    others: ScanResult["others"],
+  ): boolean {
+    const inode = socketInode(fd);
+    if (inode < 0) {
+      this.#fdInode.delete(fd);
+      if (fd < this.#maxFd) this.#free.add(fd);
+      return false;
+    }
+    if (inode > 0 && !wanted.has(inode) && this.#fdInode.get(fd) !== inode) {
+      this.#tcpInodes ??= inodesOf(table);
+      // TCP opened since the dump: left free so that the next tick, whose dump has it, finds it.
+      if (!this.#tcpInodes.has(inode) && rowFromFd(fd) !== undefined) return true;
+      if (!this.#tcpInodes.has(inode) && !this.#others.has(inode)) {
+        const kind = socketKind(fd);
+        if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
+        this.#others.add(inode);
+      }
+    }
+    this.#free.delete(fd);
+    this.#fdInode.set(fd, inode);
+    if (fd > this.#maxFd) {
+      // The numbers passed over on the way here were free: the next socket may get one of them.
+      for (let n = this.#maxFd + 1; n < fd; n++) if (!this.#fdInode.has(n)) this.#free.add(n);
+      this.#maxFd = fd;
+    }
+    if (inode > 0) take(fd, inode);
+    return true;
+  }
+
+  /**
    * Looks where a new fd can be: numbers that were free, and those of sockets that closed (the
    * kernel hands out the lowest free number), then past the highest fd known until 64 numbers in a
    * row are free. With no TCP socket left to find it stops at the first number still free, so a
    * quiet tick costs one statx, and a new Unix-domain or UDP socket is still reported at once.
    */
-  #probe(
-    table: DiagTable,
-    wanted: Map<number, number>,
-    take: (fd: number, inode: number) => void,
-    others: ScanResult["others"],
-  ): void {
-    let tcpInodes: Set<number> | undefined;
-    const look = (fd: number): boolean => {
-      const inode = socketInode(fd);
-      if (inode < 0) return false;
-      if (inode > 0 && !wanted.has(inode)) {
-        tcpInodes ??= inodesOf(table);
-        // TCP opened since the dump: left free so that the next tick, whose dump has it, finds it.
-        if (!tcpInodes.has(inode) && rowFromFd(fd) !== undefined) return true;
-        if (!tcpInodes.has(inode) && !this.#others.has(inode)) {
-          const kind = socketKind(fd);
-          if (kind !== undefined) {
-            others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
-          }
-          this.#others.add(inode);
-        }
-      }
-      this.#free.delete(fd);
-      this.#fdInode.set(fd, inode);
-      if (fd > this.#maxFd) this.#maxFd = fd;
-      if (inode > 0) take(fd, inode);
-      return true;
-    };
+  #probe(look: (fd: number) => boolean, wanted: Map<number, number>): void {
     if (this.#free.size > 0) {
       let lowest = Infinity;
       for (const fd of this.#free) if (fd < lowest) lowest = fd;
@@ -160,6 +175,46 @@ class DiagScanner implements Scanner {
       if (look(fd)) run = 0;
       else if (wanted.size === 0) return;
       else run++;
+    }
+  }
+
+  /**
+   * Drops the wanted records that another process's listener accepted (their local port is one
+   * that only a listener of another process listens on): the far ends of this process's own
+   * connections to a server on the same host, which no fd here holds.
+   */
+  #acceptedElsewhere(table: DiagTable, wanted: Map<number, number>, tick: number): void {
+    const ours = new Set<number>();
+    const theirs = new Set<number>();
+    for (let i = 0; i < table.count; i++) {
+      const at = table.offsets[i];
+      if (table.bytes[at + REC.state] !== TCP_LISTEN) continue;
+      const port = table.view.getUint16(at + REC.sport, false);
+      (this.known.has(cookieOf(table, i)) ? ours : theirs).add(port);
+    }
+    if (theirs.size === 0) return;
+    for (const [inode, i] of wanted) {
+      const port = table.view.getUint16(table.offsets[i] + REC.sport, false);
+      if (!theirs.has(port) || ours.has(port)) continue;
+      wanted.delete(inode);
+      this.#foreign.set(cookieOf(table, i), tick);
+    }
+  }
+
+  /**
+   * Reads again every number that last held no TCP socket of this process, lowest first, until
+   * every wanted record is found: a file, pipe or other socket that closed since leaves its number
+   * to the next socket, and nothing tells the scanner it closed.
+   */
+  #reread(look: (fd: number) => boolean, wanted: Map<number, number>): void {
+    const tcpFds = new Set<number>();
+    for (const seen of this.known.values()) tcpFds.add(seen.fd);
+    const numbers: number[] = [];
+    for (const fd of this.#fdInode.keys()) if (!tcpFds.has(fd)) numbers.push(fd);
+    numbers.sort((a, b) => a - b);
+    for (const fd of numbers) {
+      if (wanted.size === 0) return;
+      look(fd);
     }
   }
 
@@ -188,9 +243,12 @@ class DiagScanner implements Scanner {
       added.push(seen);
     };
     if (!full) {
-      this.#probe(table, wanted, take, others);
-      // Not where a new fd can be: another process's, or at a number a file closed meanwhile. Not
-      // looked for again until the next full scan, so it costs no tick but this one.
+      this.#tcpInodes = undefined;
+      const look = (fd: number) => this.#look(fd, table, wanted, take, others);
+      this.#probe(look, wanted);
+      if (wanted.size > 0) this.#acceptedElsewhere(table, wanted, tick);
+      if (wanted.size > 0) this.#reread(look, wanted);
+      // In no fd of this process: another process's. Not looked for again until the next full scan.
       for (const i of wanted.values()) this.#foreign.set(cookieOf(table, i), tick);
       return;
     }

@@ -14,7 +14,7 @@ import {
   type KeepAliveSettings,
   planKeepAlive,
 } from "./keepalive.ts";
-import { applyOption, hostOption, prepareOption } from "./core_options.ts";
+import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 import type { TcpSocketInfo } from "./socket_info.ts";
 import { getUserTimeout } from "./user_timeout.ts";
 import { copyOptions, describeValue } from "./values.ts";
@@ -236,6 +236,21 @@ export function readBack(socket: TcpSocketInfo, settings: CheckedSettings): Conf
     ...(keepAlive ? { keepAlive: getKeepAlive(socket.fd) } : {}),
     ...(timeout ? { userTimeout: getUserTimeout(socket.fd) } : {}),
   };
+}
+
+/**
+ * Whether a driver's own keep-alive call has changed `done`'s socket since it was configured:
+ * SO_KEEPALIVE or TCP_KEEPIDLE no longer as read back then (what Node's, Deno's and Bun's
+ * `setKeepAlive` change), or, when only the user timeout was set, that. Two `getsockopt` at most,
+ * where {@link drifted} needs five.
+ */
+export function overwritten(done: ConfiguredSocket): boolean {
+  const kept = done.keepAlive;
+  if (kept !== undefined) {
+    return readOptionOf(done.fd, "SO_KEEPALIVE", hostOption("SO_KEEPALIVE")) !== kept.enable ||
+      readOptionOf(done.fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE")) !== kept.idle;
+  }
+  return done.userTimeout !== undefined && getUserTimeout(done.fd) !== done.userTimeout;
 }
 
 /** Whether the values read back now differ from those read back when `before` was configured. */

@@ -160,6 +160,13 @@ describe(`real databases under ${runtimeName}: drivers in private namespaces`, {
       it(`in flight: the driver shows a dead peer within ${BOUND} ms of sending`, WAIT, async () => {
         const { facts } = await observed(driver, "in-flight", true);
         assertPlanned(facts.settings as HeldSettings[], "before the cut");
+        const quiet = facts.quietMs as number[];
+        assert.ok(
+          quiet.at(-1)! < plan.idle,
+          `each attempt sent its command too late to be in flight before the first keep-alive probe (quiet ${
+            quiet.join(", ")
+          } ms after the last reply; the probe is due at ${plan.idle} ms)`,
+        );
         const lost = facts.lost as Timed;
         const command = facts.command as { outcome: string; ms: number };
         assert.equal(command.outcome, BEHAVIOUR[driver].inFlight, `the command in flight at ${command.ms} ms`);

@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deadPeerPlan, getKeepAlive, getUserTimeout, keepConfigured, type PolicyReport } from "../mod.ts";
@@ -87,6 +87,57 @@ describe("keepConfigured: a policy that follows the process's sockets", () => {
     }
   });
 
+  it("finds a new connection at an fd number that was free when a tick passed over it", async () => {
+    const db = await server();
+    const files: number[] = [];
+    const conns: net.Socket[] = [];
+    try {
+      using policy = keepConfigured({ remotePort: db.port }, { detectWithin: BOUND }, { period: 0 });
+      // Fill every free number below the highest fd, so that the next fds go past it.
+      const highest = Math.max(...readdirSync("/proc/self/fd").map(Number));
+      for (let fd = openSync("/dev/null", "r");; fd = openSync("/dev/null", "r")) {
+        if (fd > highest) {
+          closeSync(fd);
+          break;
+        }
+        files.push(fd);
+      }
+      // Eight numbers past the highest, held by files while the first connection is made.
+      const passedOver = Array.from({ length: 8 }, () => openSync("/dev/null", "r"));
+      conns.push(await connectTcp(db.port));
+      for (const fd of passedOver) closeSync(fd);
+      assert.equal(policy.refresh().configured.length, 1, "the first connection, past eight free numbers");
+      // The kernel hands out the lowest free number: the next connection lands on one of those.
+      conns.push(await connectTcp(db.port));
+      const fd = tcpFd(conns[1].localPort!, db.port);
+      assert.ok(passedOver.includes(fd), `fd ${fd} is one the files left (${passedOver.join(", ")})`);
+      assert.deepEqual(policy.refresh().configured.map((s) => s.fd), [fd], "found at once, not at a full scan");
+      assert.deepEqual(getKeepAlive(fd), EXPECTED);
+    } finally {
+      for (const c of conns) c.destroy();
+      for (const fd of files) closeSync(fd);
+      await db.close();
+    }
+  });
+
+  it("finds a new connection at the fd number of a file closed since the last tick", async () => {
+    const db = await server();
+    let client: net.Socket | undefined;
+    try {
+      using policy = keepConfigured({ remotePort: db.port }, { detectWithin: BOUND }, { period: 0 });
+      const file = openSync("/dev/null", "r");
+      policy.refresh(); // sees the file at that number
+      closeSync(file); // nothing tells the policy
+      client = await connectTcp(db.port);
+      const fd = tcpFd(client.localPort!, db.port);
+      assert.equal(fd, file, "the connection took the file's number");
+      assert.deepEqual(policy.refresh().configured.map((s) => s.fd), [fd], "found at once, not at a full scan");
+    } finally {
+      client?.destroy();
+      await db.close();
+    }
+  });
+
   it("treats a reconnect on the same fd number as a new socket", async () => {
     const db = await server();
     let client = await connectTcp(db.port);
@@ -121,33 +172,53 @@ describe("keepConfigured: a policy that follows the process's sockets", () => {
     }
   });
 
-  it("reassert: restores values a driver overwrote after connecting; without it they stay", async () => {
+  it("checks each socket once more on the next tick: a driver's connect handler cannot undo it", async () => {
     const db = await server();
     const a = await connectTcp(db.port);
-    const b = await connectTcp(db.port);
+    try {
+      using policy = keepConfigured({ remotePort: db.port, localPort: a.localPort! }, { detectWithin: BOUND }, {
+        period: 0,
+      });
+      assert.equal(policy.report.configured.length, 1);
+      const fa = tcpFd(a.localPort!, db.port);
+      // The driver's own keep-alive call in its connect handler, run after the policy's tick.
+      a.setKeepAlive(true, 60_000);
+      assert.equal(getKeepAlive(fa).idle, 60_000);
+      const report = policy.refresh();
+      assert.deepEqual(report.reasserted.map((s) => s.fd), [fa], "set again without reassert");
+      assert.deepEqual(getKeepAlive(fa), EXPECTED);
+      assert.equal(getUserTimeout(fa), PLAN.userTimeout);
+      assert.equal(policy.stats.reasserted, 1);
+      // Checked once only: a later change stays (that is what reassert is for).
+      a.setKeepAlive(true, 50_000);
+      assert.equal(policy.refresh().reasserted.length, 0);
+      assert.equal(getKeepAlive(fa).idle, 50_000, "without reassert a later change stays");
+    } finally {
+      a.destroy();
+      await db.close();
+    }
+  });
+
+  it("reassert: restores values a driver overwrote at any time", async () => {
+    const db = await server();
+    const a = await connectTcp(db.port);
     try {
       using strict = keepConfigured({ remotePort: db.port, localPort: a.localPort! }, { detectWithin: BOUND }, {
         period: 0,
         reassert: true,
       });
-      using lax = keepConfigured({ remotePort: db.port, localPort: b.localPort! }, { detectWithin: BOUND }, {
-        period: 0,
-      });
-      // The driver's own keep-alive call, made after the policy configured the sockets.
-      a.setKeepAlive(true, 60_000);
-      b.setKeepAlive(true, 60_000);
       const fa = tcpFd(a.localPort!, db.port);
-      const fb = tcpFd(b.localPort!, db.port);
-      assert.equal(getKeepAlive(fa).idle, 60_000);
-      const report = strict.refresh();
-      assert.deepEqual(report.reasserted.map((s) => s.fd), [fa]);
-      assert.deepEqual(getKeepAlive(fa), EXPECTED);
-      assert.equal(strict.refresh().reasserted.length, 0, "restored once; nothing to do after");
-      assert.equal(lax.refresh().reasserted.length, 0);
-      assert.equal(getKeepAlive(fb).idle, 60_000, "without reassert the driver's value stays");
+      for (const idle of [60_000, 50_000]) {
+        strict.refresh();
+        // A driver that changes values long after connecting.
+        a.setKeepAlive(true, idle);
+        const report = strict.refresh();
+        assert.deepEqual(report.reasserted.map((s) => s.fd), [fa]);
+        assert.deepEqual(getKeepAlive(fa), EXPECTED);
+      }
+      assert.equal(strict.refresh().reasserted.length, 0, "restored; nothing to do after");
     } finally {
       a.destroy();
-      b.destroy();
       await db.close();
     }
   });

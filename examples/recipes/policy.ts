@@ -28,10 +28,10 @@ function log(report: PolicyReport): void {
   for (const { fd, detail } of report.failed) console.error(`could not configure fd ${fd}: ${detail}`);
 }
 
-// One tick a second (left out, the period adapts to what a tick costs: 500 ms to 30 s), and put
-// back values a driver overwrites: postgres, ioredis and Bun's SQL set their own keep-alive when
-// they connect, which can land after the policy's tick.
-const every = { period: 1_000, reassert: true, onReport: log };
+// One tick a second (left out, the period adapts to what a tick costs: 500 ms to 30 s). ioredis
+// sets its own keep-alive when it connects, which can land after the tick that configured the
+// socket: the next tick sees that and sets the values again (report.reasserted).
+const every = { period: 1_000, onReport: log };
 using _database = keepConfigured({ remotePort: Number(database.port || 5432) }, { detectWithin: 10_000 }, every);
 using _cache = keepConfigured({ remotePort: Number(cache.port || 6379) }, { detectWithin: 10_000 }, every);
 
