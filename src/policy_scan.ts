@@ -245,8 +245,8 @@ class DiagScanner implements Scanner {
     if (!full) {
       this.#tcpInodes = undefined;
       const look = (fd: number) => this.#look(fd, table, wanted, take, others);
-      this.#probe(look, wanted);
       if (wanted.size > 0) this.#acceptedElsewhere(table, wanted, tick);
+      this.#probe(look, wanted);
       if (wanted.size > 0) this.#reread(look, wanted);
       // In no fd of this process: another process's. Not looked for again until the next full scan.
       for (const i of wanted.values()) this.#foreign.set(cookieOf(table, i), tick);
