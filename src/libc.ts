@@ -151,18 +151,19 @@ export function socketType(fd: number): number {
 
 /** SO_ACCEPTCONN: 1 listening, 0 not, -1 where the OS cannot tell (macOS). */
 export function isListening(fd: number): number {
-  const n = native ?? getNative("getsockopt");
-  const constant = n.platform.options.SO_ACCEPTCONN;
-  if (constant === null) return -1;
-  n.view.setUint32(CHECK_LEN, 4, true);
-  const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
-  return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
+  return readFlag(fd, "SO_ACCEPTCONN");
 }
 
 /** SO_KEEPALIVE of `fd`: 1 on, 0 off, -1 unreadable. Leaves the value area to the caller's value. */
 export function keepAliveFlag(fd: number): number {
+  return readFlag(fd, "SO_KEEPALIVE");
+}
+
+// A boolean option read through the check area, which no caller's value lives in: 1, 0, or -1
+// where the call fails or the OS has no such option.
+function readFlag(fd: number, option: "SO_ACCEPTCONN" | "SO_KEEPALIVE"): number {
   const n = native ?? getNative("getsockopt");
-  const constant = n.platform.options.SO_KEEPALIVE;
+  const constant = n.platform.options[option];
   if (constant === null) return -1;
   n.view.setUint32(CHECK_LEN, 4, true);
   const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
