@@ -226,6 +226,7 @@ describe("the npm package, from the outside", { skip: once }, () => {
     await run(command, args, { cwd: dir, timeout: 2 * MINUTE });
     assert.ok(existsSync(join(dir, "node_modules", "sockopts", "dist", "mod.js")));
     copyFileSync(join(fixtures, "bun_app.ts"), join(dir, "app.ts"));
+    copyFileSync(join(fixtures, "report.mjs"), join(dir, "report.mjs"));
     const [bun, ...rest] = runLine.split(" ");
     const { stdout } = await run(bun, rest, { cwd: dir, timeout: MINUTE });
     const result = lastJson(stdout);
@@ -252,6 +253,7 @@ describe("the npm package, from the outside", { skip: once }, () => {
     });
     assert.ok(existsSync(join(dir, "node_modules", "sockopts", "dist", "mod.js")));
     copyFileSync(join(fixtures, "deno_app.ts"), join(dir, "app.ts"));
+    copyFileSync(join(fixtures, "report.mjs"), join(dir, "report.mjs"));
     const [deno, ...rest] = runLine.split(" ");
     const { stdout } = await run(deno, rest, { cwd: dir, timeout: MINUTE });
     // Deno's handles type-check against the shipped declarations; the mistakes do not.
