@@ -19,6 +19,7 @@ import { setKeepAlive, SocketClosedError, type SocketHandle } from "../mod.ts";
 import { forceAddressIdentity } from "../src/handle.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelHasCookie, kernelKeepAlive } from "./support/kernel_options.ts";
+import { type Peer, peerServer } from "./support/net.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
 import { ca, cert, key } from "./support/tls.ts";
 import { bunOnly, denoOnly } from "./support/runtime.ts";
@@ -103,24 +104,9 @@ function event(emitter: { once(name: string, listener: () => void): unknown }, n
   return new Promise<void>((resolve) => emitter.once(name, () => resolve()));
 }
 
-/** A node:net listener whose accepted sockets the test reads, for connection kinds. */
-async function nodePeer(secure: boolean) {
-  const server = secure ? tls.createServer({ cert, key }) : net.createServer();
-  const sockets = new Set<net.Socket>();
-  server.on(secure ? "secureConnection" : "connection", (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("end", () => socket.destroy());
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** A node:tls listener whose accepted sockets the test reads, for connection kinds. */
+function tlsPeer(): Promise<Peer> {
+  return peerServer(undefined, tls.createServer({ cert, key }), "secureConnection");
 }
 
 async function nodeClient(port: number, secure: boolean): Promise<net.Socket> {
@@ -161,7 +147,7 @@ const nodeKinds: Record<string, () => Promise<Kind>> = {
     };
   },
   "node:tls client socket": async () => {
-    const peer = await nodePeer(true);
+    const peer = await tlsPeer();
     return {
       open: async () => {
         const socket = await nodeClient(peer.port, true);
@@ -300,7 +286,7 @@ const bunKinds: Record<string, () => Promise<Kind>> = {
     });
   },
   "Bun TLS socket": async () => {
-    const peer = await nodePeer(true);
+    const peer = await tlsPeer();
     return {
       open: async () => {
         let closed!: () => void;
