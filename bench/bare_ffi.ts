@@ -16,6 +16,33 @@ export interface BareFfi {
 const IPPROTO_TCP = 6;
 const TCP_KEEPINTVL = 5;
 
+// setsockopt and getsockopt as a runtime binds them; `P` is its pointer type.
+type SetSockopt<P> = (fd: number, level: number, name: number, value: P, length: number) => number;
+type GetSockopt<P> = (fd: number, level: number, name: number, value: P, length: P) => number;
+
+/**
+ * The calls every runtime makes the same way, on `value` ([value, socklen_t]) through pointers
+ * made once. Each process binds one runtime, so the calls here stay monomorphic.
+ */
+function bare<P>(
+  setsockopt: SetSockopt<P>,
+  getsockopt: GetSockopt<P>,
+  value: Int32Array,
+  valuePtr: P,
+  lenPtr: P,
+): BareFfi {
+  return {
+    set(fd, seconds) {
+      value[0] = seconds;
+      return setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, 4);
+    },
+    get(fd) {
+      value[1] = 4;
+      return getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, lenPtr) === 0 ? value[0] : -1;
+    },
+  };
+}
+
 interface BunFFI {
   dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): {
     symbols: Record<string, (...args: unknown[]) => number>;
@@ -32,17 +59,7 @@ function bunBare(): BareFfi {
   const value = new Int32Array(2); // [value, socklen_t]
   const valuePtr = ffi.ptr(value);
   const lenPtr = valuePtr + 4;
-  const { setsockopt, getsockopt } = symbols;
-  return {
-    set(fd, seconds) {
-      value[0] = seconds;
-      return setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, 4);
-    },
-    get(fd) {
-      value[1] = 4;
-      return getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, lenPtr) === 0 ? value[0] : -1;
-    },
-  };
+  return bare(symbols.setsockopt, symbols.getsockopt, value, valuePtr, lenPtr);
 }
 
 function denoBare(): BareFfi {
@@ -53,17 +70,7 @@ function denoBare(): BareFfi {
   const value = new Int32Array(2);
   const valuePtr = Deno.UnsafePointer.of(value);
   const lenPtr = Deno.UnsafePointer.offset(valuePtr!, 4);
-  const { setsockopt, getsockopt } = lib.symbols;
-  return {
-    set(fd, seconds) {
-      value[0] = seconds;
-      return setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, 4);
-    },
-    get(fd) {
-      value[1] = 4;
-      return getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, lenPtr) === 0 ? value[0] : -1;
-    },
-  };
+  return bare(lib.symbols.setsockopt, lib.symbols.getsockopt, value, valuePtr, lenPtr);
 }
 
 interface NodeFFI {
@@ -86,18 +93,13 @@ function nodeBare(): BareFfi {
   const valuePtr = functions.malloc(8n) as bigint;
   const lenPtr = valuePtr + 4n;
   const value = new Int32Array(ffi.toArrayBuffer(valuePtr, 8, false));
-  const setsockopt = functions.setsockopt as (...args: unknown[]) => number;
-  const getsockopt = functions.getsockopt as (...args: unknown[]) => number;
-  return {
-    set(fd, seconds) {
-      value[0] = seconds;
-      return setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, 4);
-    },
-    get(fd) {
-      value[1] = 4;
-      return getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, valuePtr, lenPtr) === 0 ? value[0] : -1;
-    },
-  };
+  return bare(
+    functions.setsockopt as SetSockopt<bigint>,
+    functions.getsockopt as GetSockopt<bigint>,
+    value,
+    valuePtr,
+    lenPtr,
+  );
 }
 
 /** The bare binding for this runtime. */

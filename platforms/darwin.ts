@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { withOptions } from "./table.ts";
+import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "./bsd.ts";
 import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
 
 // INT_MAX (`EXTERNAL_HEADERS/architecture/*/_limits.h`, `bsd/arm/_limits.h`).
@@ -27,9 +27,6 @@ const MAX_SECONDS = 4294967;
 // `bsd/kern/uipc_socket.c` sosetoptlock stores SO_LINGER_SEC as `(short)(seconds * hz)` with
 // hz = 100 (`bsd/kern/clock.c`): 327 s is the most that fits.
 const MAX_LINGER_SECONDS = 327;
-// TCP_MAXSEG must be ≥ tcp_minmss − 40 (TCP_MINMSS is 216, `bsd/netinet/tcp_var.h`) and ≤ the
-// current MSS (`bsd/netinet/tcp_usrreq.c` tcp_ctloutput).
-const MIN_MAXSEG = 176;
 
 /** macOS's socket-option constants. */
 export const darwinCore: PlatformConstants = {
@@ -111,29 +108,9 @@ export const darwinCore: PlatformConstants = {
       zero: "the system default",
     },
   },
-  // bsd/sys/errno.h: ENOTSUP (45) and EOPNOTSUPP (102) are different numbers in user space.
-  errno: {
-    EPERM: 1,
-    ENOENT: 2,
-    ESRCH: 3,
-    EBADF: 9,
-    EAGAIN: 35,
-    ENOMEM: 12,
-    EACCES: 13,
-    EFAULT: 14,
-    EBUSY: 16,
-    EINVAL: 22,
-    EDOM: 33,
-    ENOTSOCK: 38,
-    ENOPROTOOPT: 42,
-    ENOTSUP: 45,
-    EOPNOTSUPP: 102,
-    ENOBUFS: 55,
-    EISCONN: 56,
-    ENOTCONN: 57,
-    ECONNRESET: 54,
-    ETIMEDOUT: 60,
-  },
+  // bsd/sys/errno.h: 4.4BSD's numbers (bsd.ts), but ENOTSUP (45) and EOPNOTSUPP (102) are
+  // different numbers in user space.
+  errno: { ...BSD_ERRNO, EOPNOTSUPP: 102 },
 };
 
 /**
@@ -141,13 +118,9 @@ export const darwinCore: PlatformConstants = {
  * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
  * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
  */
-export const darwin: PlatformTable = /* @__PURE__ */ withOptions(darwinCore, {
-  SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
-  SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-  // `bsd/kern/uipc_socket.c` sosetoptlock: "Values < 1 make no sense" (EINVAL); sbreserve
-  // fails with ENOBUFS above kern.ipc.maxsockbuf.
-  SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
-  SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
+export const darwin: PlatformTable = /* @__PURE__ */ withBsdOptions(darwinCore, {
+  // SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF, SO_ERROR and TCP_MAXSEG come from bsd.ts,
+  // the same as FreeBSD's.
   // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.
   SO_LINGER: {
     native: "SO_LINGER_SEC",
@@ -157,24 +130,6 @@ export const darwin: PlatformTable = /* @__PURE__ */ withOptions(darwinCore, {
     min: 0,
     max: MAX_LINGER_SECONDS,
     size: 8,
-  },
-  // SO_ERROR (like SO_TYPE): sogetoptlock only (`bsd/kern/uipc_socket.c`).
-  SO_ERROR: {
-    native: "SO_ERROR",
-    level: 0xffff,
-    optname: 0x1007,
-    unit: "int",
-    min: 0,
-    max: INT_MAX,
-    readOnly: true,
-  },
-  TCP_MAXSEG: {
-    native: "TCP_MAXSEG",
-    level: 6,
-    optname: 0x2,
-    unit: "bytes",
-    min: MIN_MAXSEG,
-    max: INT_MAX,
   },
   TCP_QUICKACK: null,
   TCP_CONGESTION: null,
@@ -212,19 +167,7 @@ export const darwinTcpInfo: TcpInfoConstant = {
   native: "TCP_CONNECTION_INFO",
   optname: 0x106,
   // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (bsd/netinet/tcp_fsm.h).
-  states: [
-    "CLOSED",
-    "LISTEN",
-    "SYN_SENT",
-    "SYN_RECEIVED",
-    "ESTABLISHED",
-    "CLOSE_WAIT",
-    "FIN_WAIT_1",
-    "CLOSING",
-    "LAST_ACK",
-    "FIN_WAIT_2",
-    "TIME_WAIT",
-  ],
+  states: BSD_TCP_STATES,
   fields: {
     state: { offset: 0, size: 1 }, // tcpi_state
     // tcp_connection_fill_info reports t_rxtcur only while TCPT_REXMT runs, else 0.

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { withOptions } from "./table.ts";
+import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "./bsd.ts";
 import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
 
 // INT_MAX (`sys/x86/include/_limits.h`, `sys/arm64/include/_limits.h`).
@@ -27,9 +27,6 @@ const MAX_SECONDS = 4294967;
 // `sys/kern/uipc_socket.c` sosetopt: EDOM when l_linger < 0, > USHRT_MAX or > INT_MAX / hz
 // (2147483 at hz 1000), so USHRT_MAX bounds it.
 const MAX_LINGER_SECONDS = 65535;
-// TCP_MAXSEG must be ≥ V_tcp_minmss − 40 (TCP_MINMSS is 216, `sys/netinet/tcp.h`) and ≤ the
-// current MSS (`sys/netinet/tcp_usrreq.c` tcp_default_ctloutput).
-const MIN_MAXSEG = 176;
 
 /** FreeBSD's socket-option constants. */
 export const freebsdCore: PlatformConstants = {
@@ -136,30 +133,9 @@ export const freebsdCore: PlatformConstants = {
       zero: "no limit (the progress check is off, as it is by default)",
     },
   },
-  // sys/sys/errno.h. ENOTSUP is EOPNOTSUPP's other name (45); listed first so that 45 reads as
-  // EOPNOTSUPP, as strerror spells it.
-  errno: {
-    EPERM: 1,
-    ENOENT: 2,
-    ESRCH: 3,
-    EBADF: 9,
-    EAGAIN: 35,
-    ENOMEM: 12,
-    EACCES: 13,
-    EFAULT: 14,
-    EBUSY: 16,
-    EINVAL: 22,
-    EDOM: 33,
-    ENOTSOCK: 38,
-    ENOPROTOOPT: 42,
-    ENOTSUP: 45,
-    EOPNOTSUPP: 45,
-    ENOBUFS: 55,
-    EISCONN: 56,
-    ENOTCONN: 57,
-    ECONNRESET: 54,
-    ETIMEDOUT: 60,
-  },
+  // sys/sys/errno.h: 4.4BSD's numbers (bsd.ts). ENOTSUP is EOPNOTSUPP's other name (45); it
+  // comes first so that 45 reads as EOPNOTSUPP, as strerror spells it.
+  errno: { ...BSD_ERRNO, EOPNOTSUPP: 45 },
 };
 
 /**
@@ -167,13 +143,9 @@ export const freebsdCore: PlatformConstants = {
  * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
  * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
  */
-export const freebsd: PlatformTable = /* @__PURE__ */ withOptions(freebsdCore, {
-  SO_REUSEADDR: { native: "SO_REUSEADDR", level: 0xffff, optname: 0x4, unit: "bool", min: 0, max: 1 },
-  SO_REUSEPORT: { native: "SO_REUSEPORT", level: 0xffff, optname: 0x200, unit: "bool", min: 0, max: 1 },
-  // `sys/kern/uipc_socket.c` sosetopt: "Values < 1 make no sense" (EINVAL); sbreserve fails
-  // with ENOBUFS above kern.ipc.maxsockbuf.
-  SO_RCVBUF: { native: "SO_RCVBUF", level: 0xffff, optname: 0x1002, unit: "bytes", min: 1, max: INT_MAX },
-  SO_SNDBUF: { native: "SO_SNDBUF", level: 0xffff, optname: 0x1001, unit: "bytes", min: 1, max: INT_MAX },
+export const freebsd: PlatformTable = /* @__PURE__ */ withBsdOptions(freebsdCore, {
+  // SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF, SO_ERROR and TCP_MAXSEG come from bsd.ts,
+  // the same as macOS's.
   // struct linger (sys/sys/socket.h): int l_onoff, int l_linger, in seconds.
   SO_LINGER: {
     native: "SO_LINGER",
@@ -183,24 +155,6 @@ export const freebsd: PlatformTable = /* @__PURE__ */ withOptions(freebsdCore, {
     min: 0,
     max: MAX_LINGER_SECONDS,
     size: 8,
-  },
-  // SO_ERROR (like SO_TYPE and SO_ACCEPTCONN): sogetopt only (`sys/kern/uipc_socket.c`).
-  SO_ERROR: {
-    native: "SO_ERROR",
-    level: 0xffff,
-    optname: 0x1007,
-    unit: "int",
-    min: 0,
-    max: INT_MAX,
-    readOnly: true,
-  },
-  TCP_MAXSEG: {
-    native: "TCP_MAXSEG",
-    level: 6,
-    optname: 2,
-    unit: "bytes",
-    min: MIN_MAXSEG,
-    max: INT_MAX,
   },
   TCP_QUICKACK: null,
   // TCP_CA_NAME_MAX is 16 with the NUL (sys/netinet/cc/cc.h); `sys/netinet/tcp_usrreq.c`
@@ -239,19 +193,7 @@ export const freebsdTcpInfo: TcpInfoConstant = {
   native: "TCP_INFO",
   optname: 32,
   // TCPS_CLOSED = 0 … TCPS_TIME_WAIT = 10 (sys/netinet/tcp_fsm.h).
-  states: [
-    "CLOSED",
-    "LISTEN",
-    "SYN_SENT",
-    "SYN_RECEIVED",
-    "ESTABLISHED",
-    "CLOSE_WAIT",
-    "FIN_WAIT_1",
-    "CLOSING",
-    "LAST_ACK",
-    "FIN_WAIT_2",
-    "TIME_WAIT",
-  ],
+  states: BSD_TCP_STATES,
   fields: {
     state: { offset: 0, size: 1 }, // tcpi_state
     rto: { offset: 8, size: 4, unit: "us" }, // tcpi_rto

@@ -150,6 +150,8 @@ export function configureSockets(
   const changed: ConfiguredSocket[] = [];
   const skipped: SkippedSocket[] = [];
   let seen = 0;
+  const closedMeanwhile = (socket: TcpSocketInfo) =>
+    skipped.push({ fd: socket.fd, kind: "tcp", reason: "closed", detail: "closed while it was configured", socket });
   eachSocket((socket, cookie) => {
     seen++;
     const why = mismatch(f, socket);
@@ -161,25 +163,13 @@ export function configureSockets(
       applySettings(socket.fd, s);
       // The fd still holds the socket the dump described (it was not closed and reused meanwhile).
       if (cookie !== undefined && !(readCookie(socket.fd) && cookieEquals(cookie[0], cookie[1]))) {
-        skipped.push({
-          fd: socket.fd,
-          kind: "tcp",
-          reason: "closed",
-          detail: "closed while it was configured",
-          socket,
-        });
+        closedMeanwhile(socket);
         return;
       }
       changed.push(readBack(socket, s));
     } catch (error) {
       if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) {
-        skipped.push({
-          fd: socket.fd,
-          kind: "tcp",
-          reason: "closed",
-          detail: "closed while it was configured",
-          socket,
-        });
+        closedMeanwhile(socket);
       } else if (error instanceof SockoptError) {
         skipped.push({ fd: socket.fd, kind: "tcp", reason: "failed", detail: error.message, socket, error });
       } else throw error;

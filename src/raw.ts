@@ -43,7 +43,7 @@ function snapshot(action: string, bytes: unknown): Uint8Array {
 }
 
 // Any errno may be this option's own, so every one outside the usual set is accepted once two
-// calls agree on it (see verifiedErrno in libc.ts).
+// calls agree on it (see verifiedErrno in native.ts).
 function rawConstant(level: number, optname: number): OptionConstant {
   const name = `option ${optname} at level ${level}`;
   const errnos = Object.keys(currentHost().platform.errno) as ErrnoName[];

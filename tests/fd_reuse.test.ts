@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { fdOf, getKeepAlive, setKeepAlive, SocketClosedError, type SocketHandle } from "../mod.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
+import { peerServer } from "./support/net.ts";
 import { bunOnly, denoOnly } from "./support/runtime.ts";
 
 const CYCLES = 1_000;
@@ -16,32 +17,13 @@ interface Handle {
   readonly handle: SocketHandle;
 }
 
-/** A node:net server that closes its side of each connection when the client goes. */
-async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("end", () => socket.destroy());
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /**
  * Resolves a handle, closes it, opens another connection (which the kernel tends to give the
  * same fd number), then calls through the old handle: it must fail as closed and leave whatever
  * socket now holds the number untouched.
  */
 async function cycles(open: (port: number) => Promise<Handle>): Promise<number> {
-  const server = await echoServer();
+  const server = await peerServer();
   let reused = 0;
   try {
     for (let i = 0; i < CYCLES; i++) {

@@ -213,6 +213,42 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
     },
   );
 
+  it(
+    "refuse node:http and node:https servers closed before first use as closed, and never listening as not ready",
+    LIMIT,
+    async () => {
+      const kinds = { "node:http": () => http.createServer(), "node:https": () => https.createServer({ cert, key }) };
+      for (const [name, make] of Object.entries(kinds)) {
+        // Listened, closed, and only then handed to sockopts: a new server takes its port, and
+        // the call must neither find it nor say "not listening" (Bun's servers once did).
+        const closedFirst = make();
+        const port = await listen(closedFirst);
+        await close(closedFirst);
+        const next = make();
+        await new Promise<void>((resolve) => next.listen(port, "127.0.0.1", resolve));
+        try {
+          const before = getKeepAlive(listenerFd(port));
+          assert.throws(() => fdOf(closedFirst), { name: "SocketClosedError", code: "EBADF" }, name);
+          assert.throws(() => setKeepAlive(closedFirst, PROFILE), {
+            name: "SocketClosedError",
+            message: "Cannot set keep-alive: the node:net server is closed",
+          }, name);
+          assert.deepEqual(getKeepAlive(listenerFd(port)), before, `${name}: the new server is untouched`);
+        } finally {
+          await close(next);
+        }
+        // Never listening, even with close() called: not ready, as node:net's own servers.
+        const never = make();
+        await new Promise<void>((resolve) => never.close(() => resolve()));
+        assert.throws(() => setKeepAlive(never, PROFILE), {
+          name: "SockoptError",
+          code: "ENOTCONN",
+          message: "Cannot set keep-alive: the node:net server is not ready: it is not listening",
+        }, name);
+      }
+    },
+  );
+
   it("reject anything else with a TypeError that lists what is accepted", LIMIT, () => {
     for (const value of [{}, { fd: "7" }, new Map(), [], () => 0, "socket"]) {
       assert.throws(() => fdOf(value as never), (e: unknown) => {

@@ -75,6 +75,7 @@ describe("the npm package under Node 26, from the outside", { skip: once }, () =
     assert.match(section("## Quick start: Node.js"), /Run with `node app\.mjs`/);
     const app = readFileSync(join(fixtures, "node_app.mjs"), "utf8");
     const dir = await project("node-esm", "module", app, "app.mjs");
+    copyFileSync(join(fixtures, "report.mjs"), join(dir, "report.mjs"));
     const { stdout, stderr } = await run("node", ["app.mjs"], { cwd: dir, timeout: MINUTE });
     const result = lastJson(stdout);
     assert.match(String(result.runtime), /^node 26\./);

@@ -1,29 +1,16 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { configureSockets, getKeepAlive, getUserTimeout, tcpSockets } from "../mod.ts";
 import { close as closeDriver, query } from "./fixtures/hidden_driver.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
 import { keepAliveDefaults } from "./support/proc.ts";
+import { type Peer, peerServer } from "./support/net.ts";
 
 const PROFILE = { idle: 21_000, interval: 3_000, count: 4 };
 
 /** A line-echo "database" server on loopback. */
-async function database(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => {});
-    socket.on("data", (data) => socket.write(`ok ${String(data).trim()}\n`));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+function database(): Promise<Peer> {
+  return peerServer((socket) => socket.on("data", (data) => socket.write(`ok ${String(data).trim()}\n`)));
 }
 
 describe("sockets hidden inside a driver", () => {

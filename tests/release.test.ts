@@ -32,7 +32,16 @@ it("package.json names the repository, homepage, issue tracker and engines", () 
     const pinned = pkg.devDependencies[runtime];
     assert.equal(pkg.engines?.[runtime], `>=${pinned}`, `engines.${runtime}: the version the suite runs`);
   }
+  // Node's floor is the first release with node:ffi unflagged, the one the README names, not the
+  // newer Node the suite runs on.
+  const nodeFloor = /^\| Node\.js (\d+)\.(\d+)\+ \|/m.exec(read("README.md"));
+  assert.ok(nodeFloor !== null, "the README's install table names the Node.js it needs");
+  assert.equal(pkg.engines?.node, `>=${nodeFloor[1]}.${nodeFloor[2]}.0`, "engines.node: the README's Node.js");
+  const [major, minor] = String(pkg.devDependencies.node).split(".").map(Number);
+  assert.ok(major > Number(nodeFloor[1]) || (major === Number(nodeFloor[1]) && minor >= Number(nodeFloor[2])));
   assert.ok(pkg.description.length > 0 && pkg.description.length <= 250, "a description JSR can take too");
+  assert.match(pkg.description, /\bDeno, Bun and Node\b/, "the description names every runtime");
+  for (const keyword of ["deno", "bun", "node", "node-ffi"]) assert.ok(pkg.keywords.includes(keyword), keyword);
 });
 
 it("the release workflow runs the tests on a version tag, then publishes to JSR and npm with provenance", () => {

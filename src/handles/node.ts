@@ -115,13 +115,28 @@ export function nodeServer(handle: object): Target | undefined {
   const bun = bunHandle(server._handle, what);
   if (bun !== undefined) return bun;
   if (address === null || typeof address !== "object") {
-    // listen() records the key once it listens; a server that did and stopped is closed.
-    return typeof server._connectionKey === "string"
-      ? { kind: "closed", what }
-      : { kind: "not-ready", what, why: "it is not listening" };
+    // A server that listened once and stopped is closed; one that never listened is not ready.
+    return listenedOnce(server) ? { kind: "closed", what } : { kind: "not-ready", what, why: "it is not listening" };
   }
   const info = address as { address?: unknown; port?: unknown };
   return listenerTarget(what, info.address, info.port);
+}
+
+// Bun's node:http and node:https Server (not built on node:net) keeps no _connectionKey and
+// forgets its Bun.serve server on close(); the one sign it keeps is the connections-checking
+// timer its first "listening" event stores under this symbol, which close() stops but leaves.
+const BUN_LISTENED = "http.server.connectionsCheckingInterval";
+
+/** Whether a server not listening now has listened before (so it is closed, not yet to listen). */
+function listenedOnce(server: NodeServerLike): boolean {
+  // node:net's listen() records the key, in Node, Deno and Bun alike.
+  if (typeof server._connectionKey === "string") return true;
+  try {
+    const mark = Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === BUN_LISTENED);
+    return mark !== undefined && (server as Record<symbol, unknown>)[mark] !== undefined;
+  } catch {
+    return false; // a Proxy whose ownKeys or get trap throws
+  }
 }
 
 /** A `node:dgram` Socket. */

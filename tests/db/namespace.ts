@@ -5,14 +5,10 @@
  * the PID namespace, servers included. Nothing can outlive a test run, and the temporary
  * directory the run's files go in (its TMPDIR) is removed afterwards, however the run ended.
  */
-import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { NamespaceRun } from "../e2e/namespace.ts";
-
-/** The variable tests/e2e/namespace.ts reads to tell a private namespace from the host's. */
-const HOST_NETNS = "SOCKOPTS_E2E_HOST_NETNS";
+import { type NamespaceRun, runUnshare } from "../e2e/namespace.ts";
 
 /**
  * Runs `command` as the child of PID 1 (a shell) of a new PID namespace inside a new network
@@ -24,28 +20,6 @@ export function runIsolated(command: readonly string[], timeoutMs: number): Prom
   const argv = ["--net", "--pid", "--fork", "--kill-child", "--", "sh", "-c", 'ip link set lo up && "$@"', "sh"];
   const dir = mkdtempSync(join(tmpdir(), "sockopts-db-"));
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user inside
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
-  return new Promise<NamespaceRun>((resolve, reject) => {
-    const child = spawn("unshare", [...argv, ...command], {
-      env: { ...process.env, [HOST_NETNS]: readlinkSync("/proc/self/ns/net"), TMPDIR: dir },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  }).finally(removeDir);
+  return runUnshare([...argv, ...command], timeoutMs, { env: { TMPDIR: dir } })
+    .finally(() => rmSync(dir, { recursive: true, force: true }));
 }

@@ -94,10 +94,25 @@ export function runtimeCommand(script: string, args: readonly string[]): string[
 export function runInNamespace(command: readonly string[], timeoutMs: number, inherit = false): Promise<NamespaceRun> {
   // `exec` leaves the runtime as the only process in the namespace, so killing it frees it.
   const argv = ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...command];
+  return runUnshare(argv, timeoutMs, { inherit });
+}
+
+/**
+ * Runs `unshare` with `argv`, telling the child which network namespace it was started from (see
+ * {@link inPrivateNamespace}), and kills it with SIGKILL after `timeoutMs`.
+ *
+ * @param options `env`: variables beside this process's; `inherit`: share this process's stdout
+ *   and stderr instead of collecting them.
+ */
+export function runUnshare(
+  argv: readonly string[],
+  timeoutMs: number,
+  options: { readonly env?: Readonly<Record<string, string>>; readonly inherit?: boolean } = {},
+): Promise<NamespaceRun> {
   return new Promise((resolve, reject) => {
     const child = spawn("unshare", argv, {
-      env: { ...process.env, [HOST_NETNS]: netns() },
-      stdio: inherit ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+      env: { ...process.env, [HOST_NETNS]: netns(), ...options.env },
+      stdio: options.inherit ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";

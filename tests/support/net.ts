@@ -84,3 +84,37 @@ export async function unixListener(): Promise<{ fd: number; close(): Promise<voi
     },
   };
 }
+
+/** A loopback server for tests that need something to connect to. */
+export interface Peer {
+  readonly port: number;
+  /** Destroys every socket it accepted that is still open, then closes the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on a loopback port with `server` (node:net's by default) and hands each accepted
+ * socket, its errors swallowed, to `onSocket`, which by default closes its side once the client
+ * has closed its own.
+ */
+export async function peerServer(
+  onSocket: (socket: net.Socket) => void = (socket) => socket.on("end", () => socket.destroy()),
+  server: net.Server = net.createServer(),
+  event: "connection" | "secureConnection" = "connection",
+): Promise<Peer> {
+  const sockets = new Set<net.Socket>();
+  server.on(event, (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * What getsockname and getpeername say about a socket: its address and port, and its kind for
+ * messages. Each reads the sockaddr into the one native block (see native.ts).
+ *
+ * @module
+ */
+import { formatIp } from "./address.ts";
+import { ADDR, ADDR_LEN, getNative, isOpen, isSocket, type Native, native, readType } from "./native.ts";
+
+/** The address family of the sockaddr that getsockname or getpeername just wrote. */
+function addrFamily(n: Native): number {
+  const { offset, bytes } = n.platform.sockaddrFamily;
+  return bytes === 2 ? n.view.getUint16(ADDR + offset, true) : n.view.getUint8(ADDR + offset);
+}
+
+/** Names what kind of socket `fd` is (`a UDP socket`, `a Unix-domain stream socket`, …), for messages. */
+export function describeSocket(n: Native, fd: number): string {
+  const p = n.platform;
+  const type = readType(n, fd);
+  if (type === -1) return "not a socket";
+  n.view.setUint32(ADDR_LEN, 128, true);
+  const family = n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) === 0 ? addrFamily(n) : -1;
+  const typeName = type === p.SOCK_STREAM ? "stream" : type === p.SOCK_DGRAM ? "datagram" : `type ${type}`;
+  if (family === p.AF_UNIX) return `a Unix-domain ${typeName} socket`;
+  if (family === p.AF_INET || family === p.AF_INET6) {
+    if (type === p.SOCK_STREAM) return "a TCP socket";
+    if (type === p.SOCK_DGRAM) return "a UDP socket";
+  }
+  return family === -1 ? `a ${typeName} socket` : `a ${typeName} socket of address family ${family}`;
+}
+
+/** An IP endpoint read from a socket: canonical ip (see address.ts) and port. */
+export interface Endpoint {
+  readonly ip: string;
+  readonly port: number;
+  /** The socket's own family: 4, or 6 (which still spells IPv4-mapped peers as IPv4). */
+  readonly family?: 4 | 6;
+}
+
+/** What getsockname or getpeername found. */
+export type NameResult = Endpoint | "closed" | "not-socket" | "not-ip" | "none";
+
+/**
+ * The local (`peer = false`) or remote address of `fd`. "none" means the call failed on an open
+ * socket (getpeername on a listener); "not-ip" is a socket of another family (Unix-domain).
+ * EBADF and ENOTSOCK are derived from the kernel, not from errno.
+ */
+export function socketName(fd: number, peer: boolean): NameResult {
+  const n = native ?? getNative("getsockname");
+  n.view.setUint32(ADDR_LEN, 128, true);
+  const r = peer ? n.fn.getpeername(fd, n.addrPtr, n.addrLenPtr) : n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr);
+  if (r !== 0) {
+    if (!isOpen(n, fd)) return "closed";
+    if (!isSocket(n, fd)) return "not-socket";
+    return "none";
+  }
+  const p = n.platform;
+  const family = addrFamily(n);
+  // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at byte 2.
+  const port = n.view.getUint16(ADDR + 2, false);
+  if (family === p.AF_INET) return { ip: formatIp(n.bytes, ADDR + 4, 4), port, family: 4 };
+  if (family === p.AF_INET6) return { ip: formatIp(n.bytes, ADDR + 8, 16), port, family: 6 };
+  return "not-ip";
+}
+
+/**
+ * The local port of `fd` (0..65535), or {@link PORT_CLOSED} or {@link PORT_OTHER} (open, but not
+ * an IP socket): one getsockname and no allocation, for scanning many fds.
+ */
+export function localPort(fd: number): number {
+  const n = native ?? getNative("getsockname");
+  n.view.setUint32(ADDR_LEN, 128, true);
+  if (n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) !== 0) return isOpen(n, fd) ? PORT_OTHER : PORT_CLOSED;
+  const p = n.platform;
+  const family = addrFamily(n);
+  return family === p.AF_INET || family === p.AF_INET6 ? n.view.getUint16(ADDR + 2, false) : PORT_OTHER;
+}
+
+/** {@link localPort}: the fd is not open. */
+export const PORT_CLOSED = -2;
+/** {@link localPort}: the fd is open but is no IP socket. */
+export const PORT_OTHER = -1;
