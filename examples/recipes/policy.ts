@@ -32,11 +32,15 @@ function log(report: PolicyReport): void {
 // sets its own keep-alive when it connects, which can land after the tick that configured the
 // socket: the next tick sees that and sets the values again (report.reasserted).
 const every = { period: 1_000, onReport: log };
-using _database = keepConfigured({ remotePort: Number(database.port || 5432) }, { detectWithin: 10_000 }, every);
-using _cache = keepConfigured({ remotePort: Number(cache.port || 6379) }, { detectWithin: 10_000 }, every);
+using databasePolicy = keepConfigured({ remotePort: Number(database.port || 5432) }, { detectWithin: 10_000 }, every);
+using cachePolicy = keepConfigured({ remotePort: Number(cache.port || 6379) }, { detectWithin: 10_000 }, every);
 
-/** Waits until both policies have ticked again. */
-const nextTicks = () => new Promise((resolve) => setTimeout(resolve, every.period + 100));
+/** Waits until both policies have ticked twice more: one finds the new sockets, the next checks them. */
+async function nextTicks(): Promise<void> {
+  const ticks = () => Math.min(databasePolicy.stats.ticks, cachePolicy.stats.ticks);
+  const target = ticks() + 2;
+  while (ticks() < target) await new Promise((resolve) => setTimeout(resolve, 100));
+}
 
 const pool = new pg.Pool({ connectionString: database.href, max: 3 });
 const redis = new Redis(cache.href);
