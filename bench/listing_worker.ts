@@ -5,7 +5,7 @@
  * Usage: `<deno run -A | bun> bench/listing_worker.ts <connections> <files> <rounds> [lookup-kind]`
  *
  * Without a lookup kind: tcpSockets(), a policy tick that finds nothing new, a tick that finds 100
- * new connections, and one socket's configuration (detectWithin applied and read back). With one
+ * new connections, and one socket's configuration (detectWithin applied, read back, checked again). With one
  * (`connect`, `listen`, `serve`; Deno only): the process's first `fdOf()` of that handle kind.
  */
 import net from "node:net";
@@ -129,7 +129,9 @@ for (let r = 0; r < NEW_ROUNDS; r++) {
 }
 peer.stdin!.end();
 
-// One socket's configuration, as a tick does it: the settings applied, then read back.
+// One socket's configuration, as the policy does it, through the public calls: the settings
+// applied, read back (the report carries them), and checked once more (SO_KEEPALIVE and
+// TCP_KEEPIDLE, what a driver's connect handler changes).
 const fd = sockopts.tcpSockets().find((s) => s.remote?.port === port)!.fd;
 const one: number[] = [];
 for (let r = 0; r < 200; r++) {
@@ -137,6 +139,8 @@ for (let r = 0; r < 200; r++) {
   sockopts.setKeepAlive(fd, { detectWithin: SETTINGS.detectWithin });
   sockopts.getKeepAlive(fd);
   sockopts.getUserTimeout(fd);
+  sockopts.getOption(fd, "SO_KEEPALIVE");
+  sockopts.getOption(fd, "TCP_KEEPIDLE");
   one.push(performance.now() - t);
 }
 policy.stop();
