@@ -58,7 +58,16 @@ const lookups: Record<string, number[]> = { connect: [], listen: [], serve: [] }
 for (let r = 0; r < runs; r++) {
   console.error(`round ${r + 1} of ${runs}`);
   js.deno.push(
-    await json([Deno.execPath(), "run", "-A", worker, String(CONNECTIONS), String(files), String(JS_ROUNDS)]),
+    await json([
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      worker,
+      String(CONNECTIONS),
+      String(files),
+      String(JS_ROUNDS),
+    ]),
   );
   js.bun.push(await json([bun, worker, String(CONNECTIONS), String(files), String(JS_ROUNDS)]));
   // The C program holds as many fds as the runtimes did (they hold a few hundred of their own).
