@@ -31,7 +31,10 @@ export interface PolicyReport {
   readonly matched: number;
   /** Sockets configured in this tick (new ones, and connecting ones now established), values read back. */
   readonly configured: ConfiguredSocket[];
-  /** With `reassert`: sockets whose values a driver had changed, set again. */
+  /**
+   * Sockets whose values a driver had changed, set again: those configured by the tick before
+   * (a driver's connect handler ran after it), and with `reassert` any matching socket.
+   */
   readonly reasserted: ConfiguredSocket[];
   /** Sockets that could not be configured, with the kernel's error. */
   readonly failed: SkippedSocket[];
@@ -60,7 +63,7 @@ export interface PolicyStats {
   readonly ticks: number;
   /** Sockets configured, counting a connecting socket again once established. */
   readonly configured: number;
-  /** Values set again after a driver changed them (`reassert`). */
+  /** Values set again after a driver changed them (the check after configuring, and `reassert`). */
   readonly reasserted: number;
   /** Failures. */
   readonly failed: number;
@@ -89,7 +92,10 @@ export interface PolicyOptions {
    * most 1% of one core), within 500..30000 ms. `0`: no timer, only {@link SocketPolicy.refresh}.
    */
   readonly period?: number;
-  /** Each tick also re-reads every matching socket's values and sets them again where a driver changed them. */
+  /**
+   * Each tick also re-reads every matching socket's values and sets them again where a driver
+   * changed them. Without it, each socket is checked once, on the tick after it was configured.
+   */
   readonly reassert?: boolean;
   /** Called after every tick that configured, reasserted, failed, skipped or lost a socket, or failed. */
   readonly onReport?: (report: PolicyReport) => void;
