@@ -34,17 +34,17 @@ export function socketKind(fd: number): { kind: SkippedSocket["kind"]; detail: s
 }
 
 /**
- * Calls `tcp` for every TCP socket of this process, with the sock_diag record index and cookie
- * check available on Linux, and `other` for every socket of another kind.
+ * Calls `tcp` for every TCP socket of this process, with its cookie's two halves from the
+ * sock_diag dump on Linux (-1 when there is none), and `other` for every socket of another kind.
  */
 export function eachSocket(
-  tcp: (socket: TcpSocketInfo, cookie: readonly [number, number] | undefined) => void,
+  tcp: (socket: TcpSocketInfo, cookieLow: number, cookieHigh: number) => void,
   other: (fd: number) => void,
 ): void {
   if (!sockDiagAvailable()) {
     for (const fd of listFds()) {
       const found = rowFromFd(fd);
-      if (found !== undefined) tcp(found, undefined);
+      if (found !== undefined) tcp(found, -1, -1);
       else if (socketKind(fd) !== undefined) other(fd);
     }
     return;
@@ -67,8 +67,11 @@ export function eachSocket(
       other(fd);
       continue;
     }
-    const at = table.offsets[index ?? 0] + REC.cookie;
-    tcp(found, index === undefined ? undefined : [table.view.getUint32(at, true), table.view.getUint32(at + 4, true)]);
+    if (index === undefined) tcp(found, -1, -1);
+    else {
+      const at = table.offsets[index] + REC.cookie;
+      tcp(found, table.view.getUint32(at, true), table.view.getUint32(at + 4, true));
+    }
   }
 }
 
@@ -152,7 +155,7 @@ export function configureSockets(
   let seen = 0;
   const closedMeanwhile = (socket: TcpSocketInfo) =>
     skipped.push({ fd: socket.fd, kind: "tcp", reason: "closed", detail: "closed while it was configured", socket });
-  eachSocket((socket, cookie) => {
+  eachSocket((socket, cookieLow, cookieHigh) => {
     seen++;
     const why = mismatch(f, socket);
     if (why !== undefined) {
@@ -162,7 +165,7 @@ export function configureSockets(
     try {
       applySettings(socket.fd, s);
       // The fd still holds the socket the dump described (it was not closed and reused meanwhile).
-      if (cookie !== undefined && !(readCookie(socket.fd) && cookieEquals(cookie[0], cookie[1]))) {
+      if (cookieLow !== -1 && !(readCookie(socket.fd) && cookieEquals(cookieLow, cookieHigh))) {
         closedMeanwhile(socket);
         return;
       }
