@@ -14,6 +14,7 @@
 import { WILDCARD } from "./address.ts";
 import { type Endpoint, isListening, listFds, localPort, PORT_CLOSED, socketName, socketType } from "./libc.ts";
 import { currentHost } from "./platform.ts";
+import { findByInode, inodeLookupWork } from "./inode_lookup.ts";
 
 /** A connection by its two ends, or a listener by its local end (`ip` undefined: any address). */
 export type SocketQuery =
@@ -205,6 +206,8 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
   if (!everyMatch) {
     let found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);
+    const direct = findByInode(query, false);
+    if (direct !== undefined) return direct;
     probeUnseen();
     found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);
@@ -214,6 +217,9 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
       if (portOf[fd] < 0 || !probe(fd)) continue;
       if (matches(fd, query) && confirm(fd, query)) return [fd];
     }
+  } else {
+    const direct = findByInode(query, true);
+    if (direct !== undefined) return direct;
   }
   rescan();
   return confirmed(candidates(query), query);
@@ -235,11 +241,12 @@ export function indexSize(): { sockets: number; gaps: number; highest: number } 
 }
 
 /**
- * How many fd-directory listings and single-fd probes lookups have done since the process
- * started, for tests that show a call needed no lookup (not exported by `mod.ts`).
+ * How many fd-directory listings, single-fd probes and sock_diag requests lookups have done since
+ * the process started, for tests that show a call needed no lookup (not exported by `mod.ts`).
  *
- * @returns The two counts.
+ * @returns The three counts.
  */
-export function lookupWork(): { listings: number; probes: number } {
-  return { listings, probes };
+export function lookupWork(): { listings: number; probes: number; requests: number } {
+  const direct = inodeLookupWork();
+  return { listings: listings + direct.listings, probes: probes + direct.probes, requests: direct.requests };
 }
