@@ -211,8 +211,10 @@ describe("Deno handles' first lookup", { skip: denoOnly }, () => {
         next = await Deno.connect({ hostname: HOST, port: port(other.addr) });
         assert.equal(tcpFd(port(next.localAddr), port(other.addr)), fd, "the number was reused");
         const before = kernelKeepAlive(fd);
+        const asked = work().requests;
         assert.throws(() => setKeepAlive(gone, STALE), SocketClosedError);
         assert.deepEqual(kernelKeepAlive(fd), before, "the socket that took the number was touched");
+        assert.equal(work().requests, asked + 1, "sock_diag was asked first");
       } finally {
         useDenoResourceCheck(true);
         for (const conn of [halfClosed, next, ...accepted]) {
