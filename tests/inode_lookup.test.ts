@@ -7,7 +7,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { fdOf, setKeepAlive, SocketClosedError } from "../mod.ts";
 import { lookupWork } from "../src/fd_index.ts";
 import { findByInode } from "../src/inode_lookup.ts";
@@ -15,7 +17,8 @@ import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
 import { connectTcp } from "./support/net.ts";
-import { denoOnly } from "./support/runtime.ts";
+import { denoOnly, scriptArgs } from "./support/runtime.ts";
+import { root } from "./support/exec.ts";
 
 const LIMIT = { timeout: 60_000 };
 const PADDING = 300;
@@ -118,6 +121,37 @@ describe("the lookup by inode", () => {
       closeAll(padding);
     }
   });
+
+  it(
+    "finds this process's listener among several on one port, another process holding one of them",
+    LIMIT,
+    async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen({ port: 0, host: HOST, reusePort: true }, resolve));
+      const port = (server.address() as net.AddressInfo).port;
+      const fixture = join(root, "tests", "fixtures", "reuse_port_child.ts");
+      const child = spawn(process.execPath, scriptArgs(fixture, [String(port)]), {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("listening") && resolve());
+          child.once("exit", (code) => reject(new Error(`the child exited with ${code} before listening`)));
+        });
+        const before = work();
+        // Two listeners in the dump; only a whole listing can tell the other one is not held here.
+        assert.deepEqual(findByInode({ kind: "listener", ip: HOST, port }, true), [listenerFd(port)]);
+        const after = work();
+        assert.equal(after.requests, before.requests + 1, "one sock_diag dump");
+        assert.equal(after.listings, before.listings + 1, "one fd listing");
+      } finally {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.stdin!.end();
+        await exited;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  );
 
   it("answers nothing for a closed connection, even when its number and port went to others", LIMIT, async () => {
     const padding = padFds(PADDING);
