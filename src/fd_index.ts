@@ -9,6 +9,10 @@
  * directory again. Whatever it returns was re-read from the kernel just before, so a stale entry
  * can cost time but never name the wrong socket.
  *
+ * On Linux a lookup the index cannot answer at once goes by inode first (src/inode_lookup.ts: one
+ * sock_diag question, then statx where the socket most likely is), and reaches the scans here
+ * only when sock_diag does not know the socket.
+ *
  * @module
  */
 import { WILDCARD } from "./address.ts";
