@@ -153,6 +153,29 @@ describe("the lookup by inode", () => {
     },
   );
 
+  it("finds a dual-stack listener and its IPv4 connection, spelled as IPv4", LIMIT, async () => {
+    const accepted: net.Socket[] = [];
+    const server = net.createServer((socket) => accepted.push(socket.on("error", () => {})));
+    await new Promise<void>((resolve) => server.listen(0, "::", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const client = await connectTcp(port);
+    try {
+      while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      // An AF_INET6 socket with IPv4-mapped ends: asked as AF_INET, which the kernel hashes it by.
+      const query = {
+        kind: "connection" as const,
+        local: { ip: HOST, port },
+        remote: { ip: HOST, port: client.localPort! },
+      };
+      assert.deepEqual(findByInode(query, false), [tcpFd(port, client.localPort!)]);
+      assert.deepEqual(findByInode({ kind: "listener", ip: "*", port }, true), [listenerFd(port)]);
+      assert.equal(findByInode({ kind: "listener", ip: HOST, port }, true), undefined, "not bound to 127.0.0.1");
+    } finally {
+      await Promise.all([client, ...accepted].map(closeSocket));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it("answers nothing for a closed connection, even when its number and port went to others", LIMIT, async () => {
     const padding = padFds(PADDING);
     const accepted: net.Socket[] = [];
