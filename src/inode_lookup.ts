@@ -151,9 +151,13 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
     return !everyMatch || inodes.size === 0;
   };
   let done = false;
-  for (const fd of probeOrder(lowest)) {
-    done = check(fd);
-    if (done) break;
+  // First wherever a wanted inode was seen before: an open socket keeps its fd number.
+  for (let fd = 0; fd < seen.length && !done; fd++) if (inodes.has(seen[fd])) done = check(fd);
+  if (!done) {
+    for (const fd of probeOrder(lowest)) {
+      done = check(fd);
+      if (done) break;
+    }
   }
   if (!done) {
     // The socket sits above a number freed after it opened: only the directory lists those.

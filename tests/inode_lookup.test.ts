@@ -92,6 +92,10 @@ describe("the lookup by inode", () => {
       after = work();
       assert.equal(after.listings, before.listings, "no fd listing");
       assert.ok(after.probes - before.probes >= PADDING - 20, `${after.probes - before.probes} probes`);
+      // Asked again: straight to the fd it was found at, not down past every other one.
+      before = work();
+      assert.deepEqual(findByInode(connection(clients[1]), false), [gap]);
+      assert.equal(work().probes - before.probes, 1, "one probe");
 
       // A number below the socket freed after it opened: the numbers above it come from a listing.
       clients.push(await connectTcp(port));
