@@ -208,12 +208,16 @@ function rescan(): void {
 export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: number): number[] {
   if (!everyMatch && hint !== undefined && hint >= 0 && confirm(hint, query)) return [hint];
   if (!everyMatch) {
-    let found = confirmed(candidates(query), query);
+    const found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);
-    const direct = findByInode(query, false);
-    if (direct !== undefined) return direct;
+  }
+  const direct = findByInode(query, everyMatch);
+  if (direct !== undefined && direct.length > 0) return direct;
+  // Where sock_diag knows of no such socket here, only one it cannot see could still match (of
+  // another network namespace, say): rare enough to go straight to the full listing for it.
+  if (!everyMatch && direct === undefined) {
     probeUnseen();
-    found = confirmed(candidates(query), query);
+    const found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);
     // A number known to hold another socket was closed and reused. Re-probe the known numbers,
     // lowest first (a new fd takes the lowest free number), and stop at the first match.
@@ -221,9 +225,6 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
       if (portOf[fd] < 0 || !probe(fd)) continue;
       if (matches(fd, query) && confirm(fd, query)) return [fd];
     }
-  } else {
-    const direct = findByInode(query, true);
-    if (direct !== undefined) return direct;
   }
   rescan();
   return confirmed(candidates(query), query);

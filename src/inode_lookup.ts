@@ -65,7 +65,7 @@ function questions(query: SocketQuery): TcpQuestion[] | undefined {
   }];
 }
 
-/** The inodes of the sockets sock_diag reports for `query`, and the lowest free fd number; undefined if it cannot say. */
+/** The inodes of the sockets sock_diag reports for `query` (maybe none), and the lowest free fd number; undefined if it cannot say. */
 function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } | undefined {
   const asked = questions(query);
   if (asked === undefined) return undefined;
@@ -87,7 +87,7 @@ function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } |
     if (listening || ip !== query.local.ip || view.getUint16(at + REC.dport, false) !== query.remote.port) return;
     if (formatIp(bytes, at + REC.dst, length) === query.remote.ip) inodes.add(inode);
   });
-  return lowest < 0 || inodes.size === 0 ? undefined : { inodes, lowest };
+  return lowest < 0 ? undefined : { inodes, lowest };
 }
 
 function look(fd: number): number {
@@ -132,9 +132,10 @@ function probeOrder(lowest: number): Int32Array {
  * The fds of the sockets matching `query`, found through sock_diag and statx, each with its
  * addresses read back just now; one fd per socket. Every match when `everyMatch`, else the first.
  *
- * @returns The fds in ascending order, or undefined when this way cannot answer (no sock_diag,
- * no socket of the namespace at those addresses, or none of them held here): the caller then
- * reads every fd's addresses.
+ * @returns The fds in ascending order; none when no socket of this network namespace at those
+ * addresses is held here; undefined when sock_diag cannot be asked. Either way short of a match,
+ * the caller still reads every fd's addresses (a socket of another namespace is not in its
+ * dumps, nor a connection bound to a device, such as IPv6 link-local, in its exact answer).
  */
 export function findByInode(query: SocketQuery, everyMatch: boolean): number[] | undefined {
   if (!sockDiagAvailable()) return undefined;
@@ -142,6 +143,7 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
   if (asked === undefined) return undefined;
   const { inodes, lowest } = asked;
   const found: number[] = [];
+  if (inodes.size === 0) return found;
   // True once nothing more is wanted.
   const check = (fd: number): boolean => {
     const inode = look(fd);
@@ -164,7 +166,7 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
     work.listings++;
     for (const fd of openFds()) if (fd > lowest && check(fd)) break;
   }
-  return found.length === 0 ? undefined : found.sort((a, b) => a - b);
+  return found.sort((a, b) => a - b);
 }
 
 /** The work {@link findByInode} has done: sock_diag requests, fd-directory listings, statx probes. */

@@ -11,7 +11,8 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fdOf, setKeepAlive, SocketClosedError } from "../mod.ts";
-import { lookupWork } from "../src/fd_index.ts";
+import { findSockets, lookupWork } from "../src/fd_index.ts";
+import { useFdDirectory } from "../src/fd_listing.ts";
 import { findByInode } from "../src/inode_lookup.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
@@ -118,7 +119,7 @@ describe("the lookup by inode", () => {
       }
       assert.deepEqual(findByInode({ kind: "listener", ip: HOST, port }, true), [listenerFd(port)]);
       assert.deepEqual(findByInode({ kind: "listener", ip: undefined, port }, true), [listenerFd(port)]);
-      assert.equal(findByInode({ kind: "listener", ip: "10.9.8.7", port }, true), undefined, "another address");
+      assert.deepEqual(findByInode({ kind: "listener", ip: "10.9.8.7", port }, true), [], "another address");
     } finally {
       await Promise.all([...clients, ...accepted].map(closeSocket));
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -173,7 +174,7 @@ describe("the lookup by inode", () => {
       };
       assert.deepEqual(findByInode(query, false), [tcpFd(port, client.localPort!)]);
       assert.deepEqual(findByInode({ kind: "listener", ip: "*", port }, true), [listenerFd(port)]);
-      assert.equal(findByInode({ kind: "listener", ip: HOST, port }, true), undefined, "not bound to 127.0.0.1");
+      assert.deepEqual(findByInode({ kind: "listener", ip: HOST, port }, true), [], "not bound to 127.0.0.1");
     } finally {
       await Promise.all([client, ...accepted].map(closeSocket));
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -198,14 +199,40 @@ describe("the lookup by inode", () => {
       // port: here the server's, asked for as the accepted end whose client is gone.
       const acceptedEnd = { ...query, local: { ip: HOST, port }, remote: query.local };
       const before = work();
-      assert.equal(findByInode(query, false), undefined);
-      assert.equal(findByInode(acceptedEnd, false), undefined);
+      assert.deepEqual(findByInode(query, false), []);
+      assert.deepEqual(findByInode(acceptedEnd, false), []);
       assert.equal(work().requests, before.requests + 2);
+      // Through the index: sock_diag knows of none, so one full listing settles it.
+      const asked = work();
+      assert.deepEqual(findSockets(query, false), []);
+      assert.equal(work().requests, asked.requests + 1, "one sock_diag question");
+      assert.equal(work().listings, asked.listings + 1, "one fd listing");
       assert.equal(tcpFd(next.localPort!, port), fd, "the next connection took the closed one's number");
     } finally {
       await Promise.all([next, ...accepted].map((s) => s && closeSocket(s)));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       closeAll(padding);
+    }
+  });
+});
+
+describe("without sock_diag", () => {
+  it("cannot answer, and the index finds the socket by every fd's addresses", LIMIT, async () => {
+    const server = net.createServer((socket) => socket.on("error", () => {}));
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const client = await connectTcp(port);
+    // A listing pointed at a directory (as tests of other systems do) turns sock_diag off.
+    useFdDirectory("/proc/self/fd");
+    try {
+      const before = work();
+      assert.equal(findByInode(connection(client), false), undefined);
+      assert.deepEqual(findSockets(connection(client), false), [tcpFd(client.localPort!, port)]);
+      assert.equal(work().requests, before.requests, "no sock_diag question");
+    } finally {
+      useFdDirectory(undefined);
+      await closeSocket(client);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
