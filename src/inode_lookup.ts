@@ -3,10 +3,11 @@
  * lookup). Reading every fd's addresses costs a system call or two per fd, 20 ms and more among
  * 20,000 fds; instead sock_diag names the socket's inode in one question (a connection by its
  * two ends) or one dump of the listeners on one port, and statx, one call per fd, tells which fd
- * holds that inode. The probing starts where a socket most likely is: a new socket takes the
- * lowest free fd number, and the netlink socket asked, opened just before, shows where that is
- * now, so the numbers just below it come first. Numbers above it are read from the fd directory
- * only when those miss. Whatever is returned had its addresses read back just now.
+ * holds that inode. The probing starts where a socket most likely is: at an fd it was seen at
+ * before (an open socket keeps its number), then, as a new socket takes the lowest free fd number
+ * and the netlink socket asked, opened just before, shows where that is now, the numbers just
+ * below it. Numbers above it are read from the fd directory only when those miss. Whatever is
+ * returned had its addresses read back just now.
  *
  * Constants: `<bits/socket.h>` (AF_INET, AF_INET6), `<netinet/tcp.h>` (TCP_LISTEN).
  *
