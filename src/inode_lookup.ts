@@ -21,6 +21,7 @@ import { askTcp, openFds, REC, sockDiagAvailable, socketInode, type TcpQuestion 
 const AF_INET = 2;
 const AF_INET6 = 10;
 const TCP_LISTEN = 10;
+const ALL_STATES = 0xfff; // a bit per TCP state, TCP_ESTABLISHED (1) to TCP_CLOSING (11)
 
 // What statx last found at each fd number: its socket's inode, 0 (open, no socket), FREE (-1,
 // socketInode's "not open") or UNSEEN. Only the probing order depends on it: a stale entry can
@@ -71,8 +72,7 @@ function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } |
   const asked = questions(query);
   if (asked === undefined) return undefined;
   const inodes = new Set<number>();
-  work.requests++;
-  const lowest = askTcp(asked, (view, at) => {
+  const each = (view: DataView, at: number) => {
     const inode = view.getUint32(at + REC.inode, true);
     // 0: a socket no fd holds (closed and lingering, or in TIME_WAIT).
     if (inode === 0) return;
@@ -87,7 +87,25 @@ function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } |
     // With no connection at those ends, the kernel answers with the listener on the local port.
     if (listening || ip !== query.local.ip || view.getUint16(at + REC.dport, false) !== query.remote.port) return;
     if (formatIp(bytes, at + REC.dst, length) === query.remote.ip) inodes.add(inode);
-  });
+  };
+  work.requests++;
+  let lowest = askTcp(asked, each);
+  if (lowest >= 0 && inodes.size === 0 && query.kind === "connection") {
+    // The exact question misses a connection bound to a device (IPv6 link-local, SO_BINDTODEVICE),
+    // and its "none" is also what a kernel without TCP's diag handler says: a dump by both ports
+    // (every state) finds the first and fails on the second. Dumps keep to their family, and an
+    // IPv6 socket may talk IPv4.
+    const dump = (family: number) => ({
+      ...asked[0],
+      family,
+      exact: false,
+      states: ALL_STATES,
+      src: undefined,
+      dst: undefined,
+    });
+    work.requests++;
+    lowest = askTcp(asked[0].family === AF_INET ? [dump(AF_INET), dump(AF_INET6)] : [dump(AF_INET6)], each);
+  }
   return lowest < 0 ? undefined : { inodes, lowest };
 }
 

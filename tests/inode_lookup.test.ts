@@ -10,7 +10,7 @@ import net from "node:net";
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fdOf, setKeepAlive, SocketClosedError } from "../mod.ts";
+import { fdOf, setKeepAlive, setsockoptRaw, SocketClosedError } from "../mod.ts";
 import { findSockets, lookupWork } from "../src/fd_index.ts";
 import { useFdDirectory } from "../src/fd_listing.ts";
 import { findByInode } from "../src/inode_lookup.ts";
@@ -23,6 +23,8 @@ import { root } from "./support/exec.ts";
 
 const LIMIT = { timeout: 60_000 };
 const PADDING = 300;
+const SOL_SOCKET = 1; // <asm-generic/socket.h>
+const SO_BINDTODEVICE = 25; // <asm-generic/socket.h>
 const HOST = "127.0.0.1";
 // A count no other test uses: a socket carrying it was configured through a stale handle.
 const STALE = { idle: 77_000, interval: 7_000, count: 77 };
@@ -181,6 +183,27 @@ describe("the lookup by inode", () => {
     }
   });
 
+  it(
+    "finds a connection bound to a device, which the exact question misses, by a dump of its ports",
+    LIMIT,
+    async () => {
+      const server = net.createServer((socket) => socket.on("error", () => {}));
+      await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+      const port = (server.address() as net.AddressInfo).port;
+      const client = await connectTcp(port);
+      try {
+        const fd = tcpFd(client.localPort!, port);
+        setsockoptRaw(fd, SOL_SOCKET, SO_BINDTODEVICE, new TextEncoder().encode("lo\0"));
+        const before = work();
+        assert.deepEqual(findByInode(connection(client), false), [fd]);
+        assert.equal(work().requests, before.requests + 2, "the exact question, then the dump");
+      } finally {
+        await closeSocket(client);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  );
+
   it("answers nothing for a closed connection, even when its number and port went to others", LIMIT, async () => {
     const padding = padFds(PADDING);
     const accepted: net.Socket[] = [];
@@ -201,11 +224,12 @@ describe("the lookup by inode", () => {
       const before = work();
       assert.deepEqual(findByInode(query, false), []);
       assert.deepEqual(findByInode(acceptedEnd, false), []);
-      assert.equal(work().requests, before.requests + 2);
+      // Each an exact question, then a dump by both ports (which a device-bound socket needs).
+      assert.equal(work().requests, before.requests + 4);
       // Through the index: sock_diag knows of none, so one full listing settles it.
       const asked = work();
       assert.deepEqual(findSockets(query, false), []);
-      assert.equal(work().requests, asked.requests + 1, "one sock_diag question");
+      assert.equal(work().requests, asked.requests + 2, "a question and a dump");
       assert.equal(work().listings, asked.listings + 1, "one fd listing");
       assert.equal(tcpFd(next.localPort!, port), fd, "the next connection took the closed one's number");
     } finally {
@@ -302,7 +326,7 @@ describe("Deno handles' first lookup", { skip: denoOnly }, () => {
         const asked = work().requests;
         assert.throws(() => setKeepAlive(gone, STALE), SocketClosedError);
         assert.deepEqual(kernelKeepAlive(fd), before, "the socket that took the number was touched");
-        assert.equal(work().requests, asked + 1, "sock_diag was asked first");
+        assert.equal(work().requests, asked + 2, "sock_diag was asked first (a question, then a dump)");
       } finally {
         useDenoResourceCheck(true);
         for (const conn of [halfClosed, next, ...accepted]) {
