@@ -153,8 +153,7 @@ function probeOrder(lowest: number): Int32Array {
  *
  * @returns The fds in ascending order; none when no socket of this network namespace at those
  * addresses is held here; undefined when sock_diag cannot be asked. Either way short of a match,
- * the caller still reads every fd's addresses (a socket of another namespace is not in its
- * dumps, nor a connection bound to a device, such as IPv6 link-local, in its exact answer).
+ * the caller still reads every fd's addresses (sock_diag sees one network namespace only).
  */
 export function findByInode(query: SocketQuery, everyMatch: boolean): number[] | undefined {
   if (!sockDiagAvailable()) return undefined;
