@@ -133,21 +133,6 @@ function holds(fd: number, query: SocketQuery, inode: number): boolean {
 }
 
 /**
- * The order to probe the numbers below `lowest`, every one of them open when it was found free:
- * first those free when last probed (opened since), then those never probed, nearest `lowest`
- * first (the newest sockets sit just below it), then those that held something else (reused).
- */
-function probeOrder(lowest: number): Int32Array {
-  const order = new Int32Array(lowest);
-  const state = (fd: number) => (fd < seen.length ? seen[fd] : UNSEEN);
-  let k = 0;
-  for (let fd = 0; fd < lowest; fd++) if (state(fd) === FREE) order[k++] = fd;
-  for (let fd = lowest - 1; fd >= 0; fd--) if (state(fd) === UNSEEN) order[k++] = fd;
-  for (let fd = lowest - 1; fd >= 0; fd--) if (state(fd) >= 0) order[k++] = fd;
-  return order;
-}
-
-/**
  * The fds of the sockets matching `query`, found through sock_diag and statx, each with its
  * addresses read back just now; one fd per socket. Every match when `everyMatch`, else the first.
  *
@@ -162,23 +147,30 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
   const { inodes, lowest } = asked;
   const found: number[] = [];
   if (inodes.size === 0) return found;
+  // Numbers probed in this lookup, so no order below probes one twice.
+  const probed = new Uint8Array(lowest);
   // True once nothing more is wanted.
   const check = (fd: number): boolean => {
+    if (fd < lowest) probed[fd] = 1;
     const inode = look(fd);
     if (!inodes.has(inode) || !holds(fd, query, inode)) return false;
     found.push(fd);
     inodes.delete(inode);
     return !everyMatch || inodes.size === 0;
   };
+  const known = Math.min(lowest, seen.length);
   let done = false;
   // First wherever a wanted inode was seen before: an open socket keeps its fd number.
   for (let fd = 0; fd < seen.length && !done; fd++) if (inodes.has(seen[fd])) done = check(fd);
-  if (!done) {
-    for (const fd of probeOrder(lowest)) {
-      done = check(fd);
-      if (done) break;
-    }
+  // Every number below `lowest` was open when the netlink socket took it. First those free when
+  // last probed (opened since); then those never probed, nearest `lowest` first (the newest
+  // sockets sit just below it); then those that held something else (closed and reused since).
+  // No list is built: a first lookup usually ends at its first probe.
+  for (let fd = 0; fd < known && !done; fd++) if (seen[fd] === FREE && !probed[fd]) done = check(fd);
+  for (let fd = lowest - 1; fd >= 0 && !done; fd--) {
+    if (!probed[fd] && (fd >= known || seen[fd] === UNSEEN)) done = check(fd);
   }
+  for (let fd = known - 1; fd >= 0 && !done; fd--) if (!probed[fd]) done = check(fd);
   if (!done) {
     // The socket sits above a number freed after it opened: only the directory lists those.
     work.listings++;
