@@ -48,9 +48,7 @@ function closeAll(fds: number[]): void {
   for (const fd of fds) closeSync(fd);
 }
 
-function work(): { listings: number; probes: number; requests: number } {
-  return lookupWork();
-}
+const work = lookupWork;
 
 function closeSocket(socket: net.Socket): Promise<void> {
   return new Promise((resolve) => {
