@@ -174,7 +174,13 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
   if (!done) {
     // The socket sits above a number freed after it opened: only the directory lists those.
     work.listings++;
-    for (const fd of openFds()) if (fd > lowest && check(fd)) break;
+    let open: Int32Array;
+    try {
+      open = openFds();
+    } catch {
+      return undefined; // no whole /proc/self/fd: the index's own ways may do without it
+    }
+    for (const fd of open) if (fd > lowest && check(fd)) break;
   }
   return found.sort((a, b) => a - b);
 }
