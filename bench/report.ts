@@ -361,9 +361,10 @@ const RAW_NOTE = "Reference for the row above: the other half of the same arriva
 const CLOSED_NOTE = "Same process, last: a `Deno.connect` connection closed before its first use, then " +
   "`setKeepAlive(conn, …)` through it: the first call finds no socket at its addresses and remembers the handle " +
   "as closed; the mean of 1,000 later calls, each a SocketClosedError without any lookup.";
-const CONNECTED_NOTE = "The client end of 20 further new connections: `Deno.connect` gives no fd hint, and a reused " +
-  "fd number is not in sockopts' index, so the lookup lists and probes every open fd again. No target; shown " +
-  "because it grows with the number of open fds.";
+const CONNECTED_NOTE = "The client end of 20 further new connections: `Deno.connect` gives no fd hint, so on Linux " +
+  "the lookup asks sock_diag for the socket's inode and `statx`es fd numbers for it, nearest the lowest free one " +
+  "first; elsewhere a reused fd number is not in sockopts' index, so the lookup lists and probes every open fd " +
+  "again. No target; shown because it can grow with the number of open fds.";
 const memoryNote = (calls: number) =>
   `A fresh process per row: 100,000 untimed calls, garbage collection, RSS, ${int.format(calls)} calls, garbage ` +
   "collection, RSS (`process.memoryUsage().rss`; C: /proc/self/statm). The range column shows before → after.";

@@ -4,7 +4,8 @@
  * JSON line:
  *
  * - `firstLookupMs`: the process's first `fdOf()` of a `Deno.connect` connection, which carries no
- *   fd hint, so sockopts' index starts cold and must find it among every open fd;
+ *   fd hint, so it must be found among every open fd (on Linux by its inode, see
+ *   src/inode_lookup.ts; elsewhere by a cold index reading every fd's addresses);
  * - `configureAllMs`: the total for configuring every connection the server holds, each handle's
  *   first use (found by address, or from Deno's fd hint), four setsockopt calls each;
  * - `addedUs`: what configuring each newly accepted connection costs while connections are only
@@ -29,7 +30,7 @@ const HOST = "127.0.0.1";
 const PROFILE = { idle: 30_000, interval: 10_000, count: 3 } as const;
 // New connections per run, each replacing the oldest one: untimed, then timed at the server end
 // (ARRIVALS through the handle and as many on the raw fd), then timed at the client end (fewer:
-// each may cost a full scan, see connectedUs).
+// each may cost a scan of every fd, see connectedUs).
 const WARMUP_ARRIVALS = 200;
 const ADDED_ARRIVALS = 500;
 const ARRIVALS = 500;

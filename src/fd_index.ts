@@ -9,11 +9,16 @@
  * directory again. Whatever it returns was re-read from the kernel just before, so a stale entry
  * can cost time but never name the wrong socket.
  *
+ * On Linux a lookup the index cannot answer at once goes by inode first (src/inode_lookup.ts: one
+ * sock_diag question, then statx where the socket most likely is), and reaches the scans here
+ * only when sock_diag does not know the socket.
+ *
  * @module
  */
 import { WILDCARD } from "./address.ts";
 import { type Endpoint, isListening, listFds, localPort, PORT_CLOSED, socketName, socketType } from "./libc.ts";
 import { currentHost } from "./platform.ts";
+import { findByInode, inodeLookupWork } from "./inode_lookup.ts";
 
 /** A connection by its two ends, or a listener by its local end (`ip` undefined: any address). */
 export type SocketQuery =
@@ -203,10 +208,16 @@ function rescan(): void {
 export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: number): number[] {
   if (!everyMatch && hint !== undefined && hint >= 0 && confirm(hint, query)) return [hint];
   if (!everyMatch) {
-    let found = confirmed(candidates(query), query);
+    const found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);
+  }
+  const direct = findByInode(query, everyMatch);
+  if (direct !== undefined && direct.length > 0) return direct;
+  // Where sock_diag knows of no such socket here, only one it cannot see could still match (of
+  // another network namespace, say): rare enough to go straight to the full listing for it.
+  if (!everyMatch && direct === undefined) {
     probeUnseen();
-    found = confirmed(candidates(query), query);
+    const found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);
     // A number known to hold another socket was closed and reused. Re-probe the known numbers,
     // lowest first (a new fd takes the lowest free number), and stop at the first match.
@@ -235,11 +246,12 @@ export function indexSize(): { sockets: number; gaps: number; highest: number } 
 }
 
 /**
- * How many fd-directory listings and single-fd probes lookups have done since the process
- * started, for tests that show a call needed no lookup (not exported by `mod.ts`).
+ * How many fd-directory listings, single-fd probes and sock_diag requests lookups have done since
+ * the process started, for tests that show a call needed no lookup (not exported by `mod.ts`).
  *
- * @returns The two counts.
+ * @returns The three counts.
  */
-export function lookupWork(): { listings: number; probes: number } {
-  return { listings, probes };
+export function lookupWork(): { listings: number; probes: number; requests: number } {
+  const direct = inodeLookupWork();
+  return { listings: listings + direct.listings, probes: probes + direct.probes, requests: direct.requests };
 }

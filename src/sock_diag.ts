@@ -136,16 +136,17 @@ function ready(): Diag {
   return diag!;
 }
 
-function writeRequest(d: Diag, family: number): void {
+function writeRequest(d: Diag, family: number, flags = NLM_F_DUMP, states = STATES): DataView {
   const v = new DataView(d.request.buffer);
   d.request.fill(0);
   v.setUint32(0, 72, true); // nlmsg_len
   v.setUint16(4, SOCK_DIAG_BY_FAMILY, true); // nlmsg_type
-  v.setUint16(6, NLM_F_REQUEST | NLM_F_DUMP, true); // nlmsg_flags
+  v.setUint16(6, NLM_F_REQUEST | flags, true); // nlmsg_flags
   v.setUint32(8, 1, true); // nlmsg_seq
   d.request[16] = family; // sdiag_family
   d.request[17] = IPPROTO_TCP; // sdiag_protocol
-  v.setUint32(20, STATES, true); // idiag_states; the socket id (24..72) stays zero: all sockets
+  v.setUint32(20, states, true); // idiag_states; the socket id (24..72) stays zero: all sockets
+  return v;
 }
 
 /**
@@ -206,6 +207,77 @@ function receive(d: Diag, fd: number, state: { used: number; count: number }): v
       }
       at += (len + 3) & ~3; // NLMSG_ALIGN
     }
+  }
+}
+
+/**
+ * One question to sock_diag about TCP sockets: `exact` asks for the one socket with both ends
+ * given (inet_diag_find_one_icsk; no NLM_F_DUMP); otherwise a dump of the sockets in `states`
+ * whose ports equal the non-zero ones given (the kernel skips the rest without filling them).
+ */
+export interface TcpQuestion {
+  readonly family: number;
+  readonly exact: boolean;
+  /** A bit per TCP state (`1 << TCP_LISTEN`...), for dumps. */
+  readonly states: number;
+  readonly sport: number;
+  readonly dport: number;
+  /** The local and remote address bytes (4 or 16), for an exact question. */
+  readonly src?: ArrayLike<number>;
+  readonly dst?: ArrayLike<number>;
+}
+
+const ENOENT = 2; // <asm-generic/errno-base.h>: an exact question found no socket
+
+/**
+ * Asks each question on one netlink socket, handing every record to `each` while it is in the
+ * receive buffer (`at` is where it starts, laid out as {@link REC}).
+ *
+ * @returns The netlink socket's fd number, which was the lowest free one when it opened (socket()
+ * takes the lowest, POSIX), or -1 when sock_diag could not answer (the caller then looks elsewhere).
+ */
+export function askTcp(questions: readonly TcpQuestion[], each: (view: DataView, at: number) => void): number {
+  const d = ready();
+  const n = getNative("socket");
+  const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return -1;
+  try {
+    for (const q of questions) {
+      const v = writeRequest(d, q.family, q.exact ? 0 : NLM_F_DUMP, q.states);
+      v.setUint16(24, q.sport, false); // idiag_sport, big-endian
+      v.setUint16(26, q.dport, false); // idiag_dport
+      if (q.src !== undefined) d.request.set(q.src, 28); // idiag_src
+      if (q.dst !== undefined) d.request.set(q.dst, 44); // idiag_dst
+      if (q.exact) {
+        // idiag_cookie INET_DIAG_NOCOOKIE (~0U, both halves): whichever socket has these ends.
+        v.setUint32(64, 0xffffffff, true);
+        v.setUint32(68, 0xffffffff, true);
+      }
+      if (Number(n.fn.send(fd, d.requestPtr, 72, 0)) !== 72 || !answers(d, fd, q.exact, each)) return -1;
+    }
+  } finally {
+    n.fn.close(fd);
+  }
+  return fd;
+}
+
+// Reads the replies to one question into the shared buffer; false on an error other than "none".
+function answers(d: Diag, fd: number, exact: boolean, each: (view: DataView, at: number) => void): boolean {
+  const n = getNative("recv");
+  const v = d.bufferView;
+  for (;;) {
+    const got = Number(n.fn.recv(fd, d.bufferPtr, BUFFER, 0));
+    if (got <= 0) return got === 0;
+    for (let at = 0; at + 16 <= got;) {
+      const len = v.getUint32(at, true);
+      const type = v.getUint16(at + 4, true);
+      if (len < 16 || type === NLMSG_DONE) return true;
+      if (type === NLMSG_ERROR) return exact && -v.getInt32(at + 16, true) === ENOENT;
+      if (type === SOCK_DIAG_BY_FAMILY && len >= 16 + REC.size) each(v, at + 16);
+      at += (len + 3) & ~3; // NLMSG_ALIGN
+    }
+    // An exact question is answered by one message, with no NLMSG_DONE after it.
+    if (exact) return true;
   }
 }
 
