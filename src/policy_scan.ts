@@ -81,12 +81,14 @@ class DiagScanner implements Scanner {
     const fresh: number[] = [];
     const changed: Seen[] = [];
     const { view } = table;
+    let stamped = 0;
     for (let i = 0; i < table.count; i++) {
       const at = table.offsets[i];
       if (view.getUint32(at + REC.inode, true) === 0) continue;
       const key = view.getUint32(at + REC.cookie + 4, true) * TWO32 + view.getUint32(at + REC.cookie, true);
       const seen = this.known.get(key);
       if (seen !== undefined) {
+        if (seen.stamp !== tick) stamped++;
         seen.stamp = tick;
         const code = table.bytes[at + REC.state];
         if (code !== seen.code) {
@@ -101,7 +103,8 @@ class DiagScanner implements Scanner {
       else fresh.push(i); // new, or (full scan) thought another process's: looked for again
     }
     const removed: Seen[] = [];
-    for (const [key, seen] of this.known) {
+    // Every known socket was in the dump: nothing closed, and no need to walk them all.
+    for (const [key, seen] of stamped === this.known.size ? [] : this.known) {
       if (seen.stamp === tick) continue;
       this.known.delete(key);
       // Its fd number is free again: the next socket may get it.

@@ -189,25 +189,41 @@ function receive(d: Diag, fd: number, state: { used: number; count: number }): v
     if (got < 0) throw new Error(`Cannot read the sock_diag dump: recv failed with errno ${n.lib.errno()}`);
     if (got === 0) return;
     state.used += got;
-    const v = d.repliesView;
-    for (let at = start; at + 16 <= start + got;) {
-      const len = v.getUint32(at, true);
-      const type = v.getUint16(at + 4, true);
-      if (len < 16 || type === NLMSG_DONE) return;
-      if (type === NLMSG_ERROR) {
-        throw new Error(`Cannot read the sock_diag dump: the kernel answered errno ${-v.getInt32(at + 16, true)}`);
-      }
-      if (type === SOCK_DIAG_BY_FAMILY && len >= 16 + REC.size) {
-        if (state.count === d.offsets.length) {
-          const more = new Int32Array(d.offsets.length * 2);
-          more.set(d.offsets);
-          d.offsets = more;
-        }
-        d.offsets[state.count++] = at + 16;
-      }
-      at += (len + 3) & ~3; // NLMSG_ALIGN
-    }
+    if (!parseReplies(d, start, start + got, state)) return;
   }
+}
+
+/**
+ * Notes where each record of one recv's replies starts; false once the dump is done. Locals, not
+ * `d` and `state`, in the loop: a tick runs it for every TCP socket of the namespace.
+ */
+function parseReplies(d: Diag, start: number, end: number, state: { used: number; count: number }): boolean {
+  const v = d.repliesView;
+  let offsets = d.offsets;
+  let count = state.count;
+  let more = true;
+  for (let at = start; at + 16 <= end;) {
+    const len = v.getUint32(at, true);
+    const type = v.getUint16(at + 4, true);
+    if (len < 16 || type === NLMSG_DONE) {
+      more = false;
+      break;
+    }
+    if (type === NLMSG_ERROR) {
+      throw new Error(`Cannot read the sock_diag dump: the kernel answered errno ${-v.getInt32(at + 16, true)}`);
+    }
+    if (type === SOCK_DIAG_BY_FAMILY && len >= 16 + REC.size) {
+      if (count === offsets.length) {
+        const bigger = new Int32Array(offsets.length * 2);
+        bigger.set(offsets);
+        d.offsets = offsets = bigger;
+      }
+      offsets[count++] = at + 16;
+    }
+    at += (len + 3) & ~3; // NLMSG_ALIGN
+  }
+  state.count = count;
+  return more;
 }
 
 /**
