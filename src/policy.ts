@@ -8,6 +8,7 @@
 export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import type { SkippedSocket } from "./configure_result.ts";
 import { SockoptError } from "./errors.ts";
+import { cookieEquals, readCookie } from "./libc.ts";
 import { clearTimer, type TimerId, unrefTimeout } from "./ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
@@ -201,6 +202,8 @@ class Policy implements SocketPolicy {
 
   #configure(seen: Seen, configured: ConfiguredSocket[], failed: SkippedSocket[]): void {
     try {
+      // Closed and its number reused since the scan found it: the next tick meets the new socket.
+      if (!stillHolds(seen)) return;
       applySettings(seen.fd, this.#settings);
       const done = readBack(seen.socket, this.#settings);
       seen.configuredIn = seen.socket.state;
@@ -231,7 +234,7 @@ class Policy implements SocketPolicy {
       const done = this.#configured.get(seen.key);
       if (done === undefined) continue;
       try {
-        if (!overwritten(done)) continue;
+        if (!stillHolds(seen) || !overwritten(done)) continue;
         applySettings(seen.fd, this.#settings);
         const restored = readBack(seen.socket, this.#settings);
         this.#configured.set(seen.key, restored);
@@ -251,6 +254,7 @@ class Policy implements SocketPolicy {
       const seen = this.#scanner.known.get(key);
       if (seen === undefined) continue;
       try {
+        if (!stillHolds(seen)) continue;
         const now = readBack(seen.socket, this.#settings);
         if (!drifted(before, now)) continue;
         applySettings(seen.fd, this.#settings);
@@ -274,6 +278,18 @@ class Policy implements SocketPolicy {
       console.error("sockopts: keepConfigured's onReport threw:", error);
     }
   }
+}
+
+const TWO32 = 2 ** 32;
+
+/**
+ * Whether `seen`'s fd still holds the socket the scan found there (Linux: the same cookie, one
+ * `getsockopt`), so that a socket closed meanwhile never passes its settings to whatever took its
+ * number. Elsewhere sockets are known by fd and addresses, and this is true.
+ */
+function stillHolds(seen: Seen): boolean {
+  if (typeof seen.key !== "number") return true;
+  return readCookie(seen.fd) && cookieEquals(seen.key % TWO32, Math.floor(seen.key / TWO32));
 }
 
 function stateOf(seen: Seen): Pick<ConfiguredSocket, "state" | "stateName" | "listening" | "remote" | "remoteText"> {

@@ -162,10 +162,16 @@ export function configureSockets(
       skipped.push({ fd: socket.fd, kind: "tcp", reason: "filter", detail: why, socket });
       return;
     }
+    // The fd still holds the socket the dump described (it was not closed and reused meanwhile):
+    // asked before touching it, and again after, for a reuse while it was configured.
+    const holds = () => cookieLow === -1 || (readCookie(socket.fd) && cookieEquals(cookieLow, cookieHigh));
     try {
+      if (!holds()) {
+        closedMeanwhile(socket);
+        return;
+      }
       applySettings(socket.fd, s);
-      // The fd still holds the socket the dump described (it was not closed and reused meanwhile).
-      if (cookieLow !== -1 && !(readCookie(socket.fd) && cookieEquals(cookieLow, cookieHigh))) {
+      if (!holds()) {
         closedMeanwhile(socket);
         return;
       }
