@@ -5,7 +5,8 @@
  * Usage: `<deno run -A | bun> bench/listing_worker.ts <connections> <files> <rounds> [lookup-kind]`
  *
  * Without a lookup kind: tcpSockets(), a policy tick that finds nothing new, a tick that finds 100
- * new connections, and one socket's configuration (detectWithin applied, read back, checked again). With one
+ * new connections, and one socket's configuration (identity confirmed, detectWithin applied, read
+ * back, checked again). With one
  * (`connect`, `listen`, `serve`; Deno only): the process's first `fdOf()` of that handle kind.
  */
 import net from "node:net";
@@ -145,7 +146,8 @@ for (let r = 0; r < NEW_ROUNDS; r++) {
 }
 peer.stdin!.end();
 
-// One socket's configuration, as the policy does it, through the public calls: the settings
+// One socket's configuration, as the policy does it, through the public calls: its identity
+// confirmed (SO_COOKIE, so a socket closed meanwhile never gets the settings), the settings
 // applied, read back (the report carries them), and checked once more (SO_KEEPALIVE and
 // TCP_KEEPIDLE, what a driver's connect handler changes). Each on a different connection, as a
 // tick meets them: the same fd over and over would find the kernel's socket in the CPU's caches.
@@ -153,6 +155,7 @@ const fds = sockopts.tcpSockets().filter((s) => s.remote?.port === port).map((s)
 const one: number[] = [];
 for (const fd of fds) {
   const t = performance.now();
+  sockopts.getOption(fd, "SO_COOKIE");
   sockopts.setKeepAlive(fd, { detectWithin: SETTINGS.detectWithin });
   sockopts.getKeepAlive(fd);
   sockopts.getUserTimeout(fd);
