@@ -136,11 +136,12 @@ class DiagScanner implements Scanner {
       if (fd < this.#maxFd) this.#free.add(fd);
       return false;
     }
-    if (inode > 0 && !wanted.has(inode) && this.#fdInode.get(fd) !== inode) {
+    if (inode > 0 && !wanted.has(inode) && this.#fdInode.get(fd) !== inode && !this.#others.has(inode)) {
       this.#tcpInodes ??= inodesOf(table);
-      // TCP opened since the dump: left free so that the next tick, whose dump has it, finds it.
-      if (!this.#tcpInodes.has(inode) && rowFromFd(fd) !== undefined) return true;
-      if (!this.#tcpInodes.has(inode) && !this.#others.has(inode)) {
+      // A socket the TCP dump does not show: Unix-domain, UDP, or TCP opened since the dump.
+      if (!this.#tcpInodes.has(inode)) {
+        // TCP after all: left free so that the next tick, whose dump has it, finds it.
+        if (rowFromFd(fd) !== undefined) return true;
         const kind = socketKind(fd);
         if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
         this.#others.add(inode);
@@ -245,46 +246,22 @@ class DiagScanner implements Scanner {
       this.known.set(key, seen);
       added.push(seen);
     };
-    if (!full) {
-      this.#tcpInodes = undefined;
-      const look = (fd: number) => this.#look(fd, table, wanted, take, others);
+    this.#tcpInodes = undefined;
+    const look = (fd: number) => this.#look(fd, table, wanted, take, others);
+    if (full) {
+      // Every fd read again, from nothing known: free numbers and others rebuilt as it goes.
+      this.#fdInode.clear();
+      this.#free.clear();
+      this.#maxFd = -1;
+      for (const fd of openFds().slice()) look(fd);
+      const present = new Set(this.#fdInode.values());
+      this.#others = new Set([...this.#others].filter((inode) => present.has(inode)));
+    } else {
       if (wanted.size > 0) this.#acceptedElsewhere(table, wanted, tick);
       this.#probe(look, wanted);
       if (wanted.size > 0) this.#reread(look, wanted);
-      // In no fd of this process: another process's. Not looked for again until the next full scan.
-      for (const i of wanted.values()) this.#foreign.set(cookieOf(table, i), tick);
-      return;
     }
-    let all: Set<number> | undefined;
-    this.#fdInode.clear();
-    this.#maxFd = -1;
-    const fds = openFds().slice();
-    const stillOther = new Set<number>();
-    for (let k = 0; k < fds.length; k++) {
-      const fd = fds[k];
-      const inode = socketInode(fd);
-      if (inode < 0) continue;
-      this.#fdInode.set(fd, inode);
-      if (fd > this.#maxFd) this.#maxFd = fd;
-      if (inode === 0) continue;
-      if (wanted.has(inode)) {
-        take(fd, inode);
-        continue;
-      }
-      all ??= inodesOf(table);
-      if (all.has(inode)) continue;
-      // A socket the TCP dump does not show: Unix-domain, UDP, or TCP opened since the dump.
-      stillOther.add(inode);
-      if (this.#others.has(inode)) continue;
-      const socket = rowFromFd(fd);
-      if (socket !== undefined) continue; // TCP after all: the next dump has it
-      const kind = socketKind(fd);
-      if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
-      this.#others.add(inode);
-    }
-    this.#free.clear();
-    for (let fd = 0; fd < this.#maxFd; fd++) if (!this.#fdInode.has(fd)) this.#free.add(fd);
-    this.#others = stillOther.size === 0 ? new Set() : new Set([...this.#others].filter((i) => stillOther.has(i)));
+    // In no fd of this process: another process's. Not looked for again until the next full scan.
     for (const i of wanted.values()) this.#foreign.set(cookieOf(table, i), tick);
   }
 }
