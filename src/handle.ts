@@ -15,7 +15,7 @@ import { nodeRuntimeServer, nodeRuntimeSocket } from "./handles/node_runtime.ts"
 import { className, type ClosedCheck, type Target } from "./handles/target.ts";
 import type { SocketHandle } from "./handle_types.ts";
 import { debugging, debugHandle } from "./debug.ts";
-import { cookieEquals, cookieParts, hasCookies, readCookie, socketName } from "./libc.ts";
+import { cookieParts, hasCookies, holdsCookie, readCookie, socketName } from "./libc.ts";
 import { currentHost } from "./platform.ts";
 import { copyOptions, describeValue } from "./values.ts";
 
@@ -87,7 +87,7 @@ function identify(fd: number, what: string, closed: ClosedCheck | undefined): Id
 
 function stillSame(handle: object, identity: Identity): boolean {
   // Linux: one getsockopt. Elsewhere the addresses are read again: a live socket keeps both.
-  if (identity.local === "") return readCookie(identity.fd) && cookieEquals(identity.cookieLow, identity.cookieHigh);
+  if (identity.local === "") return holdsCookie(identity.fd, identity.cookieLow, identity.cookieHigh);
   // A closed connection's fd can go to a new one between the same two addresses (a client
   // reconnecting from the same port): the runtime's own word catches what addresses cannot.
   if (identity.closed !== undefined && identity.closed(handle, identity.fd)) return false;

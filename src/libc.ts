@@ -176,8 +176,8 @@ export function hasCookies(): boolean {
 }
 
 /**
- * Reads `fd`'s SO_COOKIE into the cookie buffer; compare it with {@link cookieEquals} or take it
- * with {@link cookieParts}. Returns false when the fd holds no socket.
+ * Reads `fd`'s SO_COOKIE into the cookie buffer; take it with {@link cookieParts}. Returns false
+ * when the fd holds no socket.
  */
 export function readCookie(fd: number): boolean {
   const n = native ?? getNative("getsockopt");
@@ -192,8 +192,9 @@ export function cookieParts(): [number, number] {
   return [n.view.getUint32(COOKIE, true), n.view.getUint32(COOKIE + 4, true)];
 }
 
-/** Whether the cookie last read equals `low`/`high`. */
-export function cookieEquals(low: number, high: number): boolean {
+/** Whether `fd` holds the socket whose cookie is `low`/`high` (one getsockopt, no allocation). */
+export function holdsCookie(fd: number, low: number, high: number): boolean {
+  if (!readCookie(fd)) return false;
   const n = native ?? getNative("getsockopt");
   return n.view.getUint32(COOKIE, true) === low && n.view.getUint32(COOKIE + 4, true) === high;
 }

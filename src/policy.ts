@@ -9,7 +9,7 @@
 export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import type { SkippedSocket } from "./configure_result.ts";
 import { SockoptError } from "./errors.ts";
-import { cookieEquals, readCookie } from "./libc.ts";
+import { holdsCookie } from "./libc.ts";
 import { clearTimer, type TimerId, unrefTimeout } from "./ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
@@ -290,7 +290,7 @@ const TWO32 = 2 ** 32;
  */
 function stillHolds(seen: Seen): boolean {
   if (typeof seen.key !== "number") return true;
-  return readCookie(seen.fd) && cookieEquals(seen.key % TWO32, Math.floor(seen.key / TWO32));
+  return holdsCookie(seen.fd, seen.key % TWO32, Math.floor(seen.key / TWO32));
 }
 
 function stateOf(seen: Seen): Pick<ConfiguredSocket, "state" | "stateName" | "listening" | "remote" | "remoteText"> {

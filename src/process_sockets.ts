@@ -8,7 +8,7 @@
 import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
 import { debugConfigure, debugging } from "./debug.ts";
 import { SockoptError } from "./errors.ts";
-import { cookieEquals, describeSocket, getNative, listFds, readCookie } from "./libc.ts";
+import { describeSocket, getNative, holdsCookie, listFds } from "./libc.ts";
 import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
 import {
   applySettings,
@@ -164,7 +164,7 @@ export function configureSockets(
     }
     // The fd still holds the socket the dump described (it was not closed and reused meanwhile):
     // asked before touching it, and again after, for a reuse while it was configured.
-    const holds = () => cookieLow === -1 || (readCookie(socket.fd) && cookieEquals(cookieLow, cookieHigh));
+    const holds = () => cookieLow === -1 || holdsCookie(socket.fd, cookieLow, cookieHigh);
     try {
       if (!holds()) {
         closedMeanwhile(socket);
