@@ -212,10 +212,34 @@ class Policy implements SocketPolicy {
       configured.push(done);
       if (!this.#reassert) this.#now.push(seen);
     } catch (error) {
-      if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) return; // closed meanwhile
-      if (!(error instanceof SockoptError)) throw error;
+      const failure = failureOf(seen, error);
+      if (failure === undefined) return;
       seen.configuredIn = seen.socket.state;
-      failed.push({ fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error });
+      failed.push(failure);
+    }
+  }
+
+  /**
+   * Sets `seen`'s values again if a driver overwrote those read back `before`: judged by every
+   * value (`reassert`), or by the two a driver's connect handler changes ({@link overwritten}).
+   */
+  #setAgain(
+    seen: Seen,
+    before: ConfiguredSocket,
+    everyValue: boolean,
+    reasserted: ConfiguredSocket[],
+    failed: SkippedSocket[],
+  ): void {
+    try {
+      if (!stillHolds(seen)) return;
+      if (everyValue ? !drifted(before, readBack(seen.socket, this.#settings)) : !overwritten(before)) return;
+      applySettings(seen.fd, this.#settings);
+      const done = readBack(seen.socket, this.#settings);
+      this.#configured.set(seen.key, done);
+      reasserted.push(done);
+    } catch (error) {
+      const failure = failureOf(seen, error);
+      if (failure !== undefined) failed.push(failure);
     }
   }
 
@@ -232,19 +256,8 @@ class Policy implements SocketPolicy {
     for (const seen of recent) {
       // Gone, or configured again by this very tick (it connected since).
       if (again.has(seen) || this.#scanner.known.get(seen.key) !== seen) continue;
-      const done = this.#configured.get(seen.key);
-      if (done === undefined) continue;
-      try {
-        if (!stillHolds(seen) || !overwritten(done)) continue;
-        applySettings(seen.fd, this.#settings);
-        const restored = readBack(seen.socket, this.#settings);
-        this.#configured.set(seen.key, restored);
-        reasserted.push(restored);
-      } catch (error) {
-        if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) continue;
-        if (!(error instanceof SockoptError)) throw error;
-        failed.push({ fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error });
-      }
+      const before = this.#configured.get(seen.key);
+      if (before !== undefined) this.#setAgain(seen, before, false, reasserted, failed);
     }
   }
 
@@ -254,19 +267,7 @@ class Policy implements SocketPolicy {
       if (justDone.has(key)) continue;
       const seen = this.#scanner.known.get(key);
       if (seen === undefined) continue;
-      try {
-        if (!stillHolds(seen)) continue;
-        const now = readBack(seen.socket, this.#settings);
-        if (!drifted(before, now)) continue;
-        applySettings(seen.fd, this.#settings);
-        const done = readBack(seen.socket, this.#settings);
-        this.#configured.set(key, done);
-        reasserted.push(done);
-      } catch (error) {
-        if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) continue;
-        if (!(error instanceof SockoptError)) throw error;
-        failed.push({ fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error });
-      }
+      this.#setAgain(seen, before, true, reasserted, failed);
     }
   }
 
@@ -291,6 +292,16 @@ const TWO32 = 2 ** 32;
 function stillHolds(seen: Seen): boolean {
   if (typeof seen.key !== "number") return true;
   return holdsCookie(seen.fd, seen.key % TWO32, Math.floor(seen.key / TWO32));
+}
+
+/**
+ * What to report of an error configuring `seen`: nothing for a socket closed meanwhile (EBADF,
+ * ENOTSOCK), a failure for any other refusal; anything but a SockoptError is a bug, thrown on.
+ */
+function failureOf(seen: Seen, error: unknown): SkippedSocket | undefined {
+  if (!(error instanceof SockoptError)) throw error;
+  if (error.code === "EBADF" || error.code === "ENOTSOCK") return undefined;
+  return { fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error };
 }
 
 function stateOf(seen: Seen): Pick<ConfiguredSocket, "state" | "stateName" | "listening" | "remote" | "remoteText"> {
