@@ -187,11 +187,11 @@ export async function idle(setup: Setup, name: DriverName, library: boolean): Pr
  */
 export async function inFlight(setup: Setup, name: DriverName, library: boolean): Promise<Record<string, unknown>> {
   const quietLimit = deadPeerPlan(BOUND).idle;
-  let quiet: number[] = [];
+  const quiet: number[] = [];
   for (;;) {
     const facts = await inFlightOnce(setup, name, library);
-    quiet = [...quiet, facts.quietMs as number];
-    if ((facts.quietMs as number) < quietLimit || quiet.length === 3) return { ...facts, quietMs: quiet };
+    quiet.push(facts.quietMs as number);
+    if (quiet.at(-1)! < quietLimit || quiet.length === 3) return { ...facts, quietMs: quiet };
   }
 }
 
