@@ -40,14 +40,14 @@ export {
   UnsupportedError,
 } from "./src/errors.ts";
 export { type DebugEvent, type HandleRoute, type IdentityCheck, setDebug } from "./src/debug.ts";
-export { fdOf, type FdOfOptions, type SocketHandle } from "./src/handle.ts";
+export { fdOf, type FdOfOptions, type SocketHandle } from "./src/handles/resolve.ts";
 export type {
   BunListenerLike,
   DenoConnLike,
   DenoListenerLike,
   NetServerLike,
   NetSocketLike,
-} from "./src/handle_types.ts";
+} from "./src/handles/types.ts";
 export {
   getKeepAlive,
   getKeepAliveInterval,
@@ -57,9 +57,9 @@ export {
   setKeepAlive,
   setKeepAliveInterval,
   setKeepAliveProbes,
-} from "./src/keepalive.ts";
+} from "./src/options/keepalive.ts";
 export type { ErrnoName, KernelUnit, OptionConstant, OptionName, OsName } from "./platforms/types.ts";
-export type { Linger } from "./src/option_values.ts";
+export type { Linger } from "./src/options/option_values.ts";
 export {
   getOption,
   type OptionInfo,
@@ -73,11 +73,11 @@ export {
   type OptionValue,
   setOption,
   type WritableOptionName,
-} from "./src/options.ts";
-export { getsockoptRaw, setsockoptRaw } from "./src/raw.ts";
+} from "./src/options/options.ts";
+export { getsockoptRaw, setsockoptRaw } from "./src/options/raw.ts";
 export { isSupported } from "./src/support.ts";
-export { getTcpInfo, type TcpInfo, type TcpState } from "./src/tcp_info.ts";
-export { getUserTimeout, setUserTimeout } from "./src/user_timeout.ts";
+export { getTcpInfo, type TcpInfo, type TcpState } from "./src/options/tcp_info.ts";
+export { getUserTimeout, setUserTimeout } from "./src/options/user_timeout.ts";
 export {
   type ConfiguredSocket,
   type ConfigureOptions,
@@ -87,9 +87,9 @@ export {
   type SocketSettings,
   type TcpSocketInfo,
   tcpSockets,
-} from "./src/process_sockets.ts";
-export { type ConfigureResult, NothingMatchedError, type SkippedSocket } from "./src/configure_result.ts";
-export { type DeadPeerPlan, deadPeerPlan } from "./src/dead_peer.ts";
+} from "./src/process/process_sockets.ts";
+export { type ConfigureResult, NothingMatchedError, type SkippedSocket } from "./src/process/configure_result.ts";
+export { type DeadPeerPlan, deadPeerPlan } from "./src/options/dead_peer.ts";
 export {
   keepConfigured,
   MAX_AUTO_PERIOD,
@@ -98,4 +98,4 @@ export {
   type PolicyReport,
   type PolicyStats,
   type SocketPolicy,
-} from "./src/policy.ts";
+} from "./src/process/policy.ts";

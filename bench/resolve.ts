@@ -5,7 +5,7 @@
  *
  * - `firstLookupMs`: the process's first `fdOf()` of a `Deno.connect` connection, which carries no
  *   fd hint, so it must be found among every open fd (on Linux by its inode, see
- *   src/inode_lookup.ts; elsewhere by a cold index reading every fd's addresses);
+ *   src/handles/inode_lookup.ts; elsewhere by a cold index reading every fd's addresses);
  * - `configureAllMs`: the total for configuring every connection the server holds, each handle's
  *   first use (found by address, or from Deno's fd hint), four setsockopt calls each;
  * - `addedUs`: what configuring each newly accepted connection costs while connections are only

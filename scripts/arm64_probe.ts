@@ -10,9 +10,9 @@ import { spawnSync } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import type { OptionConstant } from "../platforms/types.ts";
 import { fdOf, getOption, options, setOption } from "../mod.ts";
-import { getBytes, VALUE_CAPACITY } from "../src/libc.ts";
-import { currentHost } from "../src/platform.ts";
-import { tcpInfoLayout } from "../src/tcp_info.ts";
+import { getBytes, VALUE_CAPACITY } from "../src/sys/libc.ts";
+import { currentHost } from "../src/sys/host.ts";
+import { tcpInfoLayout } from "../src/options/tcp_info.ts";
 
 function attempt(run: () => unknown): { ok: true; value: unknown } | { ok: false; error: string } {
   try {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { runsOnThisHost } from "./platform.ts";
+import { runsOnThisHost } from "./sys/host.ts";
 
 /**
  * Tells whether this runtime (Deno, Bun, or Node.js 26.9+) and OS (Linux, macOS or FreeBSD) are ones sockopts

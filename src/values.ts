@@ -6,7 +6,7 @@
  * @module
  */
 import type { OptionConstant } from "../platforms/types.ts";
-import { label } from "./libc.ts";
+import { label } from "./sys/libc.ts";
 
 /**
  * A caller's value, described for a message without running any of the caller's code: no

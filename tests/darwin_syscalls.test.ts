@@ -7,8 +7,8 @@ import { darwin } from "../platforms/darwin.ts";
 import { getUserTimeout, setKeepAlive, setUserTimeout } from "../mod.ts";
 import type { Library, RuntimeAdapter } from "../src/ffi/adapter.ts";
 import type { Pointer, Symbols } from "../src/ffi/symbols.ts";
-import { dropNative } from "../src/libc.ts";
-import { type Host, hostFor, overrideHost } from "../src/platform.ts";
+import { dropNative } from "../src/sys/libc.ts";
+import { type Host, hostFor, overrideHost } from "../src/sys/host.ts";
 
 interface Call {
   readonly fn: "setsockopt" | "getsockopt";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import tls from "node:tls";
 import { fdOf, getKeepAlive, setKeepAlive, SocketClosedError, type SocketHandle } from "../mod.ts";
-import { lookupWork } from "../src/fd_index.ts";
+import { lookupWork } from "../src/handles/fd_index.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";

@@ -9,8 +9,8 @@ import { darwin } from "../platforms/darwin.ts";
 import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
 import type { KinfoFileLayout, ProcFdInfoLayout } from "../platforms/types.ts";
-import { decodeKinfoFiles, decodeProcFdInfo, listFdEntries, useFdDirectory } from "../src/fd_listing.ts";
-import { listFds } from "../src/libc.ts";
+import { decodeKinfoFiles, decodeProcFdInfo, listFdEntries, useFdDirectory } from "../src/sys/fd_listing.ts";
+import { listFds } from "../src/sys/libc.ts";
 import { isDeno, scriptArgs } from "./support/runtime.ts";
 
 const child = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "fd_listing_child.ts");

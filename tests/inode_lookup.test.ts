@@ -1,5 +1,5 @@
 /**
- * The lookup by inode (src/inode_lookup.ts): sock_diag names the socket, statx finds its fd.
+ * The lookup by inode (src/handles/inode_lookup.ts): sock_diag names the socket, statx finds its fd.
  * Every fd found is checked against /proc (tests/support/proc.ts), and the work counters show
  * which way each lookup went: just below the lowest free number, further down, or through the
  * fd directory for a socket above it.
@@ -11,10 +11,10 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fdOf, setKeepAlive, setsockoptRaw, SocketClosedError } from "../mod.ts";
-import { findSockets, lookupWork } from "../src/fd_index.ts";
-import { useFdDirectory } from "../src/fd_listing.ts";
-import { findByInode } from "../src/inode_lookup.ts";
-import { sockDiagAvailable } from "../src/sock_diag.ts";
+import { findSockets, lookupWork } from "../src/handles/fd_index.ts";
+import { useFdDirectory } from "../src/sys/fd_listing.ts";
+import { findByInode } from "../src/handles/inode_lookup.ts";
+import { sockDiagAvailable } from "../src/sys/sock_diag.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelKeepAlive } from "./support/kernel_options.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";

@@ -80,7 +80,9 @@ describe("the JSR package", { skip: once }, () => {
     assert.match(output, /Checking for slow types in the public API/);
     assert.match(output, /Success Dry run complete/);
     assert.doesNotMatch(output, /warning/i);
-    for (const file of ["mod.ts", "README.md", "LICENSE", "src/keepalive.ts"]) assert.match(output, new RegExp(file));
+    for (const file of ["mod.ts", "README.md", "LICENSE", "src/options/keepalive.ts"]) {
+      assert.match(output, new RegExp(file));
+    }
     assert.doesNotMatch(output, /\/tests\/|\/examples\/|\/scripts\//, "only the library is published");
   });
 

@@ -12,7 +12,7 @@ import {
   setUserTimeout,
 } from "../mod.ts";
 import { runtimeOs } from "../src/ffi/runtime.ts";
-import { supportedHost } from "../src/platform.ts";
+import { supportedHost } from "../src/sys/host.ts";
 import { keepAliveDefaults } from "./support/proc.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
 

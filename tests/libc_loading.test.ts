@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { linux } from "../platforms/linux.ts";
-import { libcCandidates } from "../src/libc_paths.ts";
+import { libcCandidates } from "../src/sys/libc_paths.ts";
 import { binDir, root, run } from "./support/exec.ts";
 
 const LIMIT = { timeout: 60_000 };

@@ -11,7 +11,7 @@ import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
 import { OPTION_NOTES } from "../platforms/notes.ts";
 import type { PlatformTable } from "../platforms/types.ts";
-import { optionConstant } from "../src/platform.ts";
+import { optionConstant } from "../src/sys/host.ts";
 
 const LIMIT = { timeout: 60_000 };
 

@@ -7,10 +7,10 @@ import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
 import type { ErrnoName, OptionConstant, PlatformTable } from "../platforms/types.ts";
 import { describeErrno, errnoNames } from "../src/errno.ts";
-import { encodeOption, readOption } from "../src/option_values.ts";
+import { encodeOption, readOption } from "../src/options/option_values.ts";
 import { toKernelLinger } from "../src/values.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
-import { options } from "../src/options.ts";
+import { options } from "../src/options/options.ts";
 
 async function withPair(check: (pair: TcpPair) => void): Promise<void> {
   const pair = await tcpPair();

@@ -4,7 +4,7 @@ import { darwinTcpInfo } from "../platforms/darwin.ts";
 import { freebsdTcpInfo } from "../platforms/freebsd.ts";
 import { linuxTcpInfo } from "../platforms/linux.ts";
 import { getsockoptRaw, getTcpInfo, SockoptError, type TcpInfo } from "../mod.ts";
-import { decodeTcpInfo } from "../src/tcp_info.ts";
+import { decodeTcpInfo } from "../src/options/tcp_info.ts";
 import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
 import { SS_STATES, ssConnection, ssListener, ssMissing, type SsSocket } from "./support/ss.ts";
 

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { CoreOptionName, OptionConstant } from "../platforms/types.ts";
-import { setInt } from "./libc.ts";
+import type { CoreOptionName, OptionConstant } from "../../platforms/types.ts";
+import { setInt } from "../sys/libc.ts";
 import { encodeNumber, readNumber } from "./option_values.ts";
 import type { OptionValue, WritableOptionName } from "./options.ts";
-import { currentHost, optionConstant } from "./platform.ts";
+import { currentHost, optionConstant } from "../sys/host.ts";
 
 /**
  * A core option's constants on this OS (keep-alive, user timeout): from the host's core table, so

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolveFd, type SocketHandle } from "./handle.ts";
+import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 
 /**

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { ErrnoName, PlatformConstants } from "../platforms/types.ts";
-import { type ErrnoNames, errnoNames } from "./errno.ts";
-import type { Library } from "./ffi/adapter.ts";
-import type { Pointer, Symbols } from "./ffi/symbols.ts";
+import type { ErrnoName, PlatformConstants } from "../../platforms/types.ts";
+import { type ErrnoNames, errnoNames } from "../errno.ts";
+import type { Library } from "../ffi/adapter.ts";
+import type { Pointer, Symbols } from "../ffi/symbols.ts";
 import { libcCandidates } from "./libc_paths.ts";
-import { currentHost } from "./platform.ts";
+import { currentHost } from "./host.ts";
 
 // One block of native memory for every call. Byte offsets:
 /** socklen_t for the value. */

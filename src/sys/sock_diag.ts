@@ -14,7 +14,7 @@
  */
 import { fdDirectoryOverride } from "./fd_listing.ts";
 import { getNative, nativeBytes } from "./libc.ts";
-import type { Pointer } from "./ffi/symbols.ts";
+import type { Pointer } from "../ffi/symbols.ts";
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { PlatformConstants } from "../platforms/types.ts";
+import type { PlatformConstants } from "../../platforms/types.ts";
 
 // glibc's install paths, per distribution family and architecture (the tuple is Debian's
 // multiarch name, https://wiki.debian.org/Multiarch/Tuples):

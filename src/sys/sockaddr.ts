@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatIp } from "./address.ts";
+import { formatIp } from "../address.ts";
 import { ADDR, ADDR_LEN, getNative, isOpen, isSocket, type Native, native, readType } from "./native.ts";
 
 /** The address family of the sockaddr that getsockname or getpeername just wrote. */

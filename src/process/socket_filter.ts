@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { canonicalIp, WILDCARD } from "./address.ts";
-import { applyDeadPeer, type DeadPeerValues, prepareDeadPeer } from "./dead_peer.ts";
+import { canonicalIp, WILDCARD } from "../address.ts";
+import { applyDeadPeer, type DeadPeerValues, prepareDeadPeer } from "../options/dead_peer.ts";
 import {
   applyKeepAlive,
   getKeepAlive,
@@ -13,12 +13,12 @@ import {
   type KeepAlivePlan,
   type KeepAliveSettings,
   planKeepAlive,
-} from "./keepalive.ts";
-import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
+} from "../options/keepalive.ts";
+import { applyOption, hostOption, prepareOption, readOptionOf } from "../options/core_options.ts";
 import type { TcpSocketInfo } from "./socket_info.ts";
-import { getUserTimeout } from "./user_timeout.ts";
-import { copyOptions, describeValue } from "./values.ts";
-import type { OptionConstant } from "../platforms/types.ts";
+import { getUserTimeout } from "../options/user_timeout.ts";
+import { copyOptions, describeValue } from "../values.ts";
+import type { OptionConstant } from "../../platforms/types.ts";
 
 /**
  * Which sockets {@link configureSockets} and {@link keepConfigured} change; every field given must

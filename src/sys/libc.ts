@@ -7,10 +7,10 @@
  *
  * @module
  */
-import type { OptionConstant } from "../platforms/types.ts";
-import { debugging, debugSyscall, type Syscall } from "./debug.ts";
-import { describeErrno } from "./errno.ts";
-import { SockoptError } from "./errors.ts";
+import type { OptionConstant } from "../../platforms/types.ts";
+import { debugging, debugSyscall, type Syscall } from "../debug.ts";
+import { describeErrno } from "../errno.ts";
+import { SockoptError } from "../errors.ts";
 import {
   CHECK,
   CHECK_LEN,

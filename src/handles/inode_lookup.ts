@@ -14,9 +14,9 @@
  * @module
  */
 import type { SocketQuery } from "./fd_index.ts";
-import { formatIp, WILDCARD } from "./address.ts";
-import { socketName } from "./libc.ts";
-import { askTcp, openFds, REC, sockDiagAvailable, socketInode, type TcpQuestion } from "./sock_diag.ts";
+import { formatIp, WILDCARD } from "../address.ts";
+import { socketName } from "../sys/libc.ts";
+import { askTcp, openFds, REC, sockDiagAvailable, socketInode, type TcpQuestion } from "../sys/sock_diag.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;

@@ -3,19 +3,19 @@
  *
  * @module
  */
-import { darwinCore } from "../platforms/darwin.ts";
-import { freebsdCore } from "../platforms/freebsd.ts";
-import { linuxCore } from "../platforms/linux.ts";
+import { darwinCore } from "../../platforms/darwin.ts";
+import { freebsdCore } from "../../platforms/freebsd.ts";
+import { linuxCore } from "../../platforms/linux.ts";
 import type {
   CoreOptionName,
   OptionConstant,
   OptionName,
   PlatformConstants,
   PlatformTable,
-} from "../platforms/types.ts";
-import { UnsupportedError } from "./errors.ts";
-import type { RuntimeAdapter } from "./ffi/adapter.ts";
-import { currentRuntime, describeOtherRuntime, runtimeOs } from "./ffi/runtime.ts";
+} from "../../platforms/types.ts";
+import { UnsupportedError } from "../errors.ts";
+import type { RuntimeAdapter } from "../ffi/adapter.ts";
+import { currentRuntime, describeOtherRuntime, runtimeOs } from "../ffi/runtime.ts";
 
 // The core tables: the full ones (every option) are reached only through options.ts.
 const PLATFORMS: Readonly<Record<string, PlatformConstants>> = {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { UnsupportedError } from "./errors.ts";
+import { UnsupportedError } from "../errors.ts";
 import { applyKeepAlive, type KeepAlivePlan, planKeepAlive } from "./keepalive.ts";
 import { applyOption, hostOption, prepareOption } from "./core_options.ts";
-import type { OptionConstant } from "../platforms/types.ts";
+import type { OptionConstant } from "../../platforms/types.ts";
 
 /**
  * The keep-alive and user-timeout values {@link deadPeerPlan} derives from a bound; all in ms.

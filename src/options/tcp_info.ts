@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { darwinTcpInfo } from "../platforms/darwin.ts";
-import { freebsdTcpInfo } from "../platforms/freebsd.ts";
-import { linuxTcpInfo } from "../platforms/linux.ts";
+import { darwinTcpInfo } from "../../platforms/darwin.ts";
+import { freebsdTcpInfo } from "../../platforms/freebsd.ts";
+import { linuxTcpInfo } from "../../platforms/linux.ts";
 import type {
   OptionConstant,
   OsName,
@@ -15,10 +15,10 @@ import type {
   TcpInfoConstant,
   TcpInfoField,
   TcpState,
-} from "../platforms/types.ts";
-import { resolveFd, type SocketHandle } from "./handle.ts";
-import { getBytes, VALUE_CAPACITY, valueBytes } from "./libc.ts";
-import { currentHost } from "./platform.ts";
+} from "../../platforms/types.ts";
+import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
+import { getBytes, VALUE_CAPACITY, valueBytes } from "../sys/libc.ts";
+import { currentHost } from "../sys/host.ts";
 
 export type { TcpState };
 

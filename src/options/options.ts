@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { darwin, darwinCore } from "../platforms/darwin.ts";
-import { freebsd, freebsdCore } from "../platforms/freebsd.ts";
-import { linux, linuxCore } from "../platforms/linux.ts";
-import { OPTION_NOTES } from "../platforms/notes.ts";
-import type { OptionConstant, OptionName, OsName, PlatformConstants, PlatformTable } from "../platforms/types.ts";
-import { resolveFd, type SocketHandle } from "./handle.ts";
+import { darwin, darwinCore } from "../../platforms/darwin.ts";
+import { freebsd, freebsdCore } from "../../platforms/freebsd.ts";
+import { linux, linuxCore } from "../../platforms/linux.ts";
+import { OPTION_NOTES } from "../../platforms/notes.ts";
+import type { OptionConstant, OptionName, OsName, PlatformConstants, PlatformTable } from "../../platforms/types.ts";
+import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
 import { encodeOption, type Linger, readOption, writeOption } from "./option_values.ts";
-import { currentHost, optionConstant } from "./platform.ts";
+import { currentHost, optionConstant } from "../sys/host.ts";
 
 /**
  * What an option's value is, as the caller sees it:

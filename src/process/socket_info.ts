@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { displayIp, formatIp } from "./address.ts";
-import { SockoptError } from "./errors.ts";
-import { type Endpoint, socketName, socketType } from "./libc.ts";
-import { currentHost } from "./platform.ts";
-import { type DiagTable, REC } from "./sock_diag.ts";
-import { getTcpInfo, tcpInfoLayout, type TcpState } from "./tcp_info.ts";
+import { displayIp, formatIp } from "../address.ts";
+import { SockoptError } from "../errors.ts";
+import { type Endpoint, socketName, socketType } from "../sys/libc.ts";
+import { currentHost } from "../sys/host.ts";
+import { type DiagTable, REC } from "../sys/sock_diag.ts";
+import { getTcpInfo, tcpInfoLayout, type TcpState } from "../options/tcp_info.ts";
 
 /**
  * One end of a TCP socket.

@@ -5,10 +5,10 @@
  * @module
  */
 import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
-import { resolveFd, type SocketHandle } from "./handle.ts";
-import { assertTcp } from "./libc.ts";
+import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
+import { assertTcp } from "../sys/libc.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
-import { copyOptions } from "./values.ts";
+import { copyOptions } from "../values.ts";
 
 /**
  * What {@link setKeepAlive} changes; fields left out stay as they are.

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { ErrnoName, OptionConstant } from "../platforms/types.ts";
-import { resolveFd, type SocketHandle } from "./handle.ts";
-import { getBytes, setBytes, VALUE_CAPACITY, valueBytes } from "./libc.ts";
-import { currentHost } from "./platform.ts";
-import { describeValue } from "./values.ts";
+import type { ErrnoName, OptionConstant } from "../../platforms/types.ts";
+import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
+import { getBytes, setBytes, VALUE_CAPACITY, valueBytes } from "../sys/libc.ts";
+import { currentHost } from "../sys/host.ts";
+import { describeValue } from "../values.ts";
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { KinfoFileLayout, ProcFdInfoLayout } from "../platforms/types.ts";
-import type { Library } from "./ffi/adapter.ts";
-import type { Pointer } from "./ffi/symbols.ts";
+import type { KinfoFileLayout, ProcFdInfoLayout } from "../../platforms/types.ts";
+import type { Library } from "../ffi/adapter.ts";
+import type { Pointer } from "../ffi/symbols.ts";
 import { getNative, type Native, nativeBytes } from "./libc.ts";
 
 /** One entry of the kernel's file table. */

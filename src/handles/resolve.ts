@@ -5,21 +5,21 @@
  *
  * @module
  */
-import { endpointKey, showEndpoint } from "./address.ts";
-import { AmbiguousSocketError, SocketClosedError, SockoptError } from "./errors.ts";
+import { endpointKey, showEndpoint } from "../address.ts";
+import { AmbiguousSocketError, SocketClosedError, SockoptError } from "../errors.ts";
 import { describeQuery, findSockets, type SocketQuery } from "./fd_index.ts";
-import { bunServer, bunSocket } from "./handles/bun.ts";
-import { denoConn, denoListener } from "./handles/deno.ts";
-import { nodeDatagram, nodeServer, nodeSocket } from "./handles/node.ts";
-import { nodeRuntimeServer, nodeRuntimeSocket } from "./handles/node_runtime.ts";
-import { className, type ClosedCheck, type Target } from "./handles/target.ts";
-import type { SocketHandle } from "./handle_types.ts";
-import { debugging, debugHandle } from "./debug.ts";
-import { cookieParts, hasCookies, holdsCookie, readCookie, socketName } from "./libc.ts";
-import { currentHost } from "./platform.ts";
-import { copyOptions, describeValue } from "./values.ts";
+import { bunServer, bunSocket } from "./bun.ts";
+import { denoConn, denoListener } from "./deno.ts";
+import { nodeDatagram, nodeServer, nodeSocket } from "./node.ts";
+import { nodeRuntimeServer, nodeRuntimeSocket } from "./node_runtime.ts";
+import { className, type ClosedCheck, type Target } from "./target.ts";
+import type { SocketHandle } from "./types.ts";
+import { debugging, debugHandle } from "../debug.ts";
+import { cookieParts, hasCookies, holdsCookie, readCookie, socketName } from "../sys/libc.ts";
+import { currentHost } from "../sys/host.ts";
+import { copyOptions, describeValue } from "../values.ts";
 
-export type { SocketHandle } from "./handle_types.ts";
+export type { SocketHandle } from "./types.ts";
 
 const ACCEPTED = "a file descriptor (an integer 0..2147483647); Deno.Conn, Deno.TlsConn, Deno.Listener " +
   "or a Deno.serve() server; a Bun socket, Bun.listen listener or Bun.serve() server; a node:net Socket or " +

@@ -9,11 +9,11 @@
  *
  * @module
  */
-import { cookieParts, hasCookies, readCookie } from "./libc.ts";
+import { cookieParts, hasCookies, readCookie } from "../sys/libc.ts";
 import { eachSocket, socketKind } from "./process_sockets.ts";
-import { type DiagTable, dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
+import { type DiagTable, dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
 import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
-import type { TcpState } from "./tcp_info.ts";
+import type { TcpState } from "../options/tcp_info.ts";
 
 /** A TCP socket of this process the scanner knows. */
 export interface Seen {

@@ -9,15 +9,15 @@
  * directory again. Whatever it returns was re-read from the kernel just before, so a stale entry
  * can cost time but never name the wrong socket.
  *
- * On Linux a lookup the index cannot answer at once goes by inode first (src/inode_lookup.ts: one
+ * On Linux a lookup the index cannot answer at once goes by inode first (src/handles/inode_lookup.ts: one
  * sock_diag question, then statx where the socket most likely is), and reaches the scans here
  * only when sock_diag does not know the socket.
  *
  * @module
  */
-import { WILDCARD } from "./address.ts";
-import { type Endpoint, isListening, listFds, localPort, PORT_CLOSED, socketName, socketType } from "./libc.ts";
-import { currentHost } from "./platform.ts";
+import { WILDCARD } from "../address.ts";
+import { type Endpoint, isListening, listFds, localPort, PORT_CLOSED, socketName, socketType } from "../sys/libc.ts";
+import { currentHost } from "../sys/host.ts";
 import { findByInode, inodeLookupWork } from "./inode_lookup.ts";
 
 /** A connection by its two ends, or a listener by its local end (`ip` undefined: any address). */
@@ -193,7 +193,7 @@ function rescan(): void {
   scannedOnce = false;
   gaps.clear();
   highest = -1;
-  // The listing is the kernel's whole table (src/fd_listing.ts: FreeBSD and macOS read it from
+  // The listing is the kernel's whole table (src/sys/fd_listing.ts: FreeBSD and macOS read it from
   // the kernel, a directory is refused unless it proves complete), so nothing above it is probed.
   for (const fd of open) probe(fd);
 }

@@ -8,9 +8,9 @@
  */
 export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import type { SkippedSocket } from "./configure_result.ts";
-import { SockoptError } from "./errors.ts";
-import { holdsCookie } from "./libc.ts";
-import { clearTimer, type TimerId, unrefTimeout } from "./ffi/timers.ts";
+import { SockoptError } from "../errors.ts";
+import { holdsCookie } from "../sys/libc.ts";
+import { clearTimer, type TimerId, unrefTimeout } from "../ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
 import {

@@ -6,10 +6,10 @@
  * @module
  */
 import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
-import { debugConfigure, debugging } from "./debug.ts";
-import { SockoptError } from "./errors.ts";
-import { describeSocket, getNative, holdsCookie, listFds } from "./libc.ts";
-import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
+import { debugConfigure, debugging } from "../debug.ts";
+import { SockoptError } from "../errors.ts";
+import { describeSocket, getNative, holdsCookie, listFds } from "../sys/libc.ts";
+import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
 import {
   applySettings,
   checkFilter,

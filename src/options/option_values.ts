@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { OptionConstant } from "../platforms/types.ts";
-import { getBytes, getInt, setBytes, setInt, valueBytes } from "./libc.ts";
+import type { OptionConstant } from "../../platforms/types.ts";
+import { getBytes, getInt, setBytes, setInt, valueBytes } from "../sys/libc.ts";
 import {
   fromKernelDuration,
   toKernelBool,
@@ -15,7 +15,7 @@ import {
   toKernelDuration,
   toKernelLinger,
   toKernelString,
-} from "./values.ts";
+} from "../values.ts";
 
 /**
  * SO_LINGER's value: whether close() lingers, and for how many whole seconds.
