@@ -52,28 +52,26 @@ export {
   getKeepAlive,
   getKeepAliveInterval,
   getKeepAliveProbes,
-  type KeepAliveOptions,
   type KeepAliveSettings,
   setKeepAlive,
   setKeepAliveInterval,
   setKeepAliveProbes,
 } from "./src/options/keepalive.ts";
+export type { KeepAliveOptions } from "./src/options/keepalive_plan.ts";
 export type { ErrnoName, KernelUnit, OptionConstant, OptionName, OsName } from "./platforms/types.ts";
 export type { Linger } from "./src/options/option_values.ts";
+export { getOption, options, setOption } from "./src/options/options.ts";
 export {
-  getOption,
   type OptionInfo,
   type OptionLevel,
-  options,
   optionSchema,
   type OptionSchemaEntry,
   type OptionTable,
   type OptionType,
   type OptionTypeValues,
   type OptionValue,
-  setOption,
   type WritableOptionName,
-} from "./src/options/options.ts";
+} from "./src/options/option_schema.ts";
 export { getsockoptRaw, setsockoptRaw } from "./src/options/raw.ts";
 export { isSupported } from "./src/support.ts";
 export { getTcpInfo, type TcpInfo, type TcpState } from "./src/options/tcp_info.ts";

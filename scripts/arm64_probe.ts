@@ -10,7 +10,8 @@ import { spawnSync } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import type { OptionConstant } from "../platforms/types.ts";
 import { fdOf, getOption, options, setOption } from "../mod.ts";
-import { getBytes, VALUE_CAPACITY } from "../src/sys/libc.ts";
+import { getBytes } from "../src/sys/libc.ts";
+import { VALUE_CAPACITY } from "../src/sys/native.ts";
 import { currentHost } from "../src/sys/host.ts";
 import { tcpInfoLayout } from "../src/options/tcp_info.ts";
 

@@ -7,7 +7,7 @@ import { darwin } from "../platforms/darwin.ts";
 import { getUserTimeout, setKeepAlive, setUserTimeout } from "../mod.ts";
 import type { Library, RuntimeAdapter } from "../src/ffi/adapter.ts";
 import type { Pointer, Symbols } from "../src/ffi/symbols.ts";
-import { dropNative } from "../src/sys/libc.ts";
+import { dropNative } from "../src/sys/native.ts";
 import { type Host, hostFor, overrideHost } from "../src/sys/host.ts";
 
 interface Call {

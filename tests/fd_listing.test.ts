@@ -10,7 +10,7 @@ import { freebsd } from "../platforms/freebsd.ts";
 import { linux } from "../platforms/linux.ts";
 import type { KinfoFileLayout, ProcFdInfoLayout } from "../platforms/types.ts";
 import { decodeKinfoFiles, decodeProcFdInfo, listFdEntries, useFdDirectory } from "../src/sys/fd_listing.ts";
-import { listFds } from "../src/sys/libc.ts";
+import { listFds } from "../src/sys/fd_listing.ts";
 import { isDeno, scriptArgs } from "./support/runtime.ts";
 
 const child = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "fd_listing_child.ts");

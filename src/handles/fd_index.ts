@@ -15,15 +15,12 @@
  *
  * @module
  */
-import { WILDCARD } from "../address.ts";
-import { type Endpoint, isListening, listFds, localPort, PORT_CLOSED, socketName, socketType } from "../sys/libc.ts";
+import { type Endpoint, localPort, PORT_CLOSED, socketName } from "../sys/sockaddr.ts";
+import { isListening, socketType } from "../sys/libc.ts";
+import { listFds } from "../sys/fd_listing.ts";
 import { currentHost } from "../sys/host.ts";
 import { findByInode, inodeLookupWork } from "./inode_lookup.ts";
-
-/** A connection by its two ends, or a listener by its local end (`ip` undefined: any address). */
-export type SocketQuery =
-  | { readonly kind: "connection"; readonly local: Endpoint; readonly remote: Endpoint }
-  | { readonly kind: "listener"; readonly ip: string | undefined; readonly port: number };
+import type { SocketQuery } from "./query.ts";
 
 // Probing stops after this many closed numbers in a row above the highest fd known.
 const CLOSED_RUN = 16;
@@ -228,14 +225,6 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
   }
   rescan();
   return confirmed(candidates(query), query);
-}
-
-/** Human text for a query, for messages. */
-export function describeQuery(query: SocketQuery, show: (ip: string, port: number) => string): string {
-  if (query.kind === "connection") {
-    return `${show(query.local.ip, query.local.port)} -> ${show(query.remote.ip, query.remote.port)}`;
-  }
-  return show(query.ip ?? WILDCARD, query.port);
 }
 
 /** How much the index holds, for tests and the benchmark. */

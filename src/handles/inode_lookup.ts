@@ -13,9 +13,9 @@
  *
  * @module
  */
-import type { SocketQuery } from "./fd_index.ts";
+import type { SocketQuery } from "./query.ts";
 import { formatIp, WILDCARD } from "../address.ts";
-import { socketName } from "../sys/libc.ts";
+import { socketName } from "../sys/sockaddr.ts";
 import { askTcp, openFds, REC, sockDiagAvailable, socketInode, type TcpQuestion } from "../sys/sock_diag.ts";
 
 const AF_INET = 2;

@@ -7,7 +7,8 @@
  */
 import { endpointKey, showEndpoint } from "../address.ts";
 import { AmbiguousSocketError, SocketClosedError, SockoptError } from "../errors.ts";
-import { describeQuery, findSockets, type SocketQuery } from "./fd_index.ts";
+import { findSockets } from "./fd_index.ts";
+import { describeQuery, type SocketQuery } from "./query.ts";
 import { bunServer, bunSocket } from "./bun.ts";
 import { denoConn, denoListener } from "./deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./node.ts";
@@ -15,7 +16,8 @@ import { nodeRuntimeServer, nodeRuntimeSocket } from "./node_runtime.ts";
 import { className, type ClosedCheck, type Target } from "./target.ts";
 import type { SocketHandle } from "./types.ts";
 import { debugging, debugHandle } from "../debug.ts";
-import { cookieParts, hasCookies, holdsCookie, readCookie, socketName } from "../sys/libc.ts";
+import { cookieParts, hasCookies, holdsCookie, readCookie } from "../sys/libc.ts";
+import { socketName } from "../sys/sockaddr.ts";
 import { currentHost } from "../sys/host.ts";
 import { copyOptions, describeValue } from "../values.ts";
 

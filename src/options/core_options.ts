@@ -9,7 +9,7 @@
 import type { CoreOptionName, OptionConstant } from "../../platforms/types.ts";
 import { setInt } from "../sys/libc.ts";
 import { encodeNumber, readNumber } from "./option_values.ts";
-import type { OptionValue, WritableOptionName } from "./options.ts";
+import type { OptionValue, WritableOptionName } from "./option_schema.ts";
 import { currentHost, optionConstant } from "../sys/host.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { UnsupportedError } from "../errors.ts";
-import { applyKeepAlive, type KeepAlivePlan, planKeepAlive } from "./keepalive.ts";
+import { applyKeepAlive, type KeepAlivePlan, planKeepAlive } from "./keepalive_plan.ts";
 import { applyOption, hostOption, prepareOption } from "./core_options.ts";
 import type { OptionConstant } from "../../platforms/types.ts";
 

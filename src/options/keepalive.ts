@@ -6,40 +6,10 @@
  */
 import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
-import { assertTcp } from "../sys/libc.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
-import { copyOptions } from "../values.ts";
+import { applyKeepAliveValues, checkKeepAliveOptions, type KeepAliveOptions } from "./keepalive_plan.ts";
 
-/**
- * What {@link setKeepAlive} changes; fields left out stay as they are.
- *
- * @example One dead-peer profile for every connection
- * ```ts
- * import { type KeepAliveOptions, setKeepAlive } from "jsr:@sockopts/sockopts";
- *
- * const DEAD_PEER: KeepAliveOptions = { idle: 30_000, interval: 5_000, count: 3 };
- *
- * export function guard(fd: number): void {
- *   setKeepAlive(fd, DEAD_PEER);
- * }
- * ```
- */
-export interface KeepAliveOptions {
-  /** Turn keep-alive on (`true`, the default) or off (`false`). */
-  readonly enable?: boolean;
-  /** Idle time before the first probe, in ms (TCP_KEEPIDLE; macOS: TCP_KEEPALIVE). Rounds up to whole seconds. */
-  readonly idle?: number;
-  /** Time between unanswered probes, in ms (TCP_KEEPINTVL). Rounds up to whole seconds. */
-  readonly interval?: number;
-  /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
-  readonly count?: number;
-  /**
-   * Notice a dead peer within this many ms, idle or with a write in flight: sets keep-alive and the
-   * user timeout together, as {@link deadPeerPlan} derives them. Given alone (no `idle`,
-   * `interval`, `count` or `enable` beside it).
-   */
-  readonly detectWithin?: number;
-}
+export type { KeepAliveOptions } from "./keepalive_plan.ts";
 
 /**
  * A socket's keep-alive settings as the kernel holds them; durations in ms.
@@ -66,13 +36,6 @@ export interface KeepAliveSettings {
   readonly interval: number;
   /** Unanswered probes before the connection is dropped. */
   readonly count: number;
-}
-
-const FIELDS = ["enable", "idle", "interval", "count", "detectWithin"];
-
-// Read once into a copy: a getter runs once, and what is checked is what is applied.
-function checkOptions(options: unknown): KeepAliveOptions {
-  return copyOptions("Cannot set keep-alive", "an options object", options, FIELDS) as KeepAliveOptions;
 }
 
 /**
@@ -104,7 +67,7 @@ function checkOptions(options: unknown): KeepAliveOptions {
  * ```
  */
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
-  const { idle, interval, count, enable, detectWithin } = checkOptions(options);
+  const { idle, interval, count, enable, detectWithin } = checkKeepAliveOptions(options);
   if (detectWithin !== undefined) {
     onlyDetectWithin(idle, interval, count, enable);
     const values = prepareDeadPeer(detectWithin);
@@ -128,59 +91,6 @@ function onlyDetectWithin(...others: unknown[]): void {
       "Cannot set keep-alive: detectWithin sets idle, interval, count and enable itself; give it alone",
     );
   }
-}
-
-/** {@link KeepAliveOptions}, checked and converted to the kernel's units: no system call made yet. */
-export interface KeepAlivePlan {
-  readonly on: number;
-  readonly idle: number | undefined;
-  readonly interval: number | undefined;
-  readonly count: number | undefined;
-}
-
-/**
- * Checks keep-alive options and converts them, before any system call, for applying to many
- * sockets (configureSockets).
- * @throws {TypeError} for an option of the wrong type.
- * @throws {RangeError} for a value outside the kernel's range.
- */
-export function planKeepAlive(options: unknown): KeepAlivePlan {
-  const { idle, interval, count, enable, detectWithin } = checkOptions(options);
-  if (detectWithin !== undefined) {
-    throw new TypeError("Cannot set keep-alive: give detectWithin in the settings, beside keepAlive, not inside it");
-  }
-  return {
-    on: prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable"),
-    idle: idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle),
-    interval: interval === undefined
-      ? undefined
-      : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval),
-    count: count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count),
-  };
-}
-
-/** Applies a checked plan to one socket. */
-export function applyKeepAlive(fd: number, plan: KeepAlivePlan): void {
-  applyKeepAliveValues(fd, plan.on, plan.idle, plan.interval, plan.count);
-}
-
-function applyKeepAliveValues(
-  fd: number,
-  on: number,
-  idle: number | undefined,
-  interval: number | undefined,
-  count: number | undefined,
-): void {
-  // TCP-level options first: on a UDP or Unix-domain socket they fail before SO_KEEPALIVE,
-  // which such sockets would accept, has changed anything.
-  if (idle !== undefined) applyOption(fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle);
-  if (interval !== undefined) applyOption(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval);
-  if (count !== undefined) applyOption(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
-  const keepAlive = hostOption("SO_KEEPALIVE");
-  if (idle === undefined && interval === undefined && count === undefined) {
-    assertTcp(fd, "set", "SO_KEEPALIVE", keepAlive);
-  }
-  applyOption(fd, "SO_KEEPALIVE", keepAlive, on);
 }
 
 /**

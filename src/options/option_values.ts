@@ -7,7 +7,8 @@
  * @module
  */
 import type { OptionConstant } from "../../platforms/types.ts";
-import { getBytes, getInt, setBytes, setInt, valueBytes } from "../sys/libc.ts";
+import { getBytes, getInt, setBytes, setInt } from "../sys/libc.ts";
+import { valueBytes } from "../sys/native.ts";
 import {
   fromKernelDuration,
   toKernelBool,

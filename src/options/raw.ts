@@ -6,7 +6,8 @@
  */
 import type { ErrnoName, OptionConstant } from "../../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
-import { getBytes, setBytes, VALUE_CAPACITY, valueBytes } from "../sys/libc.ts";
+import { getBytes, setBytes } from "../sys/libc.ts";
+import { VALUE_CAPACITY, valueBytes } from "../sys/native.ts";
 import { currentHost } from "../sys/host.ts";
 import { describeValue } from "../values.ts";
 

@@ -17,7 +17,8 @@ import type {
   TcpState,
 } from "../../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
-import { getBytes, VALUE_CAPACITY, valueBytes } from "../sys/libc.ts";
+import { getBytes } from "../sys/libc.ts";
+import { VALUE_CAPACITY, valueBytes } from "../sys/native.ts";
 import { currentHost } from "../sys/host.ts";
 
 export type { TcpState };

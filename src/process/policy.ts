@@ -8,11 +8,12 @@
  */
 export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import type { SkippedSocket } from "./configure_result.ts";
-import { SockoptError } from "../errors.ts";
 import { holdsCookie } from "../sys/libc.ts";
 import { clearTimer, type TimerId, unrefTimeout } from "../ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
+import { checkPolicyOptions } from "./policy_options.ts";
+import { emptyReport, failureOf, stateOf } from "./policy_report.ts";
 import {
   applySettings,
   type CheckedFilter,
@@ -295,73 +296,6 @@ function stillHolds(seen: Seen): boolean {
 }
 
 /**
- * What to report of an error configuring `seen`: nothing for a socket closed meanwhile (EBADF,
- * ENOTSOCK), a failure for any other refusal; anything but a SockoptError is a bug, thrown on.
- */
-function failureOf(seen: Seen, error: unknown): SkippedSocket | undefined {
-  if (!(error instanceof SockoptError)) throw error;
-  if (error.code === "EBADF" || error.code === "ENOTSOCK") return undefined;
-  return { fd: seen.fd, kind: "tcp", reason: "failed", detail: error.message, socket: seen.socket, error };
-}
-
-function stateOf(seen: Seen): Pick<ConfiguredSocket, "state" | "stateName" | "listening" | "remote" | "remoteText"> {
-  const { state, stateName, listening, remote, remoteText } = seen.socket;
-  return { state, stateName, listening, remote, remoteText };
-}
-
-function emptyReport(at: number, duration: number, error?: Error): PolicyReport {
-  return {
-    at,
-    duration,
-    seen: 0,
-    matched: 0,
-    configured: [],
-    reasserted: [],
-    failed: [],
-    skipped: [],
-    gone: 0,
-    ...(error === undefined ? {} : { error }),
-  };
-}
-
-const OPTION_FIELDS = ["period", "reassert", "onReport"];
-
-function checkOptions(
-  options: unknown,
-): { period: number | undefined; reassert: boolean; onReport: ((r: PolicyReport) => void) | undefined } {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(
-      `Cannot keep sockets configured: expected an options object, got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  for (const key in options) {
-    if (!OPTION_FIELDS.includes(key)) {
-      throw new TypeError(
-        `Cannot keep sockets configured: unknown option "${key}" (expected ${OPTION_FIELDS.join(", ")})`,
-      );
-    }
-  }
-  const { period, reassert, onReport } = options as Record<string, unknown>;
-  if (
-    period !== undefined &&
-    (typeof period !== "number" || !Number.isFinite(period) || period < 0 || period > 2_147_483_647)
-  ) {
-    throw new RangeError(`Cannot keep sockets configured: period ${String(period)} is outside 0..2147483647 ms`);
-  }
-  if (reassert !== undefined && typeof reassert !== "boolean") {
-    throw new TypeError(`Cannot keep sockets configured: reassert must be a boolean, got ${typeof reassert}`);
-  }
-  if (onReport !== undefined && typeof onReport !== "function") {
-    throw new TypeError(`Cannot keep sockets configured: onReport must be a function, got ${typeof onReport}`);
-  }
-  return {
-    period: period as number | undefined,
-    reassert: reassert === true,
-    onReport: onReport as ((r: PolicyReport) => void) | undefined,
-  };
-}
-
-/**
  * Keeps every TCP socket of this process that matches `filter` configured with `settings`, for as
  * long as the policy runs: sockets that appear later (a pool growing, a driver reconnecting) are
  * configured on the next tick, a socket still connecting is configured at once and again once
@@ -397,6 +331,6 @@ export function keepConfigured(
 ): SocketPolicy {
   const f = checkFilter(filter);
   const s = checkSettings(settings);
-  const o = checkOptions(options);
+  const o = checkPolicyOptions(options);
   return new Policy(f, s, o.period, o.reassert, o.onReport);
 }

@@ -8,7 +8,10 @@
 import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
 import { debugConfigure, debugging } from "../debug.ts";
 import { SockoptError } from "../errors.ts";
-import { describeSocket, getNative, holdsCookie, listFds } from "../sys/libc.ts";
+import { describeSocket } from "../sys/sockaddr.ts";
+import { getNative } from "../sys/native.ts";
+import { holdsCookie } from "../sys/libc.ts";
+import { listFds } from "../sys/fd_listing.ts";
 import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
 import {
   applySettings,

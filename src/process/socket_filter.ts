@@ -6,14 +6,8 @@
  */
 import { canonicalIp, WILDCARD } from "../address.ts";
 import { applyDeadPeer, type DeadPeerValues, prepareDeadPeer } from "../options/dead_peer.ts";
-import {
-  applyKeepAlive,
-  getKeepAlive,
-  type KeepAliveOptions,
-  type KeepAlivePlan,
-  type KeepAliveSettings,
-  planKeepAlive,
-} from "../options/keepalive.ts";
+import { getKeepAlive, type KeepAliveSettings } from "../options/keepalive.ts";
+import { applyKeepAlive, type KeepAliveOptions, type KeepAlivePlan, planKeepAlive } from "../options/keepalive_plan.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "../options/core_options.ts";
 import type { TcpSocketInfo } from "./socket_info.ts";
 import { getUserTimeout } from "../options/user_timeout.ts";

@@ -6,7 +6,8 @@
  */
 import { displayIp, formatIp } from "../address.ts";
 import { SockoptError } from "../errors.ts";
-import { type Endpoint, socketName, socketType } from "../sys/libc.ts";
+import { type Endpoint, socketName } from "../sys/sockaddr.ts";
+import { socketType } from "../sys/libc.ts";
 import { currentHost } from "../sys/host.ts";
 import { type DiagTable, REC } from "../sys/sock_diag.ts";
 import { getTcpInfo, tcpInfoLayout, type TcpState } from "../options/tcp_info.ts";

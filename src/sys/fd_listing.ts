@@ -9,7 +9,7 @@
 import type { KinfoFileLayout, ProcFdInfoLayout } from "../../platforms/types.ts";
 import type { Library } from "../ffi/adapter.ts";
 import type { Pointer } from "../ffi/symbols.ts";
-import { getNative, type Native, nativeBytes } from "./libc.ts";
+import { getNative, type Native, nativeBytes } from "./native.ts";
 
 /** One entry of the kernel's file table. */
 export interface FdEntry {

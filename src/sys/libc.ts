@@ -2,8 +2,7 @@
  * The system calls: setsockopt and getsockopt with their failures turned into
  * {@link SockoptError}s whose errno has been checked, and the small reads (SO_TYPE,
  * SO_ACCEPTCONN, SO_KEEPALIVE, SO_COOKIE) that resolving a handle makes. Loading libc and its
- * buffers is native.ts's, addresses are sockaddr.ts's; both are re-exported here, where the rest
- * of sockopts has always found them.
+ * buffers is native.ts's, addresses are sockaddr.ts's.
  *
  * @module
  */
@@ -25,17 +24,6 @@ import {
   verifiedErrno,
 } from "./native.ts";
 import { describeSocket } from "./sockaddr.ts";
-
-export { dropNative, getNative, type Native, nativeBytes, VALUE_CAPACITY, valueBytes, verifyErrno } from "./native.ts";
-export {
-  describeSocket,
-  type Endpoint,
-  localPort,
-  type NameResult,
-  PORT_CLOSED,
-  PORT_OTHER,
-  socketName,
-} from "./sockaddr.ts";
 
 /** The option as messages name it: `TCP_KEEPIDLE`, or `TCP_KEEPIDLE (TCP_KEEPALIVE)` where the OS spells it otherwise. */
 export function label(option: string, constant: OptionConstant): string {
@@ -198,6 +186,3 @@ export function holdsCookie(fd: number, low: number, high: number): boolean {
   const n = native ?? getNative("getsockopt");
   return n.view.getUint32(COOKIE, true) === low && n.view.getUint32(COOKIE + 4, true) === high;
 }
-
-// The fd listing lives in its own module; re-exported here, where its callers have always found it.
-export { listFds } from "./fd_listing.ts";

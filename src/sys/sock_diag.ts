@@ -13,7 +13,7 @@
  * @module
  */
 import { fdDirectoryOverride } from "./fd_listing.ts";
-import { getNative, nativeBytes } from "./libc.ts";
+import { getNative, nativeBytes } from "./native.ts";
 import type { Pointer } from "../ffi/symbols.ts";
 
 const AF_NETLINK = 16;
