@@ -269,8 +269,14 @@ export interface PlatformConstants {
   readonly os: OsName;
   /** A human name for messages ("Linux", "macOS", "FreeBSD"). */
   readonly displayName: string;
-  /** C libraries to try, in order; `{arch}` becomes `x86_64` or `aarch64`. */
+  /** C libraries to try by name, in order; `{arch}` becomes `x86_64` or `aarch64`. */
   readonly libc: readonly string[];
+  /**
+   * Absolute paths to try after the names, so that Deno's narrowest grant (`--allow-ffi=<path>`)
+   * works: Deno checks a path against the grant before loading, and libc's real path cannot be
+   * found without `--allow-read`. `{arch}` as above, `{tuple}` the Debian multiarch tuple.
+   */
+  readonly libcPaths: readonly string[];
   /** The function that returns the calling thread's `int *errno`. */
   readonly errnoAccessor: "__errno_location" | "__error";
   /** `fcntl` command that only fails (with EBADF) when the fd is not open. */

@@ -3,7 +3,7 @@
 // milliseconds, for TCP_RXT_CONNDROPTIME). Linux behaviour is never tested this way.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { darwin } from "../platforms/darwin.ts";
+import { darwin } from "../platforms/darwin/constants.ts";
 import { getUserTimeout, setKeepAlive, setUserTimeout } from "../mod.ts";
 import type { Library, RuntimeAdapter } from "../src/ffi/adapter.ts";
 import type { Pointer, Symbols } from "../src/ffi/symbols.ts";

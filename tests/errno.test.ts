@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { linux } from "../platforms/linux.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import { verifyErrno } from "../src/sys/native.ts";
 import { readIntOption } from "./support/kernel.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";

@@ -5,11 +5,13 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
+import { darwin } from "../platforms/darwin/constants.ts";
+import { freebsd } from "../platforms/freebsd/constants.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import type { KinfoFileLayout, ProcFdInfoLayout } from "../platforms/types.ts";
-import { decodeKinfoFiles, decodeProcFdInfo, listFdEntries, useFdDirectory } from "../src/sys/fd_listing.ts";
+import { decodeKinfoFiles } from "../platforms/freebsd/kinfo_files.ts";
+import { decodeProcFdInfo } from "../platforms/darwin/proc_fds.ts";
+import { listFdEntries, useFdDirectory } from "../src/sys/fd_listing.ts";
 import { listFds } from "../src/sys/fd_listing.ts";
 import { isDeno, scriptArgs } from "./support/runtime.ts";
 

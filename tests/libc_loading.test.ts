@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { linux } from "../platforms/linux.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import { libcCandidates } from "../src/sys/libc_paths.ts";
 import { binDir, root, run } from "./support/exec.ts";
 

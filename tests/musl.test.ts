@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { linux } from "../platforms/linux.ts";
+import { linux } from "../platforms/linux/constants.ts";
 
 const source = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "musl_libc.c");
 const arch = process.arch === "arm64" ? "aarch64" : "x86_64";

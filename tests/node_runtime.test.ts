@@ -11,7 +11,7 @@ import tls from "node:tls";
 import { fdOf, getKeepAlive, isSupported, setKeepAlive, SocketClosedError, SockoptError, tcpSockets } from "../mod.ts";
 import { nodeAdapter } from "../src/ffi/node.ts";
 import { SYMBOLS } from "../src/ffi/symbols.ts";
-import { linux } from "../platforms/linux.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import { binDir, oldNodeBinary, root, run } from "./support/exec.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
 import { nodeOnly } from "./support/runtime.ts";

@@ -6,9 +6,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type OptionName, options, optionSchema, UnsupportedError } from "../mod.ts";
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
+import { darwin } from "../platforms/darwin/constants.ts";
+import { freebsd } from "../platforms/freebsd/constants.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import { OPTION_NOTES } from "../platforms/notes.ts";
 import type { PlatformTable } from "../platforms/types.ts";
 import { optionConstant } from "../src/sys/host.ts";

@@ -13,7 +13,7 @@ import {
   type SockoptError,
   type WritableOptionName,
 } from "../mod.ts";
-import { linux } from "../platforms/linux.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";
 import { bunOnly } from "./support/runtime.ts";
 import { ssConnection, ssMissing } from "./support/ss.ts";

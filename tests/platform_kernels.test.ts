@@ -2,9 +2,9 @@
 // checked against the platform tables and the code that turns kernel values into ours.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { darwin } from "../platforms/darwin.ts";
-import { freebsd } from "../platforms/freebsd.ts";
-import { linux } from "../platforms/linux.ts";
+import { darwin } from "../platforms/darwin/constants.ts";
+import { freebsd } from "../platforms/freebsd/constants.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import type { ErrnoName, OptionConstant, PlatformTable } from "../platforms/types.ts";
 import { describeErrno, errnoNames } from "../src/errno.ts";
 import { encodeOption, readOption } from "../src/options/option_values.ts";

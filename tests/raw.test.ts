@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getOption, getsockoptRaw, setOption, setsockoptRaw } from "../mod.ts";
-import { linux } from "../platforms/linux.ts";
+import { linux } from "../platforms/linux/constants.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
 
 const NEVER_OPEN = 2_000_000_000;

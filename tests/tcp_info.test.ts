@@ -1,8 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { darwinTcpInfo } from "../platforms/darwin.ts";
-import { freebsdTcpInfo } from "../platforms/freebsd.ts";
-import { linuxTcpInfo } from "../platforms/linux.ts";
+import { darwinTcpInfo } from "../platforms/darwin/constants.ts";
+import { freebsdTcpInfo } from "../platforms/freebsd/constants.ts";
+import { linuxTcpInfo } from "../platforms/linux/constants.ts";
 import { getsockoptRaw, getTcpInfo, SockoptError, type TcpInfo } from "../mod.ts";
 import { decodeTcpInfo } from "../src/options/tcp_info.ts";
 import { type TcpPair, tcpPair, udpSocket } from "./support/net.ts";

@@ -47,3 +47,16 @@ export interface RuntimeAdapter {
    */
   open(paths: readonly string[], names: SymbolNames, call: string): Library;
 }
+
+/**
+ * Zeroed bytes whose address can be handed to C for as long as the view is alive: native memory
+ * where the runtime's own buffers may move (Node's `allocate`), otherwise a typed array over its
+ * own ArrayBuffer (Bun moves a small typed array's bytes the first time its `.buffer` is read,
+ * which would leave a pointer taken before that dangling).
+ * @param lib The bound library.
+ * @param size How many bytes.
+ * @returns The bytes; pass them to `lib.pointerOf` (or a subarray of them).
+ */
+export function nativeBytes(lib: Library, size: number): Uint8Array {
+  return lib.allocate?.(size) ?? new Uint8Array(new ArrayBuffer(size));
+}

@@ -16,7 +16,8 @@
 import type { SocketQuery } from "./query.ts";
 import { formatIp, WILDCARD } from "../address.ts";
 import { socketName } from "../sys/sockaddr.ts";
-import { askTcp, openFds, REC, sockDiagAvailable, socketInode, type TcpQuestion } from "../sys/sock_diag.ts";
+import { askTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
+import { REC, type TcpQuestion } from "../../platforms/backend.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;

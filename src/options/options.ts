@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { darwin, darwinCore } from "../../platforms/darwin.ts";
-import { freebsd, freebsdCore } from "../../platforms/freebsd.ts";
-import { linux, linuxCore } from "../../platforms/linux.ts";
+import { darwin, darwinCore } from "../../platforms/darwin/constants.ts";
+import { freebsd, freebsdCore } from "../../platforms/freebsd/constants.ts";
+import { linux, linuxCore } from "../../platforms/linux/constants.ts";
 import { OPTION_NOTES } from "../../platforms/notes.ts";
 import type { OptionConstant, OptionName, OsName, PlatformConstants, PlatformTable } from "../../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "../handles/resolve.ts";

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { darwinTcpInfo } from "../../platforms/darwin.ts";
-import { freebsdTcpInfo } from "../../platforms/freebsd.ts";
-import { linuxTcpInfo } from "../../platforms/linux.ts";
+import { darwinTcpInfo } from "../../platforms/darwin/constants.ts";
+import { freebsdTcpInfo } from "../../platforms/freebsd/constants.ts";
+import { linuxTcpInfo } from "../../platforms/linux/constants.ts";
 import type {
   OptionConstant,
   OsName,

@@ -11,7 +11,8 @@
  */
 import { cookieParts, hasCookies, readCookie } from "../sys/libc.ts";
 import { eachSocket, socketKind } from "./process_sockets.ts";
-import { type DiagTable, dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
+import { type DiagTable, REC } from "../../platforms/backend.ts";
+import { dumpTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
 import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
 import type { TcpState } from "../options/tcp_info.ts";
 

@@ -12,7 +12,8 @@ import { describeSocket } from "../sys/sockaddr.ts";
 import { getNative } from "../sys/native.ts";
 import { holdsCookie } from "../sys/libc.ts";
 import { listFds } from "../sys/fd_listing.ts";
-import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
+import { dumpTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
+import { REC } from "../../platforms/backend.ts";
 import {
   applySettings,
   checkFilter,

@@ -9,7 +9,7 @@ import { SockoptError } from "../errors.ts";
 import { type Endpoint, socketName } from "../sys/sockaddr.ts";
 import { socketType } from "../sys/libc.ts";
 import { currentHost } from "../sys/host.ts";
-import { type DiagTable, REC } from "../sys/sock_diag.ts";
+import { type DiagTable, REC } from "../../platforms/backend.ts";
 import { getTcpInfo, tcpInfoLayout, type TcpState } from "../options/tcp_info.ts";
 
 /**

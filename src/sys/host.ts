@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { darwinCore } from "../../platforms/darwin.ts";
-import { freebsdCore } from "../../platforms/freebsd.ts";
-import { linuxCore } from "../../platforms/linux.ts";
+import type { OsBackend } from "../../platforms/backend.ts";
+import { darwinBackend } from "../../platforms/darwin/backend.ts";
+import { freebsdBackend } from "../../platforms/freebsd/backend.ts";
+import { linuxBackend } from "../../platforms/linux/backend.ts";
 import type {
   CoreOptionName,
   OptionConstant,
@@ -17,17 +18,19 @@ import { UnsupportedError } from "../errors.ts";
 import type { RuntimeAdapter } from "../ffi/adapter.ts";
 import { currentRuntime, describeOtherRuntime, runtimeOs } from "../ffi/runtime.ts";
 
-// The core tables: the full ones (every option) are reached only through options.ts.
-const PLATFORMS: Readonly<Record<string, PlatformConstants>> = {
-  linux: linuxCore,
-  darwin: darwinCore,
-  freebsd: freebsdCore,
+// One backend per OS, each a folder of platforms/; their core tables hold the options every call
+// reaches (the full tables are reached only through options.ts).
+const BACKENDS: Readonly<Record<string, OsBackend>> = {
+  linux: linuxBackend,
+  darwin: darwinBackend,
+  freebsd: freebsdBackend,
 };
 
-/** The runtime adapter and the OS constants sockopts runs with. */
+/** The runtime adapter, the OS backend and its constants sockopts runs with. */
 export interface Host {
   readonly runtime: RuntimeAdapter;
   readonly platform: PlatformConstants;
+  readonly backend: OsBackend;
 }
 
 let host: Host | undefined;
@@ -60,14 +63,14 @@ export function hostFor(runtime: RuntimeAdapter | undefined): Host | Unsupported
       other.os,
     );
   }
-  const platform = PLATFORMS[runtime.os];
-  if (platform === undefined) {
+  const backend = BACKENDS[runtime.os];
+  if (backend === undefined) {
     return new UnsupportedError(
       `Unsupported OS: sockopts runs on Linux, macOS and FreeBSD, not on ${runtime.os}`,
       runtime.os,
     );
   }
-  return { runtime, platform };
+  return { runtime, platform: backend.constants, backend };
 }
 
 let override: Host | undefined;

@@ -6,7 +6,7 @@
  */
 import type { ErrnoName, PlatformConstants } from "../../platforms/types.ts";
 import { type ErrnoNames, errnoNames } from "../errno.ts";
-import type { Library } from "../ffi/adapter.ts";
+import { type Library, nativeBytes } from "../ffi/adapter.ts";
 import type { Pointer, Symbols } from "../ffi/symbols.ts";
 import { libcCandidates } from "./libc_paths.ts";
 import { currentHost } from "./host.ts";
@@ -106,19 +106,6 @@ function load(call: string): Native {
     names: errnoNames(platform),
     plausible: new Set(PLAUSIBLE.map((name) => platform.errno[name])),
   };
-}
-
-/**
- * Zeroed bytes whose address can be handed to C for as long as the view is alive: native memory
- * where the runtime's own buffers may move (Node's `allocate`), otherwise a typed array over its
- * own ArrayBuffer (Bun moves a small typed array's bytes the first time its `.buffer` is read,
- * which would leave a pointer taken before that dangling).
- * @param lib The bound library.
- * @param size How many bytes.
- * @returns The bytes; pass them to `lib.pointerOf` (or a subarray of them).
- */
-export function nativeBytes(lib: Library, size: number): Uint8Array {
-  return lib.allocate?.(size) ?? new Uint8Array(new ArrayBuffer(size));
 }
 
 /**

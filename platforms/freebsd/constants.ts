@@ -16,8 +16,8 @@
  *
  * @module
  */
-import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "./bsd.ts";
-import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
+import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "../bsd.ts";
+import type { KinfoFileLayout, PlatformConstants, PlatformTable, TcpInfoConstant } from "../types.ts";
 
 // INT_MAX (`sys/x86/include/_limits.h`, `sys/arm64/include/_limits.h`).
 const INT_MAX = 2147483647;
@@ -29,11 +29,27 @@ const MAX_SECONDS = 4294967;
 const MAX_LINGER_SECONDS = 65535;
 
 /** FreeBSD's socket-option constants. */
+/** `struct kinfo_file` as KERN_PROC_FILEDESC packs it (offsets explained in {@link freebsdCore}). */
+export const FREEBSD_KINFO_FILE: KinfoFileLayout = {
+  mib: [1, 14, 33],
+  size: 1392,
+  structsize: 0,
+  type: 4,
+  fd: 8,
+  sockDomain: 36,
+  sockType: 40,
+  sockProtocol: 44,
+  saLocal: 48,
+  saPeer: 176,
+  typeSocket: 2,
+};
+
 export const freebsdCore: PlatformConstants = {
   os: "freebsd",
   displayName: "FreeBSD",
   // lib/libc/Versions.def and the shared library's SONAME since FreeBSD 7.
   libc: ["libc.so.7"],
+  libcPaths: ["/lib/libc.so.7"], // SHLIBDIR?= /lib (src/lib/libc/Makefile)
   // `lib/libc/sys/__error.c`; errno.h defines errno as (*__error()).
   errnoAccessor: "__error",
   F_GETFD: 1, // sys/sys/fcntl.h
@@ -53,22 +69,7 @@ export const freebsdCore: PlatformConstants = {
   // kf_pad0 20, kf_offset (int64) 24, then the kf_un union at 32 whose kf_sock member holds
   // kf_sock_sendq 32, kf_sock_domain0 36, kf_sock_type0 40, kf_sock_protocol0 44, kf_sa_local 48
   // and kf_sa_peer 176 (two 128-byte sockaddr_storage); KINFO_FILE_SIZE is 1392. KF_TYPE_SOCKET 2.
-  fdListing: {
-    kind: "kinfo_file",
-    layout: {
-      mib: [1, 14, 33],
-      size: 1392,
-      structsize: 0,
-      type: 4,
-      fd: 8,
-      sockDomain: 36,
-      sockType: 40,
-      sockProtocol: 44,
-      saLocal: 48,
-      saPeer: 176,
-      typeSocket: 2,
-    },
-  },
+  fdListing: { kind: "kinfo_file", layout: FREEBSD_KINFO_FILE },
   // Kept for completeness (the listing above does not read it). struct dirent (`sys/sys/dirent.h`,
   // FreeBSD 12+): d_fileno (8), d_off (8), d_reclen (2), d_type (1), d_pad0 (1), d_namlen (2),
   // d_pad1 (2), d_name.

@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { withOptions } from "./table.ts";
-import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
+import { withOptions } from "../table.ts";
+import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "../types.ts";
 
 const INT_MAX = 2147483647;
 
@@ -24,6 +24,18 @@ export const linuxCore: PlatformConstants = {
   displayName: "Linux",
   // glibc first; Alpine's musl names its libc after the architecture.
   libc: ["libc.so.6", "libc.musl-{arch}.so.1"],
+  // For Deno's narrowest grant (--allow-ffi=<libc's path>): glibc's install paths per distribution
+  // family and architecture (`{tuple}` is Debian's multiarch name,
+  // https://wiki.debian.org/Multiarch/Tuples), then musl's, which is Alpine's dynamic loader.
+  libcPaths: [
+    "/lib/{tuple}/libc.so.6", // Debian, Ubuntu (/lib is /usr/lib on merged-/usr systems)
+    "/usr/lib/{tuple}/libc.so.6",
+    "/lib64/libc.so.6", // Fedora, RHEL, openSUSE, Amazon Linux
+    "/usr/lib64/libc.so.6",
+    "/usr/lib/libc.so.6", // Arch
+    "/lib/libc.musl-{arch}.so.1",
+    "/lib/ld-musl-{arch}.so.1",
+  ],
   errnoAccessor: "__errno_location",
   F_GETFD: 1,
   SOL_SOCKET: 1,

@@ -16,8 +16,8 @@
  *
  * @module
  */
-import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "./bsd.ts";
-import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "./types.ts";
+import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "../bsd.ts";
+import type { PlatformConstants, PlatformTable, ProcFdInfoLayout, TcpInfoConstant } from "../types.ts";
 
 // INT_MAX (`EXTERNAL_HEADERS/architecture/*/_limits.h`, `bsd/arm/_limits.h`).
 const INT_MAX = 2147483647;
@@ -29,12 +29,16 @@ const MAX_SECONDS = 4294967;
 const MAX_LINGER_SECONDS = 327;
 
 /** macOS's socket-option constants. */
+/** `struct proc_fdinfo` as PROC_PIDLISTFDS fills it (explained in {@link darwinCore}). */
+export const DARWIN_PROC_FDINFO: ProcFdInfoLayout = { flavor: 1, size: 8, fd: 0, type: 4, typeSocket: 2 };
+
 export const darwinCore: PlatformConstants = {
   os: "darwin",
   displayName: "macOS",
   // libSystem re-exports libsystem_c (readdir), libsystem_kernel (socket calls, __error) and
   // libproc (proc_pidinfo); the dyld shared cache answers the full path too.
   libc: ["libSystem.B.dylib", "/usr/lib/libSystem.B.dylib"],
+  libcPaths: [], // the list above already names its absolute path
   // `bsd/sys/errno.h`: errno is (*__error()).
   errnoAccessor: "__error",
   F_GETFD: 1, // bsd/sys/fcntl.h
@@ -50,7 +54,7 @@ export const darwinCore: PlatformConstants = {
   // The kernel's own list: proc_pidinfo(getpid(), PROC_PIDLISTFDS 1, 0, buffer, size) fills an
   // array of `struct proc_fdinfo { int32_t proc_fd; uint32_t proc_fdtype; }` (8 bytes,
   // PROC_PIDLISTFD_SIZE) and returns the bytes written; PROX_FDTYPE_SOCKET is 2.
-  fdListing: { kind: "proc_pidinfo", layout: { flavor: 1, size: 8, fd: 0, type: 4, typeSocket: 2 } },
+  fdListing: { kind: "proc_pidinfo", layout: DARWIN_PROC_FDINFO },
   // devfs lists every open fd here too; kept for completeness (the listing above is used). struct dirent (64-bit inodes, `bsd/sys/dirent.h`): d_ino (8),
   // d_seekoff (8), d_reclen (2), d_namlen (2), d_type (1), then d_name. On x86_64 that layout
   // is only behind the $INODE64 symbol; plain `readdir` there is the 32-bit-inode one.

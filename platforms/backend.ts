@@ -1,0 +1,108 @@
+/**
+ * The seam between sockopts and an OS: what each folder under `platforms/` provides, behind one
+ * interface. A backend gets the OS's system library already bound (it never loads or caches one
+ * itself), so that everything above `platforms/` reaches the OS through {@link OsBackend} alone,
+ * and a new OS is one new folder.
+ *
+ * @module
+ */
+import type { Library } from "../src/ffi/adapter.ts";
+import type { Symbols } from "../src/ffi/symbols.ts";
+import type { PlatformConstants } from "./types.ts";
+
+/** The OS's system library (libc), bound by the runtime's FFI, and the OS's constants. */
+export interface SystemLibrary {
+  readonly platform: PlatformConstants;
+  readonly lib: Library;
+  readonly fn: Symbols;
+}
+
+/** One entry of the kernel's file table. */
+export interface FdEntry {
+  /** The descriptor. */
+  readonly fd: number;
+  /** Whether the kernel says it is a socket (FreeBSD, macOS); `undefined` where it does not say (Linux). */
+  readonly socket?: boolean;
+}
+
+/** Byte offsets of one sock_diag record: `struct inet_diag_msg` (`<linux/inet_diag.h>`) as the kernel sends it (72 bytes). */
+export const REC = {
+  family: 0,
+  state: 1,
+  sport: 4, // big-endian
+  dport: 6, // big-endian
+  src: 8, // 4 or 16 bytes
+  dst: 24,
+  cookie: 44, // two host-order u32 halves, low first on little-endian hosts
+  uid: 64,
+  inode: 68,
+  size: 72, // the fixed part; attributes may follow
+} as const;
+
+/** Every TCP socket of the namespace: `count` records of {@link REC}'s layout, in place in the replies. */
+export interface DiagTable {
+  /** The kernel's replies as received. */
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly count: number;
+  /** Where each record starts in `bytes`. */
+  readonly offsets: Int32Array;
+}
+
+/**
+ * One question to sock_diag about TCP sockets: `exact` asks for the one socket with both ends
+ * given (inet_diag_find_one_icsk; no NLM_F_DUMP); otherwise a dump of the sockets in `states`
+ * whose ports equal the non-zero ones given (the kernel skips the rest without filling them).
+ */
+export interface TcpQuestion {
+  readonly family: number;
+  readonly exact: boolean;
+  /** A bit per TCP state (`1 << TCP_LISTEN`...), for dumps. */
+  readonly states: number;
+  readonly sport: number;
+  readonly dport: number;
+  /** The local and remote address bytes (4 or 16), for an exact question. */
+  readonly src?: ArrayLike<number>;
+  readonly dst?: ArrayLike<number>;
+}
+
+/**
+ * An OS's fast view of its TCP sockets (Linux: NETLINK_SOCK_DIAG, statx and getdents64): every
+ * TCP socket of the network namespace in one dump, and which fd holds which socket inode.
+ */
+export interface SockDiag {
+  /**
+   * Dumps every TCP socket of the network namespace (IPv4, then IPv6).
+   * @returns The records; valid until the next dump (the storage is reused).
+   */
+  dumpTcp(): DiagTable;
+  /**
+   * Asks each question on one netlink socket, handing every record to `each` while it is in the
+   * receive buffer (`at` is where it starts, laid out as {@link REC}).
+   * @returns The netlink socket's fd number, which was the lowest free one when it opened, or -1
+   * when sock_diag could not answer.
+   */
+  askTcp(questions: readonly TcpQuestion[], each: (view: DataView, at: number) => void): number;
+  /** The inode of the socket at `fd`, 0 when `fd` holds something else, -1 when it is not open. */
+  socketInode(fd: number): number;
+  /** Every open fd number; a view valid until the next call. */
+  openFds(): Int32Array;
+}
+
+/** What one OS provides. */
+export interface OsBackend {
+  /** The OS's core constants (options, errno, layouts). */
+  readonly constants: PlatformConstants;
+  /**
+   * Every open fd of this process, from the kernel's own table.
+   * @throws {Error} when the kernel's table cannot be read, or a listing proves incomplete.
+   */
+  listFds(sys: SystemLibrary): FdEntry[];
+  /** The fast socket view, where the OS has one; `null` where this host refuses it. */
+  openSockDiag?(sys: SystemLibrary): SockDiag | null;
+}
+
+/** The error of a failed fd listing. */
+export function listingFailed(call: string, errno: number): Error {
+  return new Error(`Cannot list open file descriptors: ${call} failed with errno ${errno}`);
+}

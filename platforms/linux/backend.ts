@@ -1,0 +1,17 @@
+/**
+ * Linux: libc (glibc or musl), `/proc/self/fd` for the fd table, and sock_diag for the TCP
+ * sockets of the namespace.
+ *
+ * @module
+ */
+import type { OsBackend } from "../backend.ts";
+import { listDirectory } from "../unix/fd_directory.ts";
+import { linuxCore } from "./constants.ts";
+import { openSockDiag } from "./sock_diag.ts";
+
+/** The Linux backend. */
+export const linuxBackend: OsBackend = {
+  constants: linuxCore,
+  listFds: (sys) => listDirectory(sys, sys.platform.fdDirectory).map((fd) => ({ fd })),
+  openSockDiag,
+};
