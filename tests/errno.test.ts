@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { linux } from "../platforms/linux/constants.ts";
-import { verifyErrno } from "../src/sys/native.ts";
+import { verifyErrno } from "../src/sys/libc.ts";
 import { readIntOption } from "./support/kernel.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";
 import { runtimeName, scriptArgs } from "./support/runtime.ts";

@@ -16,7 +16,7 @@ import http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
 import { setKeepAlive, SocketClosedError, type SocketHandle } from "../mod.ts";
-import { forceAddressIdentity } from "../src/handles/resolve.ts";
+import { forceAddressIdentity } from "../src/handles/identity.ts";
 import { useDenoResourceCheck } from "../src/handles/deno.ts";
 import { kernelHasCookie, kernelKeepAlive } from "./support/kernel_options.ts";
 import { type Peer, peerServer } from "./support/net.ts";

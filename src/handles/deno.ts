@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { keepAliveFlag } from "../sys/libc.ts";
+import { keepAliveFlag } from "../sys/inspect.ts";
 import { readPrivate } from "./brand.ts";
 import { endpoint, listenerTarget, type Target } from "./target.ts";
 

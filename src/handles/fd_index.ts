@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { type Endpoint, localPort, PORT_CLOSED, socketName } from "../sys/sockaddr.ts";
-import { isListening, socketType } from "../sys/libc.ts";
+import { type Endpoint, localPort, PORT_CLOSED, socketName } from "../sys/inspect.ts";
+import { isListening, socketType } from "../sys/inspect.ts";
 import { listFds } from "../sys/fd_listing.ts";
 import { currentHost } from "../sys/host.ts";
 import { findByInode, inodeLookupWork } from "./inode_lookup.ts";

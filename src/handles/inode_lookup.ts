@@ -15,7 +15,7 @@
  */
 import type { SocketQuery } from "./query.ts";
 import { formatIp, WILDCARD } from "../address.ts";
-import { socketName } from "../sys/sockaddr.ts";
+import { socketName } from "../sys/inspect.ts";
 import { askTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
 import { REC, type TcpQuestion } from "../../platforms/backend.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { WILDCARD } from "../address.ts";
-import type { Endpoint } from "../sys/sockaddr.ts";
+import type { Endpoint } from "../sys/inspect.ts";
 
 /** A connection by its two ends, or a listener by its local end (`ip` undefined: any address). */
 export type SocketQuery =

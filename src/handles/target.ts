@@ -5,7 +5,7 @@
  * @module
  */
 import { canonicalIp } from "../address.ts";
-import type { Endpoint } from "../sys/sockaddr.ts";
+import type { Endpoint } from "../sys/inspect.ts";
 
 /**
  * Tells that a handle's socket is gone for good, by the runtime's own bookkeeping, given the fd

@@ -68,13 +68,15 @@ export interface KeepAliveSettings {
  */
 export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
   const { idle, interval, count, enable, detectWithin } = checkKeepAliveOptions(options);
+  // Every value is checked, then the socket found, then the values applied: bad input is refused
+  // before any system call, a lookup included.
   if (detectWithin !== undefined) {
     onlyDetectWithin(idle, interval, count, enable);
     const values = prepareDeadPeer(detectWithin);
-    applyDeadPeer(resolveFd(socket, "Cannot set keep-alive"), values);
+    const fd = resolveFd(socket, "Cannot set keep-alive");
+    applyDeadPeer(fd, values);
     return;
   }
-  const fd = resolveFd(socket, "Cannot set keep-alive");
   // Converted to locals, not a plan object: this is a hot path and should not allocate.
   const on = prepareOption("SO_KEEPALIVE", hostOption("SO_KEEPALIVE"), enable === undefined ? true : enable, "enable");
   const idleK = idle === undefined ? undefined : prepareOption("TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE"), idle);
@@ -82,6 +84,7 @@ export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {
     ? undefined
     : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval);
   const countK = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
+  const fd = resolveFd(socket, "Cannot set keep-alive");
   applyKeepAliveValues(fd, on, idleK, intervalK, countK);
 }
 
@@ -141,9 +144,9 @@ export function getKeepAlive(socket: SocketHandle): KeepAliveSettings {
  * ```
  */
 export function setKeepAliveInterval(socket: SocketHandle, ms: number): void {
-  const fd = resolveFd(socket, "Cannot set TCP_KEEPINTVL");
   const constant = hostOption("TCP_KEEPINTVL");
-  applyOption(fd, "TCP_KEEPINTVL", constant, prepareOption("TCP_KEEPINTVL", constant, ms));
+  const value = prepareOption("TCP_KEEPINTVL", constant, ms);
+  applyOption(resolveFd(socket, "Cannot set TCP_KEEPINTVL"), "TCP_KEEPINTVL", constant, value);
 }
 
 /**
@@ -187,9 +190,9 @@ export function getKeepAliveInterval(socket: SocketHandle): number {
  * ```
  */
 export function setKeepAliveProbes(socket: SocketHandle, count: number): void {
-  const fd = resolveFd(socket, "Cannot set TCP_KEEPCNT");
   const constant = hostOption("TCP_KEEPCNT");
-  applyOption(fd, "TCP_KEEPCNT", constant, prepareOption("TCP_KEEPCNT", constant, count));
+  const value = prepareOption("TCP_KEEPCNT", constant, count);
+  applyOption(resolveFd(socket, "Cannot set TCP_KEEPCNT"), "TCP_KEEPCNT", constant, value);
 }
 
 /**

@@ -160,7 +160,7 @@ export function getOption<N extends OptionName>(socket: SocketHandle, name: N): 
 export function setOption<N extends WritableOptionName>(socket: SocketHandle, name: N, value: OptionValue<N>): void {
   const option = checkName(name, "set");
   if (SCHEMA[option].readOnly) throw new TypeError(`Cannot set ${option}: it is read-only`);
-  const fd = resolveFd(socket, `Cannot set ${option}`);
   const constant = anyHostOption(option);
-  writeOption(fd, name, constant, encodeOption(name, constant, value));
+  const encoded = encodeOption(name, constant, value);
+  writeOption(resolveFd(socket, `Cannot set ${option}`), name, constant, encoded);
 }

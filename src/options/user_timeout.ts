@@ -32,9 +32,9 @@ import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_opt
  * ```
  */
 export function setUserTimeout(socket: SocketHandle, ms: number): void {
-  const fd = resolveFd(socket, "Cannot set TCP_USER_TIMEOUT");
   const constant = hostOption("TCP_USER_TIMEOUT");
-  applyOption(fd, "TCP_USER_TIMEOUT", constant, prepareOption("TCP_USER_TIMEOUT", constant, ms));
+  const value = prepareOption("TCP_USER_TIMEOUT", constant, ms);
+  applyOption(resolveFd(socket, "Cannot set TCP_USER_TIMEOUT"), "TCP_USER_TIMEOUT", constant, value);
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import type { SkippedSocket } from "./configure_result.ts";
-import { holdsCookie } from "../sys/libc.ts";
+import { holdsCookie } from "../sys/inspect.ts";
 import { clearTimer, type TimerId, unrefTimeout } from "../ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { cookieParts, hasCookies, readCookie } from "../sys/libc.ts";
+import { cookieParts, hasCookies, readCookie } from "../sys/inspect.ts";
 import { eachSocket, socketKind } from "./process_sockets.ts";
 import { type DiagTable, REC } from "../../platforms/backend.ts";
 import { dumpTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";

@@ -8,9 +8,9 @@
 import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
 import { debugConfigure, debugging } from "../debug.ts";
 import { SockoptError } from "../errors.ts";
-import { describeSocket } from "../sys/sockaddr.ts";
+import { describeSocket } from "../sys/inspect.ts";
 import { getNative } from "../sys/native.ts";
-import { holdsCookie } from "../sys/libc.ts";
+import { holdsCookie } from "../sys/inspect.ts";
 import { listFds } from "../sys/fd_listing.ts";
 import { dumpTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
 import { REC } from "../../platforms/backend.ts";

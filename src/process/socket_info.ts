@@ -6,8 +6,8 @@
  */
 import { displayIp, formatIp } from "../address.ts";
 import { SockoptError } from "../errors.ts";
-import { type Endpoint, socketName } from "../sys/sockaddr.ts";
-import { socketType } from "../sys/libc.ts";
+import { type Endpoint, socketName } from "../sys/inspect.ts";
+import { socketType } from "../sys/inspect.ts";
 import { currentHost } from "../sys/host.ts";
 import { type DiagTable, REC } from "../../platforms/backend.ts";
 import { getTcpInfo, tcpInfoLayout, type TcpState } from "../options/tcp_info.ts";

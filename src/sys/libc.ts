@@ -1,29 +1,16 @@
 /**
- * The system calls: setsockopt and getsockopt with their failures turned into
- * {@link SockoptError}s whose errno has been checked, and the small reads (SO_TYPE,
- * SO_ACCEPTCONN, SO_KEEPALIVE, SO_COOKIE) that resolving a handle makes. Loading libc and its
- * buffers is native.ts's, addresses are sockaddr.ts's.
+ * The option calls: setsockopt and getsockopt with their failures turned into
+ * {@link SockoptError}s whose errno has been checked. Loading libc and its buffers is native.ts's;
+ * the reads that tell what an fd holds are inspect.ts's.
  *
  * @module
  */
-import type { OptionConstant } from "../../platforms/types.ts";
+import type { ErrnoName, OptionConstant } from "../../platforms/types.ts";
 import { debugging, debugSyscall, type Syscall } from "../debug.ts";
 import { describeErrno } from "../errno.ts";
 import { SockoptError } from "../errors.ts";
-import {
-  CHECK,
-  CHECK_LEN,
-  COOKIE,
-  COOKIE_LEN,
-  getNative,
-  LEN,
-  type Native,
-  native,
-  readType,
-  VALUE,
-  verifiedErrno,
-} from "./native.ts";
-import { describeSocket } from "./sockaddr.ts";
+import { CHECK_LEN, getNative, LEN, type Native, native, VALUE } from "./native.ts";
+import { describeSocket, isOpen, isSocket } from "./inspect.ts";
 
 /** The option as messages name it: `TCP_KEEPIDLE`, or `TCP_KEEPIDLE (TCP_KEEPALIVE)` where the OS spells it otherwise. */
 export function label(option: string, constant: OptionConstant): string {
@@ -132,57 +119,55 @@ function fail(
   });
 }
 
-/** SO_TYPE of an open socket, or -1 when it cannot be read. */
-export function socketType(fd: number): number {
-  return readType(native ?? getNative("getsockopt"), fd);
-}
+// How often an idempotent call is repeated when errno names something it cannot return.
+const RETRIES = 3;
 
-/** SO_ACCEPTCONN: 1 listening, 0 not, -1 where the OS cannot tell (macOS). */
-export function isListening(fd: number): number {
-  return readFlag(fd, "SO_ACCEPTCONN");
-}
-
-/** SO_KEEPALIVE of `fd`: 1 on, 0 off, -1 unreadable. Leaves the value area to the caller's value. */
-export function keepAliveFlag(fd: number): number {
-  return readFlag(fd, "SO_KEEPALIVE");
-}
-
-// A boolean option read through the check area, which no caller's value lives in: 1, 0, or -1
-// where the call fails or the OS has no such option.
-function readFlag(fd: number, option: "SO_ACCEPTCONN" | "SO_KEEPALIVE"): number {
-  const n = native ?? getNative("getsockopt");
-  const constant = n.platform.options[option];
-  if (constant === null) return -1;
-  n.view.setUint32(CHECK_LEN, 4, true);
-  const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
-  return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
-}
-
-/** Whether the OS gives sockets a never-reused cookie (Linux SO_COOKIE). */
-export function hasCookies(): boolean {
-  return (native ?? getNative("getsockopt")).platform.options.SO_COOKIE !== null;
+/**
+ * The errno of a failed call, made true: errno read through FFI can be overwritten by runtime
+ * work between the call and the read, so EBADF and ENOTSOCK are derived from the kernel, and any
+ * other code must be one the call can return, or the call is repeated. An errno only this option
+ * returns (`extra`, such as ENOENT for TCP_CONGESTION) is also what a stray errno most often
+ * reads as, so it counts once two calls in a row report it.
+ * Returns 0 when a repeat succeeded.
+ */
+export function verifiedErrno(
+  n: Native,
+  fd: number,
+  errno: number,
+  retry: () => number,
+  source: () => number,
+  extra?: ReadonlySet<number>,
+): number {
+  const { EBADF, ENOTSOCK } = n.platform.errno;
+  let previous = -1;
+  for (let attempt = 0;; attempt++) {
+    if (!isOpen(n, fd)) return EBADF;
+    if (!isSocket(n, fd)) return ENOTSOCK;
+    if (n.plausible.has(errno) || attempt === RETRIES) return errno;
+    if (extra !== undefined && extra.has(errno) && errno === previous) return errno;
+    previous = errno;
+    if (retry() === 0) return 0;
+    errno = source();
+  }
 }
 
 /**
- * Reads `fd`'s SO_COOKIE into the cookie buffer; take it with {@link cookieParts}. Returns false
- * when the fd holds no socket.
+ * {@link verifiedErrno} with the errno read from `source` instead of libc, so tests can hand it
+ * an errno that lies; the kernel checks (fcntl, SO_TYPE) are real.
+ * @param fd The fd the failed call was made on.
+ * @param reported The errno the failed call reported.
+ * @param retry Repeats the call: 0 on success, -1 on failure.
+ * @param source Reads the errno after a failed repeat.
+ * @param extra Names of errnos only this option returns (TCP_CONGESTION's ENOENT).
+ * @returns The errno to report, or 0 when a repeat succeeded.
  */
-export function readCookie(fd: number): boolean {
+export function verifyErrno(
+  fd: number,
+  reported: number,
+  retry: () => number,
+  source: () => number,
+  extra: readonly ErrnoName[] = [],
+): number {
   const n = native ?? getNative("getsockopt");
-  const constant = n.platform.options.SO_COOKIE!;
-  n.view.setUint32(COOKIE_LEN, 8, true);
-  return n.fn.getsockopt(fd, constant.level, constant.optname, n.cookiePtr, n.cookieLenPtr) === 0;
-}
-
-/** The cookie last read, as two 32-bit halves (no bigint, so no allocation). */
-export function cookieParts(): [number, number] {
-  const n = native ?? getNative("getsockopt");
-  return [n.view.getUint32(COOKIE, true), n.view.getUint32(COOKIE + 4, true)];
-}
-
-/** Whether `fd` holds the socket whose cookie is `low`/`high` (one getsockopt, no allocation). */
-export function holdsCookie(fd: number, low: number, high: number): boolean {
-  if (!readCookie(fd)) return false;
-  const n = native ?? getNative("getsockopt");
-  return n.view.getUint32(COOKIE, true) === low && n.view.getUint32(COOKIE + 4, true) === high;
+  return verifiedErrno(n, fd, reported, retry, source, new Set(extra.map((name) => n.platform.errno[name])));
 }

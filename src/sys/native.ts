@@ -51,9 +51,6 @@ const PLAUSIBLE: readonly ErrnoName[] = [
   "EBUSY",
 ];
 
-// How often an idempotent call is repeated when errno names something it cannot return.
-const RETRIES = 3;
-
 /** libc, bound, with its buffers. */
 export interface Native {
   readonly platform: PlatformConstants;
@@ -132,73 +129,4 @@ let valueArea: Uint8Array | undefined;
  */
 export function valueBytes(call: "setsockopt" | "getsockopt"): Uint8Array {
   return valueArea ??= (native ?? getNative(call)).bytes.subarray(VALUE);
-}
-
-/** Whether `fd` is open. */
-export function isOpen(n: Native, fd: number): boolean {
-  // F_GETFD fails for one reason only: fd is not open.
-  return n.fn.fcntl(fd, n.platform.F_GETFD) !== -1;
-}
-
-/** SO_TYPE of `fd`, or -1 when getsockopt fails. */
-export function readType(n: Native, fd: number): number {
-  n.view.setUint32(CHECK_LEN, 4, true);
-  const ok = n.fn.getsockopt(fd, n.platform.SOL_SOCKET, n.platform.options.SO_TYPE!.optname, n.checkPtr, n.checkLenPtr);
-  return ok === 0 ? n.view.getInt32(CHECK, true) : -1;
-}
-
-/** Whether the open `fd` is a socket. */
-export function isSocket(n: Native, fd: number): boolean {
-  // On an open fd, SO_TYPE fails for one reason only: it is not a socket.
-  return readType(n, fd) !== -1;
-}
-
-/**
- * The errno of a failed call, made true: errno read through FFI can be overwritten by runtime
- * work between the call and the read, so EBADF and ENOTSOCK are derived from the kernel, and any
- * other code must be one the call can return, or the call is repeated. An errno only this option
- * returns (`extra`, such as ENOENT for TCP_CONGESTION) is also what a stray errno most often
- * reads as, so it counts once two calls in a row report it.
- * Returns 0 when a repeat succeeded.
- */
-export function verifiedErrno(
-  n: Native,
-  fd: number,
-  errno: number,
-  retry: () => number,
-  source: () => number,
-  extra?: ReadonlySet<number>,
-): number {
-  const { EBADF, ENOTSOCK } = n.platform.errno;
-  let previous = -1;
-  for (let attempt = 0;; attempt++) {
-    if (!isOpen(n, fd)) return EBADF;
-    if (!isSocket(n, fd)) return ENOTSOCK;
-    if (n.plausible.has(errno) || attempt === RETRIES) return errno;
-    if (extra !== undefined && extra.has(errno) && errno === previous) return errno;
-    previous = errno;
-    if (retry() === 0) return 0;
-    errno = source();
-  }
-}
-
-/**
- * {@link verifiedErrno} with the errno read from `source` instead of libc, so tests can hand it
- * an errno that lies; the kernel checks (fcntl, SO_TYPE) are real.
- * @param fd The fd the failed call was made on.
- * @param reported The errno the failed call reported.
- * @param retry Repeats the call: 0 on success, -1 on failure.
- * @param source Reads the errno after a failed repeat.
- * @param extra Names of errnos only this option returns (TCP_CONGESTION's ENOENT).
- * @returns The errno to report, or 0 when a repeat succeeded.
- */
-export function verifyErrno(
-  fd: number,
-  reported: number,
-  retry: () => number,
-  source: () => number,
-  extra: readonly ErrnoName[] = [],
-): number {
-  const n = native ?? getNative("getsockopt");
-  return verifiedErrno(n, fd, reported, retry, source, new Set(extra.map((name) => n.platform.errno[name])));
 }
