@@ -6,8 +6,9 @@
  * holds that inode. The probing starts where a socket most likely is: at an fd it was seen at
  * before (an open socket keeps its number), then, as a new socket takes the lowest free fd number
  * and the netlink socket asked, opened just before, shows where that is now, the numbers just
- * below it. Numbers above it are read from the fd directory only when those miss. Whatever is
- * returned had its addresses read back just now.
+ * below it. Numbers above it are read from the fd directory only when those miss. What statx
+ * finds is kept in the fd index the policy shares (sys/fd_inodes.ts). Whatever is returned had its
+ * addresses read back just now.
  *
  * Constants: `<bits/socket.h>` (AF_INET, AF_INET6), `<netinet/tcp.h>` (TCP_LISTEN).
  *
@@ -16,6 +17,7 @@
 import type { SocketQuery } from "./query.ts";
 import { formatIp, WILDCARD } from "../address.ts";
 import { socketName } from "../sys/inspect.ts";
+import { extent, FREE, known as knownAt, look, UNSEEN } from "../sys/fd_inodes.ts";
 import { askTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
 import { REC, type TcpQuestion } from "../../platforms/backend.ts";
 
@@ -24,12 +26,6 @@ const AF_INET6 = 10;
 const TCP_LISTEN = 10;
 const ALL_STATES = 0xfff; // a bit per TCP state, TCP_ESTABLISHED (1) to TCP_CLOSING (11)
 
-// What statx last found at each fd number: its socket's inode, 0 (open, no socket), FREE (-1,
-// socketInode's "not open") or UNSEEN. Only the probing order depends on it: a stale entry can
-// cost probes but never names a socket.
-const UNSEEN = -2;
-const FREE = -1;
-let seen = /* @__PURE__ */ new Float64Array(0);
 // Work done, for tests (see lookupWork in fd_index.ts).
 const work = { requests: 0, listings: 0, probes: 0 };
 
@@ -110,14 +106,9 @@ function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } |
   return lowest < 0 ? undefined : { inodes, lowest };
 }
 
-function look(fd: number): number {
+function probe(fd: number): number {
   work.probes++;
-  if (fd >= seen.length) {
-    const grown = new Float64Array(Math.max(fd + 1, seen.length * 2, 256)).fill(UNSEEN);
-    grown.set(seen);
-    seen = grown;
-  }
-  return seen[fd] = socketInode(fd);
+  return look(fd);
 }
 
 /** Whether `fd` has the addresses `query` names, and still the inode it was found by. */
@@ -153,23 +144,24 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
   // True once nothing more is wanted.
   const check = (fd: number): boolean => {
     if (fd < lowest) probed[fd] = 1;
-    const inode = look(fd);
+    const inode = probe(fd);
     if (!inodes.has(inode) || !holds(fd, query, inode)) return false;
     found.push(fd);
     inodes.delete(inode);
     return !everyMatch || inodes.size === 0;
   };
-  const known = Math.min(lowest, seen.length);
+  const indexed = extent();
+  const known = Math.min(lowest, indexed);
   let done = false;
   // First wherever a wanted inode was seen before: an open socket keeps its fd number.
-  for (let fd = 0; fd < seen.length && !done; fd++) if (inodes.has(seen[fd])) done = check(fd);
+  for (let fd = 0; fd < indexed && !done; fd++) if (inodes.has(knownAt(fd))) done = check(fd);
   // Every number below `lowest` was open when the netlink socket took it. First those free when
   // last probed (opened since); then those never probed, nearest `lowest` first (the newest
   // sockets sit just below it); then those that held something else (closed and reused since).
   // No list is built: a first lookup usually ends at its first probe.
-  for (let fd = 0; fd < known && !done; fd++) if (seen[fd] === FREE && !probed[fd]) done = check(fd);
+  for (let fd = 0; fd < known && !done; fd++) if (knownAt(fd) === FREE && !probed[fd]) done = check(fd);
   for (let fd = lowest - 1; fd >= 0 && !done; fd--) {
-    if (!probed[fd] && (fd >= known || seen[fd] === UNSEEN)) done = check(fd);
+    if (!probed[fd] && (fd >= known || knownAt(fd) === UNSEEN)) done = check(fd);
   }
   for (let fd = known - 1; fd >= 0 && !done; fd--) if (!probed[fd]) done = check(fd);
   if (!done) {

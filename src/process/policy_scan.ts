@@ -3,7 +3,8 @@
  * dump when nothing did. Linux: each TCP socket of the namespace is known by its cookie (never
  * reused); a cookie not seen before is looked for where a new fd can be (fd numbers that were
  * free, and those of sockets that closed: the kernel hands out the lowest free number), and, when
- * a full scan is due (every 30 s), in every fd. A cookie found in no fd is taken for another
+ * a full scan is due (every 30 s), in every fd; what each fd held is kept in the fd index handle
+ * lookups share (sys/fd_inodes.ts). A cookie found in no fd is taken for another
  * process's until the next full scan looks again. Elsewhere: a full listing per tick, sockets
  * known by fd and both addresses.
  *
@@ -12,7 +13,8 @@
 import { cookieParts, hasCookies, readCookie } from "../sys/inspect.ts";
 import { eachSocket, socketKind } from "./process_sockets.ts";
 import { type DiagTable, REC } from "../../platforms/backend.ts";
-import { dumpTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
+import { forget, freed, highestOpen, known, look } from "../sys/fd_inodes.ts";
+import { dumpTcp, openFds, sockDiagAvailable } from "../sys/sock_diag.ts";
 import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
 import type { TcpState } from "../options/tcp_info.ts";
 
@@ -21,6 +23,8 @@ export interface Seen {
   /** Its identity: the cookie (as a number) on Linux, else fd and addresses. */
   readonly key: number | string;
   readonly fd: number;
+  /** Its inode (0 without sock_diag). */
+  readonly inode: number;
   /** The row as last listed. */
   socket: TcpSocketInfo;
   /** The tick that last saw it. */
@@ -67,10 +71,8 @@ const TCP_LISTEN = 10;
 class DiagScanner implements Scanner {
   readonly known = new Map<number, Seen>();
   #foreign = new Map<number, number>();
-  #fdInode = new Map<number, number>();
-  #maxFd = -1;
-  /** Numbers up to #maxFd that were free when last looked at, or whose socket closed since. */
-  #free = new Set<number>();
+  /** The inodes this scanner has sorted: its TCP sockets' and the others' (reported once). */
+  #sorted = new Set<number>();
   #others = new Set<number>();
   #tick = 0;
   /** The inodes of this tick's dump, built when first needed. */
@@ -109,8 +111,8 @@ class DiagScanner implements Scanner {
       if (seen.stamp === tick) continue;
       this.known.delete(key);
       // Its fd number is free again: the next socket may get it.
-      this.#fdInode.delete(seen.fd);
-      this.#free.add(seen.fd);
+      freed(seen.fd);
+      this.#sorted.delete(seen.inode);
       removed.push(seen);
     }
     for (const [key, stamp] of this.#foreign) if (stamp !== tick) this.#foreign.delete(key);
@@ -121,8 +123,8 @@ class DiagScanner implements Scanner {
   }
 
   /**
-   * Reads what `fd` holds now and records it; a socket that is neither wanted nor TCP is reported
-   * once. False when the number is free.
+   * Reads what `fd` holds now (the shared fd index records it); a socket that is neither wanted
+   * nor TCP is reported once. False when the number is free.
    */
   #look(
     fd: number,
@@ -131,52 +133,38 @@ class DiagScanner implements Scanner {
     take: (fd: number, inode: number) => void,
     others: ScanResult["others"],
   ): boolean {
-    const inode = socketInode(fd);
-    if (inode < 0) {
-      this.#fdInode.delete(fd);
-      if (fd < this.#maxFd) this.#free.add(fd);
-      return false;
-    }
-    if (inode > 0 && !wanted.has(inode) && this.#fdInode.get(fd) !== inode && !this.#others.has(inode)) {
+    const inode = look(fd);
+    if (inode < 0) return false;
+    if (inode > 0 && !wanted.has(inode) && !this.#sorted.has(inode)) {
       this.#tcpInodes ??= inodesOf(table);
       // A socket the TCP dump does not show: Unix-domain, UDP, or TCP opened since the dump.
       if (!this.#tcpInodes.has(inode)) {
-        // TCP after all: left free so that the next tick, whose dump has it, finds it.
+        // TCP after all: left unsorted so that the next tick, whose dump has it, finds it.
         if (rowFromFd(fd) !== undefined) return true;
         const kind = socketKind(fd);
         if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
         this.#others.add(inode);
       }
-    }
-    this.#free.delete(fd);
-    this.#fdInode.set(fd, inode);
-    if (fd > this.#maxFd) {
-      // The numbers passed over on the way here were free: the next socket may get one of them.
-      for (let n = this.#maxFd + 1; n < fd; n++) if (!this.#fdInode.has(n)) this.#free.add(n);
-      this.#maxFd = fd;
+      this.#sorted.add(inode);
     }
     if (inode > 0) take(fd, inode);
     return true;
   }
 
   /**
-   * Looks where a new fd can be: numbers that were free, and those of sockets that closed (the
-   * kernel hands out the lowest free number), then past the highest fd known until 64 numbers in a
-   * row are free. With no TCP socket left to find it stops at the first number still free, so a
-   * quiet tick costs one statx, and a new Unix-domain or UDP socket is still reported at once.
+   * Looks where a new fd can be: numbers that were free or never read (the kernel hands out the
+   * lowest free number), lowest first, then past the highest fd known until 64 numbers in a row
+   * are free. With no TCP socket left to find it stops at the first number still free, so a quiet
+   * tick costs one statx, and a new Unix-domain or UDP socket is still reported at once.
    */
   #probe(look: (fd: number) => boolean, wanted: Map<number, number>): void {
-    if (this.#free.size > 0) {
-      let lowest = Infinity;
-      for (const fd of this.#free) if (fd < lowest) lowest = fd;
-      if (!look(lowest) && wanted.size === 0) return;
-      for (const fd of [...this.#free].sort((a, b) => a - b)) {
-        if (fd === lowest) continue;
-        if (!look(fd) && wanted.size === 0) return;
-      }
+    const highest = highestOpen();
+    for (let fd = 0; fd < highest; fd++) {
+      if (known(fd) >= 0) continue;
+      if (!look(fd) && wanted.size === 0) return;
     }
     let run = 0;
-    for (let fd = this.#maxFd + 1; run < 64; fd++) {
+    for (let fd = highest + 1; run < 64; fd++) {
       if (look(fd)) run = 0;
       else if (wanted.size === 0) return;
       else run++;
@@ -214,12 +202,9 @@ class DiagScanner implements Scanner {
   #reread(look: (fd: number) => boolean, wanted: Map<number, number>): void {
     const tcpFds = new Set<number>();
     for (const seen of this.known.values()) tcpFds.add(seen.fd);
-    const numbers: number[] = [];
-    for (const fd of this.#fdInode.keys()) if (!tcpFds.has(fd)) numbers.push(fd);
-    numbers.sort((a, b) => a - b);
-    for (const fd of numbers) {
-      if (wanted.size === 0) return;
-      look(fd);
+    const highest = highestOpen();
+    for (let fd = 0; fd <= highest && wanted.size > 0; fd++) {
+      if (known(fd) >= 0 && !tcpFds.has(fd)) look(fd);
     }
   }
 
@@ -243,7 +228,8 @@ class DiagScanner implements Scanner {
       const key = cookieOf(table, i);
       this.#foreign.delete(key);
       const code = table.bytes[table.offsets[i] + REC.state];
-      const seen: Seen = { key, fd, socket, stamp: tick, matched: false, configuredIn: undefined, code };
+      this.#sorted.add(inode);
+      const seen: Seen = { key, fd, inode, socket, stamp: tick, matched: false, configuredIn: undefined, code };
       this.known.set(key, seen);
       added.push(seen);
     };
@@ -251,12 +237,14 @@ class DiagScanner implements Scanner {
     const look = (fd: number) => this.#look(fd, table, wanted, take, others);
     if (full) {
       // Every fd read again, from nothing known: free numbers and others rebuilt as it goes.
-      this.#fdInode.clear();
-      this.#free.clear();
-      this.#maxFd = -1;
-      for (const fd of openFds().slice()) look(fd);
-      const present = new Set(this.#fdInode.values());
-      this.#others = new Set([...this.#others].filter((inode) => present.has(inode)));
+      forget();
+      const present = new Set<number>();
+      for (const fd of openFds().slice()) if (look(fd)) present.add(known(fd));
+      for (const inode of this.#others) {
+        if (present.has(inode)) continue;
+        this.#others.delete(inode);
+        this.#sorted.delete(inode);
+      }
     } else {
       if (wanted.size > 0) this.#acceptedElsewhere(table, wanted, tick);
       this.#probe(look, wanted);
@@ -306,6 +294,7 @@ class ListingScanner implements Scanner {
       const fresh: Seen = {
         key,
         fd: socket.fd,
+        inode: 0,
         socket,
         stamp: tick,
         matched: false,
