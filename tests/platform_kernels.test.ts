@@ -6,7 +6,7 @@ import { darwin } from "../platforms/darwin/constants.ts";
 import { freebsd } from "../platforms/freebsd/constants.ts";
 import { linux } from "../platforms/linux/constants.ts";
 import type { ErrnoName, OptionConstant, PlatformTable } from "../platforms/types.ts";
-import { describeErrno, errnoNames } from "../src/errno.ts";
+import { describeErrno, errnoNames } from "../src/sys/errno.ts";
 import { encodeOption, readOption } from "../src/options/option_values.ts";
 import { toKernelLinger } from "../src/values.ts";
 import { type TcpPair, tcpPair } from "./support/net.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ErrnoName, PlatformConstants } from "../../platforms/types.ts";
-import { type ErrnoNames, errnoNames } from "../errno.ts";
+import { type ErrnoNames, errnoNames } from "./errno.ts";
 import { type Library, nativeBytes } from "../ffi/adapter.ts";
 import type { Pointer, Symbols } from "../ffi/symbols.ts";
 import { libcCandidates } from "./libc_paths.ts";

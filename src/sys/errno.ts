@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ErrnoName, PlatformConstants } from "../platforms/types.ts";
+import type { ErrnoName, PlatformConstants } from "../../platforms/types.ts";
 
 const DESCRIPTIONS: Readonly<Record<ErrnoName, string>> = {
   EPERM: "operation not permitted",
