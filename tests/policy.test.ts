@@ -38,6 +38,14 @@ async function server(): Promise<{ port: number; accepted: net.Socket[]; close()
   };
 }
 
+/** Waits (on the event loop, 5 s at most) until `done` holds. */
+async function until(done: () => boolean): Promise<void> {
+  for (const start = Date.now(); !done();) {
+    if (Date.now() - start > 5_000) throw new Error("Timed out waiting for the server to accept");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 const closed = (socket: net.Socket) =>
   new Promise<void>((resolve) => {
     socket.once("close", () => resolve());
@@ -134,6 +142,46 @@ describe("keepConfigured: a policy that follows the process's sockets", () => {
       assert.deepEqual(policy.refresh().configured.map((s) => s.fd), [fd], "found at once, not at a full scan");
     } finally {
       client?.destroy();
+      await db.close();
+    }
+  });
+
+  it("finds a new socket at the number of the highest fd, left by a socket that closed", async () => {
+    const db = await server();
+    const files: number[] = [];
+    let client: net.Socket | undefined;
+    try {
+      // The server's side of each connection, which takes the highest fd of the two.
+      using policy = keepConfigured({ localPort: db.port, listening: false }, { detectWithin: BOUND }, {
+        period: 0,
+      });
+      // Fill every free number below the highest fd, so that each new socket goes past it.
+      const highest = Math.max(...readdirSync("/proc/self/fd").map(Number));
+      for (let fd = openSync("/dev/null", "r");; fd = openSync("/dev/null", "r")) {
+        if (fd > highest) {
+          closeSync(fd);
+          break;
+        }
+        files.push(fd);
+      }
+      client = await connectTcp(db.port);
+      await until(() => db.accepted.length === 1);
+      const first = policy.refresh().configured.map((s) => s.fd);
+      assert.equal(first.length, 1, "the accepted side, the highest fd now");
+      // Both ends close; the next connection's accepted side takes the same, highest, number.
+      await closed(client);
+      await closed(db.accepted[0]);
+      client = await connectTcp(db.port);
+      await until(() => db.accepted.length === 2);
+      const fd = tcpFd(db.port, client.localPort!);
+      assert.equal(fd, first[0], "the new accepted side took the number of the old one");
+      const report = policy.refresh();
+      assert.deepEqual(report.configured.map((s) => s.fd), [fd], "found at once, not at a full scan");
+      assert.equal(report.gone, 1, "and the old one is gone");
+      assert.deepEqual(getKeepAlive(fd), EXPECTED);
+    } finally {
+      client?.destroy();
+      for (const fd of files) closeSync(fd);
       await db.close();
     }
   });

@@ -159,7 +159,7 @@ class DiagScanner implements Scanner {
    */
   #probe(look: (fd: number) => boolean, wanted: Map<number, number>): void {
     const highest = highestOpen();
-    for (let fd = 0; fd < highest; fd++) {
+    for (let fd = 0; fd <= highest; fd++) {
       if (known(fd) >= 0) continue;
       if (!look(fd) && wanted.size === 0) return;
     }
