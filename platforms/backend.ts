@@ -67,15 +67,10 @@ export interface TcpQuestion {
 }
 
 /**
- * An OS's fast view of its TCP sockets (Linux: NETLINK_SOCK_DIAG, statx and getdents64): every
- * TCP socket of the network namespace in one dump, and which fd holds which socket inode.
+ * An OS's fast way to a socket (Linux: NETLINK_SOCK_DIAG, statx and getdents64): questions about
+ * particular TCP sockets, and which fd holds which socket inode.
  */
 export interface SockDiag {
-  /**
-   * Dumps every TCP socket of the network namespace (IPv4, then IPv6).
-   * @returns The records; valid until the next dump (the storage is reused).
-   */
-  dumpTcp(): DiagTable;
   /**
    * Asks each question on one netlink socket, handing every record to `each` while it is in the
    * receive buffer (`at` is where it starts, laid out as {@link REC}).
@@ -87,6 +82,19 @@ export interface SockDiag {
   socketInode(fd: number): number;
   /** Every open fd number; a view valid until the next call. */
   openFds(): Int32Array;
+}
+
+/**
+ * An OS's dump of every TCP socket of the network namespace at once, for process-wide listing.
+ * Kept out of {@link OsBackend} (src/sys/tcp_dump.ts picks it by OS) so that a bundle of one
+ * call, which never lists the process, carries none of it.
+ */
+export interface TcpDump {
+  /**
+   * Dumps every TCP socket of the network namespace (IPv4, then IPv6).
+   * @returns The records; valid until the next dump (the storage is reused).
+   */
+  dumpTcp(): DiagTable;
 }
 
 /** What one OS provides. */

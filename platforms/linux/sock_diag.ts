@@ -14,20 +14,20 @@
  */
 import { nativeBytes } from "../../src/ffi/adapter.ts";
 import type { Pointer } from "../../src/ffi/symbols.ts";
-import { type DiagTable, REC, type SockDiag, type SystemLibrary, type TcpQuestion } from "../backend.ts";
+import { REC, type SockDiag, type SystemLibrary, type TcpQuestion } from "../backend.ts";
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0o2000000;
-const NETLINK_SOCK_DIAG = 4;
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+export const NETLINK_SOCK_DIAG = 4;
 const SOCK_DIAG_BY_FAMILY = 20;
 const NLM_F_REQUEST = 0x1;
 const NLM_F_DUMP = 0x300; // NLM_F_ROOT | NLM_F_MATCH
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
 const IPPROTO_TCP = 6;
-const AF_INET = 2;
-const AF_INET6 = 10;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
 // Every state but TIME_WAIT (6) and NEW_SYN_RECV (12): those are not sockets anyone holds (inode 0).
 const STATES = 0xfff & ~(1 << 6);
 const AT_EMPTY_PATH = 0x1000;
@@ -51,22 +51,18 @@ interface Diag {
   readonly fdDirPtr: Pointer;
   /** Kept alive with the pointers: the runtimes do not hold a view alive for its pointer. */
   readonly keep: readonly Uint8Array[];
-  /** The replies of one dump, back to back: received in place, never copied. */
-  replies: Uint8Array;
-  repliesView: DataView;
-  /** Where each record of the last dump (or answer) starts. */
-  records: Records;
-  /** The same, for one question's answers, so that answering never disturbs a dump. */
-  answers: Records;
+  /** Where the records of one question's answers start. */
+  readonly answers: Records;
 }
 
 /** Where the records of a reply start, as {@link walk} notes them. */
-interface Records {
+export interface Records {
   offsets: Int32Array;
   count: number;
 }
 
-const BUFFER = 64 * 1024;
+/** Bytes one recv may fill. */
+export const BUFFER = 64 * 1024;
 
 /**
  * sock_diag for this host, or `null` where it has none (not Linux, no statx or getdents64, or
@@ -83,7 +79,6 @@ export function openSockDiag(n: SystemLibrary): SockDiag | null {
   const empty = bytes(1);
   const fdDir = bytes(16);
   fdDir.set(new TextEncoder().encode("/proc/self/fd"));
-  const replies = bytes(BUFFER * 4);
   const d: Diag = {
     n,
     request,
@@ -97,14 +92,10 @@ export function openSockDiag(n: SystemLibrary): SockDiag | null {
     emptyPtr: n.lib.pointerOf(empty),
     fdDirPtr: n.lib.pointerOf(fdDir),
     keep: [empty, fdDir],
-    replies,
-    repliesView: new DataView(replies.buffer),
-    records: { offsets: new Int32Array(1024), count: 0 },
     answers: { offsets: new Int32Array(64), count: 0 },
   };
   let fdList: Int32Array = new Int32Array(1024);
   return {
-    dumpTcp: () => dumpTcp(d),
     askTcp: (questions, each) => askTcp(d, questions, each),
     socketInode: (fd) => socketInode(d, fd),
     openFds: () => {
@@ -115,72 +106,32 @@ export function openSockDiag(n: SystemLibrary): SockDiag | null {
   };
 }
 
-function netlinkOpens(n: SystemLibrary): boolean {
+/** Whether a NETLINK_SOCK_DIAG socket opens here. */
+export function netlinkOpens(n: SystemLibrary): boolean {
   const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return false;
   n.fn.close(fd);
   return true;
 }
 
-function writeRequest(d: Diag, family: number, flags = NLM_F_DUMP, states = STATES): DataView {
-  const v = new DataView(d.request.buffer);
-  d.request.fill(0);
+/** Writes a SOCK_DIAG_BY_FAMILY request for TCP sockets of `family` into `request` (72 bytes). */
+export function writeRequest(request: Uint8Array, family: number, flags = NLM_F_DUMP, states = STATES): DataView {
+  const v = new DataView(request.buffer);
+  request.fill(0);
   v.setUint32(0, 72, true); // nlmsg_len
   v.setUint16(4, SOCK_DIAG_BY_FAMILY, true); // nlmsg_type
   v.setUint16(6, NLM_F_REQUEST | flags, true); // nlmsg_flags
   v.setUint32(8, 1, true); // nlmsg_seq
-  d.request[16] = family; // sdiag_family
-  d.request[17] = IPPROTO_TCP; // sdiag_protocol
+  request[16] = family; // sdiag_family
+  request[17] = IPPROTO_TCP; // sdiag_protocol
   v.setUint32(20, states, true); // idiag_states; the socket id (24..72) stays zero: all sockets
   return v;
 }
 
-function dumpTcp(d: Diag): DiagTable {
-  const { n } = d;
-  const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd < 0) throw new Error(`Cannot open a NETLINK_SOCK_DIAG socket: errno ${n.lib.errno()}`);
-  d.records.count = 0;
-  let used = 0;
-  try {
-    for (const family of [AF_INET, AF_INET6]) {
-      writeRequest(d, family);
-      if (Number(n.fn.send(fd, d.requestPtr, 72, 0)) !== 72) {
-        throw new Error(`Cannot ask sock_diag for TCP sockets: send failed with errno ${n.lib.errno()}`);
-      }
-      used = receive(d, fd, used);
-    }
-  } finally {
-    n.fn.close(fd);
-  }
-  return { bytes: d.replies, view: d.repliesView, count: d.records.count, offsets: d.records.offsets };
-}
-
-/** Receives one dump's replies after the `used` bytes already held; returns the bytes held then. */
-function receive(d: Diag, fd: number, used: number): number {
-  const { n } = d;
-  for (;;) {
-    if (used + BUFFER > d.replies.length) {
-      const bigger = nativeBytes(n.lib, d.replies.length * 2);
-      bigger.set(d.replies.subarray(0, used));
-      d.replies = bigger;
-      d.repliesView = new DataView(bigger.buffer);
-    }
-    const start = used;
-    // Straight into the reply area: the records are read where the kernel wrote them.
-    const got = Number(n.fn.recv(fd, n.lib.pointerOf(d.replies.subarray(start)), BUFFER, 0));
-    if (got < 0) throw new Error(`Cannot read the sock_diag dump: recv failed with errno ${n.lib.errno()}`);
-    if (got === 0) return used;
-    used += got;
-    const status = walk(d.repliesView, start, used, d.records);
-    if (status === DONE) return used;
-    if (status !== MORE) throw new Error(`Cannot read the sock_diag dump: the kernel answered errno ${status}`);
-  }
-}
-
 /** {@link walk}: the reply goes on in the next recv. */
-const MORE = -1;
+export const MORE = -1;
 /** {@link walk}: NLMSG_DONE (or a truncated header) ended the reply. */
-const DONE = 0;
+export const DONE = 0;
 
 /**
  * The one walk over netlink messages: notes where each SOCK_DIAG_BY_FAMILY record of
@@ -188,7 +139,7 @@ const DONE = 0;
  * for every TCP socket of the namespace.
  * @returns {@link MORE}, {@link DONE}, or the errno of an NLMSG_ERROR (positive).
  */
-function walk(v: DataView, start: number, end: number, into: Records): number {
+export function walk(v: DataView, start: number, end: number, into: Records): number {
   let offsets = into.offsets;
   let count = into.count;
   let status = MORE;
@@ -225,7 +176,7 @@ function askTcp(d: Diag, questions: readonly TcpQuestion[], each: (view: DataVie
   if (fd < 0) return -1;
   try {
     for (const q of questions) {
-      const v = writeRequest(d, q.family, q.exact ? 0 : NLM_F_DUMP, q.states);
+      const v = writeRequest(d.request, q.family, q.exact ? 0 : NLM_F_DUMP, q.states);
       v.setUint16(24, q.sport, false); // idiag_sport, big-endian
       v.setUint16(26, q.dport, false); // idiag_dport
       if (q.src !== undefined) d.request.set(q.src, 28); // idiag_src

@@ -18,7 +18,8 @@ import type { SocketQuery } from "./query.ts";
 import { formatIp, WILDCARD } from "../address.ts";
 import { socketName } from "../sys/inspect.ts";
 import { extent, FREE, known as knownAt, look, UNSEEN } from "../sys/fd_inodes.ts";
-import { askTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
+import { sockDiag } from "../sys/sock_diag.ts";
+import type { SockDiag } from "../../platforms/backend.ts";
 import { REC, type TcpQuestion } from "../../platforms/backend.ts";
 
 const AF_INET = 2;
@@ -65,7 +66,7 @@ function questions(query: SocketQuery): TcpQuestion[] | undefined {
 }
 
 /** The inodes of the sockets sock_diag reports for `query` (maybe none), and the lowest free fd number; undefined if it cannot say. */
-function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } | undefined {
+function inodesOf(diag: SockDiag, query: SocketQuery): { inodes: Set<number>; lowest: number } | undefined {
   const asked = questions(query);
   if (asked === undefined) return undefined;
   const inodes = new Set<number>();
@@ -86,7 +87,7 @@ function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } |
     if (formatIp(bytes, at + REC.dst, length) === query.remote.ip) inodes.add(inode);
   };
   work.requests++;
-  let lowest = askTcp(asked, each);
+  let lowest = diag.askTcp(asked, each);
   if (lowest >= 0 && inodes.size === 0 && query.kind === "connection") {
     // The exact question misses a connection bound to a device (IPv6 link-local, SO_BINDTODEVICE),
     // and its "none" is also what a kernel without TCP's diag handler says: a dump by both ports
@@ -101,7 +102,7 @@ function inodesOf(query: SocketQuery): { inodes: Set<number>; lowest: number } |
       dst: undefined,
     });
     work.requests++;
-    lowest = askTcp(asked[0].family === AF_INET ? [dump(AF_INET), dump(AF_INET6)] : [dump(AF_INET6)], each);
+    lowest = diag.askTcp(asked[0].family === AF_INET ? [dump(AF_INET), dump(AF_INET6)] : [dump(AF_INET6)], each);
   }
   return lowest < 0 ? undefined : { inodes, lowest };
 }
@@ -112,7 +113,7 @@ function probe(fd: number): number {
 }
 
 /** Whether `fd` has the addresses `query` names, and still the inode it was found by. */
-function holds(fd: number, query: SocketQuery, inode: number): boolean {
+function holds(diag: SockDiag, fd: number, query: SocketQuery, inode: number): boolean {
   const local = socketName(fd, false);
   const [ip, port] = query.kind === "connection" ? [query.local.ip, query.local.port] : [query.ip, query.port];
   if (typeof local === "string" || local.port !== port || (ip !== undefined && local.ip !== ip)) return false;
@@ -121,7 +122,7 @@ function holds(fd: number, query: SocketQuery, inode: number): boolean {
     ? remote === "none"
     : typeof remote !== "string" && remote.ip === query.remote.ip && remote.port === query.remote.port;
   // The same inode after the reads: the fd was not closed and given to another socket meanwhile.
-  return ends && socketInode(fd) === inode;
+  return ends && diag.socketInode(fd) === inode;
 }
 
 /**
@@ -133,8 +134,9 @@ function holds(fd: number, query: SocketQuery, inode: number): boolean {
  * the caller still reads every fd's addresses (sock_diag sees one network namespace only).
  */
 export function findByInode(query: SocketQuery, everyMatch: boolean): number[] | undefined {
-  if (!sockDiagAvailable()) return undefined;
-  const asked = inodesOf(query);
+  const diag = sockDiag();
+  if (diag === null) return undefined;
+  const asked = inodesOf(diag, query);
   if (asked === undefined) return undefined;
   const { inodes, lowest } = asked;
   const found: number[] = [];
@@ -145,7 +147,7 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
   const check = (fd: number): boolean => {
     if (fd < lowest) probed[fd] = 1;
     const inode = probe(fd);
-    if (!inodes.has(inode) || !holds(fd, query, inode)) return false;
+    if (!inodes.has(inode) || !holds(diag, fd, query, inode)) return false;
     found.push(fd);
     inodes.delete(inode);
     return !everyMatch || inodes.size === 0;
@@ -169,7 +171,7 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
     work.listings++;
     let open: Int32Array;
     try {
-      open = openFds();
+      open = diag.openFds();
     } catch {
       return undefined; // no whole /proc/self/fd: the index's own ways may do without it
     }

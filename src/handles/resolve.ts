@@ -1,8 +1,8 @@
 /**
  * Turns what the caller passed into the file descriptor of the socket it names, or a clear error,
- * in one place: a number is taken as it is; a handle resolved before is re-checked (identity.ts);
- * any other is recognised (recognise.ts) and looked up (find.ts), and remembered. The debug view
- * hears the outcome once, here, at the end. Handles without an fd of their own are found by
+ * in one place and one way through: a number is taken as it is; a handle resolved before is
+ * re-checked (identity.ts); any other is recognised (recognise.ts) and looked up (find.ts), and
+ * remembered. The debug view hears the outcome once, at the end. Handles without an fd of their own are found by
  * address once, then re-checked on every use, so a handle whose socket closed can never reach the
  * socket that took its number.
  *
@@ -24,53 +24,63 @@ const identities = new WeakMap<object, Identity>();
 // `socket.connect()` and `server.listen()` can give the same object a new socket.
 const closedForGood = new WeakMap<object, string>();
 
-/** The debug view's one report of a resolution. Call only when {@link debugging}. */
-function report(handle: unknown, fd: number, route: HandleRoute): void {
-  const identity = typeof handle === "object" && handle !== null ? identities.get(handle) : undefined;
-  debugHandle(handle, fd, route, identityCheck(identity));
-}
-
-/** A handle's fds, and how they were found. */
-function resolveHandle(handle: object, action: string, everyMatch: boolean): { fds: number[]; route: HandleRoute } {
-  const known = closedForGood.get(handle);
-  if (known !== undefined) throw closed(action, `${known} is closed`);
-  const identity = identities.get(handle);
-  if (identity !== undefined) {
-    if (stillHolds(handle, identity)) return { fds: [identity.fd], route: "cached" };
-    identities.delete(handle);
-    // The socket it named is gone, and its number may already belong to another socket.
-    if (identity.closed !== undefined) closedForGood.set(handle, identity.what);
-    throw closed(action, `${identity.what} is closed`);
-  }
-  const target = recognise(handle, action);
-  const found = lookUp(handle, target, action, everyMatch);
-  if (found.kind === "gone") {
-    if (found.final) closedForGood.set(handle, found.what);
-    throw closed(action, found.why);
-  }
-  if (target.kind !== "connection" && target.kind !== "listener") return { fds: found.fds, route: "runtime fd" };
-  if (found.fds.length === 1) identities.set(handle, identify(found.fds[0], target.what, target.closed));
-  return { fds: found.fds, route: "addresses" };
-}
-
-function resolve(handle: unknown, action: string, everyMatch: boolean): number[] {
-  let fds: number[];
+/**
+ * The fd of the first socket `handle` names; with `all`, every match is looked for and pushed
+ * there (several SO_REUSEPORT listeners). One way through for every call: the hot one (a number,
+ * or a handle resolved before, re-checked) allocates nothing.
+ */
+function resolveInto(handle: unknown, action: string, all: number[] | undefined): number {
+  let fd: number;
   let route: HandleRoute;
   if (typeof handle === "number") {
-    if (!Number.isInteger(handle) || handle < 0 || handle > FD_MAX) {
+    if (!(handle >= 0 && handle <= FD_MAX && Number.isInteger(handle))) {
       throw new RangeError(`${action}: ${handle} is not a file descriptor (expected an integer 0..${FD_MAX})`);
     }
-    fds = [handle | 0]; // -0 is 0
+    fd = handle | 0; // -0 is 0, which every runtime's FFI then takes alike
     route = "number";
-  } else if (handle === undefined || handle === null) {
-    throw new TypeError(`${action}: missing socket (got ${handle}); expected ${ACCEPTED}`);
-  } else if (typeof handle !== "object") {
-    throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+    all?.push(fd);
+  } else if (typeof handle !== "object" || handle === null) {
+    throw new TypeError(
+      handle === undefined || handle === null
+        ? `${action}: missing socket (got ${handle}); expected ${ACCEPTED}`
+        : `${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`,
+    );
   } else {
-    ({ fds, route } = resolveHandle(handle, action, everyMatch));
+    const identity = identities.get(handle);
+    if (identity !== undefined) {
+      if (!stillHolds(handle, identity)) {
+        identities.delete(handle);
+        // The socket it named is gone, and its number may already belong to another socket.
+        if (identity.closed !== undefined) closedForGood.set(handle, identity.what);
+        throw closed(action, `${identity.what} is closed`);
+      }
+      fd = identity.fd;
+      route = "cached";
+      all?.push(fd);
+    } else {
+      const known = closedForGood.get(handle);
+      if (known !== undefined) throw closed(action, `${known} is closed`);
+      const target = recognise(handle, action);
+      const found = lookUp(handle, target, action, all !== undefined);
+      if (found.kind === "gone") {
+        if (found.final) closedForGood.set(handle, found.what);
+        throw closed(action, found.why);
+      }
+      fd = found.fds[0];
+      all?.push(...found.fds);
+      route = "runtime fd";
+      if (target.kind === "connection" || target.kind === "listener") {
+        route = "addresses";
+        if (found.fds.length === 1) identities.set(handle, identify(fd, target.what, target.closed));
+      }
+    }
   }
-  if (debugging) { for (const fd of fds) report(handle, fd, route); }
-  return fds;
+  // The debug view hears the outcome once, here.
+  if (debugging) {
+    const check = identityCheck(typeof handle === "object" ? identities.get(handle!) : undefined);
+    for (const each of all ?? [fd]) debugHandle(handle, each, route, check);
+  }
+  return fd;
 }
 
 /**
@@ -84,22 +94,7 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
  * @throws {AmbiguousSocketError} when several sockets match (SO_REUSEPORT listeners).
  */
 export function resolveFd(handle: unknown, action: string): number {
-  // Every call after a handle's first takes one of the first two ways, and answers without the
-  // array resolve() returns, so a call allocates nothing (the benchmark holds RSS growth over 5M
-  // calls under 2 MB). `| 0` turns -0 into 0, which every runtime's FFI then takes alike.
-  let fd: number;
-  let route: HandleRoute;
-  if (typeof handle === "number" && handle >= 0 && handle <= FD_MAX && Number.isInteger(handle)) {
-    fd = handle | 0;
-    route = "number";
-  } else {
-    const identity = typeof handle === "object" && handle !== null ? identities.get(handle) : undefined;
-    if (identity === undefined || !stillHolds(handle as object, identity)) return resolve(handle, action, false)[0];
-    fd = identity.fd;
-    route = "cached";
-  }
-  if (debugging) report(handle, fd, route);
-  return fd;
+  return resolveInto(handle, action, undefined);
 }
 
 /**
@@ -169,6 +164,8 @@ export function fdOf(handle: SocketHandle, options: FdOfOptions): number[];
 export function fdOf(handle: SocketHandle, options?: FdOfOptions): number | number[] {
   currentHost(); // an unsupported OS or runtime throws here, as every other call does
   const all = copyOptions("Cannot find the socket", "{ all: true }", options, ["all"]).all === true;
-  const fds = resolve(handle, "Cannot find the socket", all);
-  return all ? fds : fds[0];
+  if (!all) return resolveInto(handle, "Cannot find the socket", undefined);
+  const fds: number[] = [];
+  resolveInto(handle, "Cannot find the socket", fds);
+  return fds;
 }

@@ -14,7 +14,8 @@ import { cookieParts, hasCookies, readCookie } from "../sys/inspect.ts";
 import { eachSocket, socketKind } from "./process_sockets.ts";
 import { type DiagTable, REC } from "../../platforms/backend.ts";
 import { forget, freed, highestOpen, known, look } from "../sys/fd_inodes.ts";
-import { dumpTcp, openFds, sockDiagAvailable } from "../sys/sock_diag.ts";
+import { dumpTcp } from "../sys/tcp_dump.ts";
+import { sockDiag, sockDiagAvailable } from "../sys/sock_diag.ts";
 import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
 import type { TcpState } from "../options/tcp_info.ts";
 
@@ -239,7 +240,7 @@ class DiagScanner implements Scanner {
       // Every fd read again, from nothing known: free numbers and others rebuilt as it goes.
       forget();
       const present = new Set<number>();
-      for (const fd of openFds().slice()) if (look(fd)) present.add(known(fd));
+      for (const fd of sockDiag()!.openFds().slice()) if (look(fd)) present.add(known(fd));
       for (const inode of this.#others) {
         if (present.has(inode)) continue;
         this.#others.delete(inode);

@@ -12,7 +12,8 @@ import { describeSocket } from "../sys/inspect.ts";
 import { getNative } from "../sys/native.ts";
 import { holdsCookie } from "../sys/inspect.ts";
 import { listFds } from "../sys/fd_listing.ts";
-import { dumpTcp, openFds, sockDiagAvailable, socketInode } from "../sys/sock_diag.ts";
+import { dumpTcp } from "../sys/tcp_dump.ts";
+import { sockDiag } from "../sys/sock_diag.ts";
 import { REC } from "../../platforms/backend.ts";
 import {
   applySettings,
@@ -45,7 +46,8 @@ export function eachSocket(
   tcp: (socket: TcpSocketInfo, cookieLow: number, cookieHigh: number) => void,
   other: (fd: number) => void,
 ): void {
-  if (!sockDiagAvailable()) {
+  const diag = sockDiag();
+  if (diag === null) {
     for (const fd of listFds()) {
       const found = rowFromFd(fd);
       if (found !== undefined) tcp(found, -1, -1);
@@ -59,10 +61,10 @@ export function eachSocket(
     const inode = table.view.getUint32(table.offsets[i] + REC.inode, true);
     if (inode !== 0) byInode.set(inode, i);
   }
-  const fds = openFds().slice();
+  const fds = diag.openFds().slice();
   for (let i = 0; i < fds.length; i++) {
     const fd = fds[i];
-    const inode = socketInode(fd);
+    const inode = diag.socketInode(fd);
     if (inode <= 0) continue;
     const index = byInode.get(inode);
     // Not in the dump: not TCP, or TCP opened since the dump or in another network namespace.

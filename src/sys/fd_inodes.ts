@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { socketInode } from "./sock_diag.ts";
+import { sockDiag } from "./sock_diag.ts";
 
 /** Never read since the index last forgot (or above the highest fd read). */
 export const UNSEEN = -2;
@@ -32,7 +32,7 @@ function grow(fd: number): void {
 export function look(fd: number): number {
   probes++;
   if (fd >= at.length) grow(fd);
-  const inode = socketInode(fd);
+  const inode = sockDiag()!.socketInode(fd);
   at[fd] = inode;
   if (inode >= 0 && fd > highest) highest = fd;
   return inode;
