@@ -7,6 +7,7 @@
 import type { ErrnoName, PlatformConstants } from "../platforms/types.ts";
 import { type ErrnoNames, errnoNames } from "./errno.ts";
 import type { Library } from "./ffi/adapter.ts";
+import { publicCall } from "./ffi/caller.ts";
 import type { Pointer, Symbols } from "./ffi/symbols.ts";
 import { libcCandidates } from "./libc_paths.ts";
 import { currentHost } from "./platform.ts";
@@ -86,7 +87,7 @@ function load(call: string): Native {
     errno_location: platform.errnoAccessor,
     readdir: platform.readdirSymbol[arch],
     os: platform.os,
-  }, call);
+  }, publicCall(call));
   const bytes = nativeBytes(lib, BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
   return {
@@ -123,7 +124,8 @@ export function nativeBytes(lib: Library, size: number): Uint8Array {
 
 /**
  * libc, opened on first use so that importing sockopts needs no permission.
- * @param call The C function about to be called, which a loading failure names.
+ * @param call The C function about to be called; a loading failure names the application's call
+ *   to sockopts instead where the stack shows it (`setKeepAlive`, not `statx`).
  * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  * @throws {PermissionError} in Deno without `--allow-ffi`.
  */

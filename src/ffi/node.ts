@@ -163,7 +163,7 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call:
     } catch (error) {
       if (isAccessDenied(error)) {
         throw new PermissionError(
-          `Cannot load ${path}: Node.js under the permission model needs --allow-ffi to call ${call}`,
+          `Cannot load libc for ${call}: Node.js under the permission model needs --allow-ffi (${path})`,
           { cause: error },
         );
       }
@@ -221,7 +221,7 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call:
       },
     };
   }
-  throw new Error(`Cannot load libc to call ${call}: ${failures.join("; ")}`);
+  throw new Error(`Cannot load libc for ${call}: ${failures.join("; ")}`);
 }
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
