@@ -47,6 +47,8 @@ function inTerminal(answer: string, flags: readonly string[]): Promise<Session> 
     let prompts = 0;
     const timer = setTimeout(() => proc.kill("SIGKILL"), TIMEOUT - 5_000);
     const take = (chunk: string) => {
+      // The prompt moves the cursor and colours its text: keep the words.
+      // deno-lint-ignore no-control-regex
       screen += chunk.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
       while (prompts < screen.split("Allow?").length - 1) {
         prompts++;
