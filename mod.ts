@@ -77,7 +77,7 @@ export {
 export { getsockoptRaw, setsockoptRaw } from "./src/raw.ts";
 export { isSupported } from "./src/support.ts";
 export { getTcpInfo, type TcpInfo, type TcpState } from "./src/tcp_info.ts";
-export { getUserTimeout, setUserTimeout } from "./src/user_timeout.ts";
+export { getUserTimeout, setUserTimeout, type UserTimeoutOptions } from "./src/user_timeout.ts";
 export {
   type ConfiguredSocket,
   type ConfigureOptions,

@@ -6,7 +6,8 @@
  */
 import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "./handle.ts";
-import { assertTcp } from "./libc.ts";
+import { assertTcp, getInt } from "./libc.ts";
+import { debugging, debugNote } from "./debug.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 import { copyOptions } from "./values.ts";
 
@@ -27,9 +28,20 @@ import { copyOptions } from "./values.ts";
 export interface KeepAliveOptions {
   /** Turn keep-alive on (`true`, the default) or off (`false`). */
   readonly enable?: boolean;
-  /** Idle time before the first probe, in ms (TCP_KEEPIDLE; macOS: TCP_KEEPALIVE). Rounds up to whole seconds. */
+  /**
+   * Idle time before the first probe, in **ms** (TCP_KEEPIDLE; macOS: TCP_KEEPALIVE). Rounds up to
+   * whole seconds; 1..999 is refused as seconds written by mistake (1000 is the shortest).
+   *
+   * **Alone, it is no dead-peer bound**: the interval and count stay the kernel's (Linux: 75 s and
+   * 9), so `{ idle: 30_000 }` notices a dead peer after 30 s + 9 × 75 s = 705 s, where Node's
+   * `socket.setKeepAlive(true, 30_000)` (1 s × 10) takes 40 s. Give `interval` and `count` too, or
+   * use `detectWithin`.
+   */
   readonly idle?: number;
-  /** Time between unanswered probes, in ms (TCP_KEEPINTVL). Rounds up to whole seconds. */
+  /**
+   * Time between unanswered probes, in **ms** (TCP_KEEPINTVL). Rounds up to whole seconds; 1..999
+   * is refused as seconds written by mistake (1000 is the shortest).
+   */
   readonly interval?: number;
   /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
   readonly count?: number;
@@ -80,16 +92,22 @@ function checkOptions(options: unknown): KeepAliveOptions {
  * given, leaving the others as they are. A dead peer is then noticed after about
  * `idle + interval × count` ms of silence.
  *
- * Durations are milliseconds and round **up** to whole seconds (500 → 1 s, 1500 → 2 s), because
- * the kernel's keep-alive timers count seconds. Every value is checked against the kernel's range
- * before any system call. Runtimes' own `setKeepAlive` (Bun's, Node's) reset the interval to 1 s
- * and the count to 10: call this after them, not before.
+ * Durations are milliseconds and round **up** to whole seconds (1500 → 2 s), because the kernel's
+ * keep-alive timers count seconds; a value from 1 to 999 is refused (a RangeError: "30 ms: values
+ * are milliseconds; did you mean 30_000?"), since it is almost always seconds. Every value is
+ * checked against the kernel's range before any system call. Runtimes' own `setKeepAlive` (Bun's,
+ * Node's) reset the interval to 1 s and the count to 10: call this after them, not before.
+ *
+ * **`{ idle }` alone keeps the kernel's interval and count** (Linux: 75 s × 9 probes): a dead peer
+ * then goes unnoticed for `idle` + 675 s, slower than Node's own `socket.setKeepAlive(true, idle)`
+ * (1 s × 10). Give all three, or `{ detectWithin: ms }`, which also bounds a write in flight. The
+ * debug view (`SOCKOPTS_DEBUG=1`) notes each such call with the time it leaves.
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param options What to change; `enable` defaults to `true`.
  * @returns Nothing: once it returns, the kernel holds every value given ({@link getKeepAlive} reads them back).
  * @throws {TypeError} for a missing or unknown socket, or a value of the wrong type.
- * @throws {RangeError} for a value outside the kernel's range (Linux: 1..32767 s, 1..127 probes).
+ * @throws {RangeError} for a value outside the kernel's range (Linux: 1..32767 s, 1..127 probes), or a duration from 1 to 999 ms.
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
  * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  *
@@ -120,6 +138,23 @@ export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {
     : prepareOption("TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"), interval);
   const countK = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
   applyKeepAliveValues(fd, on, idleK, intervalK, countK);
+  if (debugging && idleK !== undefined && intervalK === undefined && countK === undefined && on === 1) {
+    noteIdleAlone(fd, idleK);
+  }
+}
+
+// The debug view's word on `{ idle }` alone: what the kernel's interval and count leave (the
+// kernel keeps both times in seconds on every OS sockopts supports).
+function noteIdleAlone(fd: number, idle: number): void {
+  const interval = getInt(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"));
+  const count = getInt(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"));
+  debugNote(
+    fd,
+    `idle alone: interval ${interval} s and count ${count} stay the kernel's, so a dead peer goes unnoticed for ` +
+      `${idle} s + ${count} × ${interval} s = ${
+        idle + count * interval
+      } s; give interval and count too, or detectWithin`,
+  );
 }
 
 function onlyDetectWithin(...others: unknown[]): void {
