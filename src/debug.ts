@@ -11,6 +11,8 @@
  * @module
  */
 
+import { className } from "./handles/target.ts";
+
 /** The two calls the debug view reports. */
 export type Syscall = "setsockopt" | "getsockopt";
 
@@ -223,9 +225,12 @@ function emit(event: DebugEvent): void {
 
 /** Reports how a handle resolved. Call only when {@link debugging}. */
 export function debugHandle(handle: unknown, fd: number, route: HandleRoute, identity: IdentityCheck): void {
-  const name = typeof handle === "object" && handle !== null
-    ? ((handle as { constructor?: { name?: unknown } }).constructor?.name as string | undefined) || "object"
-    : typeof handle;
+  let name: string = typeof handle;
+  try {
+    if (typeof handle === "object" && handle !== null) name = className(handle);
+  } catch {
+    // a Proxy whose traps throw: "object" it is
+  }
   emit({
     kind: "handle",
     message: `handle ${name} -> fd ${fd} (${route}; identity: ${identity})`,

@@ -124,12 +124,27 @@ function closed(action: string, why: string): SocketClosedError {
 function describe(value: unknown): string {
   if (typeof value === "object" && value !== null) {
     try {
-      return `a ${className(value)}`;
+      const name = className(value);
+      return name === "object" ? "an object" : `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
     } catch {
       return "an object"; // a Proxy whose traps throw
     }
   }
   return describeValue(value);
+}
+
+/** The TypeError for something that is no socket; a Promise most likely lacks an `await`. */
+function notASocket(action: string, value: unknown): TypeError {
+  let promise = false;
+  try {
+    promise = value instanceof Promise;
+  } catch {
+    // a Proxy whose getPrototypeOf trap throws
+  }
+  if (promise) {
+    return new TypeError(`${action}: a Promise is not a socket sockopts can use; did you forget an await?`);
+  }
+  return new TypeError(`${action}: ${describe(value)} is not a socket sockopts can use; expected ${ACCEPTED}`);
 }
 
 /** An fd a runtime handle reported, checked like a number the caller passed (-0 is 0). */
@@ -148,7 +163,7 @@ function recognise(handle: object, action: string): Target {
     }
     if (target !== undefined) return target;
   }
-  throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+  throw notASocket(action, handle);
 }
 
 function query(target: Target & { kind: "connection" | "listener" }): SocketQuery {
@@ -214,7 +229,7 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
     throw new TypeError(`${action}: missing socket (got ${handle}); expected ${ACCEPTED}`);
   }
   if (typeof handle !== "object") {
-    throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+    throw notASocket(action, handle);
   }
   const known = closedForGood.get(handle);
   if (known !== undefined) throw closed(action, `${known} is closed`);

@@ -9,6 +9,7 @@ import { type ConfigureResult, describeSkipped, NothingMatchedError, type Skippe
 import { debugConfigure, debugging } from "./debug.ts";
 import { SockoptError } from "./errors.ts";
 import { describeSocket, getNative, holdsCookie, listFds } from "./libc.ts";
+import { unixNamed } from "./sockaddr.ts";
 import { dumpTcp, openFds, REC, sockDiagAvailable, socketInode } from "./sock_diag.ts";
 import {
   applySettings,
@@ -25,11 +26,17 @@ import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
 export type { ConfiguredSocket, SocketFilter, SocketSettings } from "./socket_filter.ts";
 export type { SocketAddress, TcpSocketInfo } from "./socket_info.ts";
 
-/** What kind of non-TCP socket `fd` is, for reports. */
+/**
+ * What kind of non-TCP socket `fd` is, for reports; undefined for no socket, and for an unnamed
+ * Unix-domain socket, which is the runtime's own plumbing and not a driver's connection (a plain
+ * Deno script holds three).
+ */
 export function socketKind(fd: number): { kind: SkippedSocket["kind"]; detail: string } | undefined {
-  const text = describeSocket(getNative("getsockopt"), fd);
+  const n = getNative("getsockopt");
+  const text = describeSocket(n, fd);
   if (text === "not a socket") return undefined;
   const kind = text.startsWith("a Unix-domain") ? "unix" : text === "a UDP socket" ? "udp" : "socket";
+  if (kind === "unix" && !unixNamed(n, fd)) return undefined;
   return { kind, detail: text };
 }
 

@@ -77,6 +77,44 @@ describe("the debug view", () => {
     assert.match(failed[0].message, / = -1 EBADF$/);
   });
 
+  it("names each runtime's own handles by their class, not Object", async () => {
+    const bun = (globalThis as { Bun?: typeof Bun }).Bun;
+    const names: string[] = [];
+    setDebug((event) => event.kind === "handle" && names.push(event.handle));
+    if (bun !== undefined) {
+      const listener = bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const socket = await bun.connect({ hostname: "127.0.0.1", port: listener.port, socket: { data() {} } });
+      try {
+        fdOf(socket);
+        fdOf(listener);
+        assert.deepEqual(names, ["TCPSocket", "Listener"]);
+      } finally {
+        socket.end();
+        listener.stop(true);
+      }
+    } else if (isDeno) {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+      try {
+        fdOf(conn);
+        fdOf(listener);
+        assert.deepEqual(names, ["TcpConn", "Listener"]);
+      } finally {
+        conn.close();
+        listener.close();
+      }
+    } else {
+      const pair = await tcpPair();
+      try {
+        fdOf(pair.client);
+        fdOf(pair.server);
+        assert.deepEqual(names, ["Socket", "Server"]);
+      } finally {
+        await pair.close();
+      }
+    }
+  });
+
   it("reports how a node:net socket resolved: the runtime's fd in Bun, its addresses then the cache in Deno", async () => {
     const pair = await tcpPair();
     try {
