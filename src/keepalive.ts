@@ -121,7 +121,7 @@ function checkOptions(options: unknown): KeepAliveOptions {
  * }
  * ```
  */
-export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
+export function setKeepAlive(socket: SocketHandle, options?: KeepAliveOptions): void {
   const { idle, interval, count, enable, detectWithin } = checkOptions(options);
   if (detectWithin !== undefined) {
     onlyDetectWithin(idle, interval, count, enable);

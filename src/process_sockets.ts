@@ -137,7 +137,8 @@ export interface ConfigureOptions {
  * @param settings `{ detectWithin }`, or `{ keepAlive?, userTimeout? }` in the shapes `setKeepAlive` and `setUserTimeout` take.
  * @param options `{ atLeast }`: fewer sockets configured than that is an error.
  * @returns The sockets configured, with `seen` and `skipped` beside them.
- * @throws {TypeError} / {RangeError} for a bad filter or setting, before any system call.
+ * @throws {TypeError} for a filter or setting of the wrong type, before any system call.
+ * @throws {RangeError} for a value out of range, before any system call.
  * @throws {NothingMatchedError} when fewer than `atLeast` sockets were configured; its message lists what was seen.
  *
  * @example A dead-peer bound for every connection a PostgreSQL pool holds
@@ -152,11 +153,11 @@ export interface ConfigureOptions {
 export function configureSockets(
   filter: SocketFilter,
   settings: SocketSettings,
-  options: ConfigureOptions = {},
+  options?: ConfigureOptions,
 ): ConfigureResult {
   const f = checkFilter(filter);
   const s = checkSettings(settings);
-  const atLeast = checkAtLeast(options);
+  const atLeast = options === undefined ? 0 : checkAtLeast(options);
   const changed: ConfiguredSocket[] = [];
   const skipped: SkippedSocket[] = [];
   let seen = 0;
