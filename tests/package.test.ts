@@ -1,5 +1,5 @@
 /**
- * The npm package, checked from the outside: `npm pack` (which builds dist/ through `prepack`),
+ * The npm package, checked from the outside: `npm pack` (which builds dist/ through `prepare`),
  * then fresh projects in a temporary directory that cannot see this repository install the
  * tarball with the README's own install lines and use it from Bun, from Deno, from a type-checked
  * Bun TypeScript project and from Node. Runs once, in the Deno test run.
@@ -143,7 +143,7 @@ describe("the npm package, from the outside", { skip: once }, () => {
 
   it("publint (strict) and arethetypeswrong (ESM-only profile) find nothing wrong", async () => {
     const bin = join(root, "node_modules", ".bin");
-    // --pack false: lint the extracted files as they are (packing again would run prepack there).
+    // --pack false: lint the extracted files as they are (packing again would run prepare there).
     const lint = await run(join(bin, "publint"), ["--strict", "--pack", "false", join(work, "extracted", "package")], {
       cwd: work,
       timeout: MINUTE,
