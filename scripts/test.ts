@@ -83,6 +83,7 @@ const RUNTIMES: readonly Runtime[] = [
  */
 const SLOW = new Set([
   "tests/e2e.test.ts",
+  "tests/demo.test.ts",
   "tests/db.test.ts",
   "tests/timeline.test.ts",
   "tests/errno.test.ts",
