@@ -205,10 +205,13 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // numbers once (platforms/bsd.ts) 44.9 kB again, and the lookup by inode (a Deno handle's first
     // lookup through sock_diag and statx instead of every fd's addresses) 50.4 kB: its sock_diag
     // part 3.2 kB, the search 2.3 kB.
+    // What a newcomer needs then took it to 52.9 kB: naming the application's call when libc cannot
+    // be loaded (src/ffi/caller.ts), Deno's prompt, refusing seconds written as milliseconds, the
+    // debug view's note on `{ idle }` alone, and the Promise and class names in messages.
     // The bound keeps a little headroom, so
     // code that starts pulling in more fails here. What it must not carry: the option table, the
     // OS tables' other options, their notes and TCP info layouts, and string or struct values.
-    assert.ok(keepAlive.bytes <= 51_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 51 kB`);
+    assert.ok(keepAlive.bytes <= 54_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 54 kB`);
     assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
     assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
     assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");
