@@ -94,7 +94,7 @@ function isFFIWarning(warning: unknown, type: unknown): boolean {
 
 // node:ffi warns once per process when it is first loaded. The filter is in place only while
 // sockopts loads it, and lets every other warning through; a program that also uses node:ffi
-// itself and imports it later no longer sees that one notice (README "Node.js" documents it).
+// itself and imports it later no longer sees that one notice (the README's Node quick start says so).
 function loadFFI(proc: NodeProcess): NodeFFI | undefined {
   if (typeof proc.getBuiltinModule !== "function") return undefined;
   const emit = proc.emitWarning;
