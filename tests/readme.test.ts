@@ -98,6 +98,20 @@ describe("links and publishing", () => {
   });
 });
 
+it("the module doc (JSR's page, editors' hovers, dist/mod.d.ts) and docs/releasing.md agree: Deno, Bun and Node.js 26.9+", () => {
+  const moduleDoc = (text: string) => text.slice(0, text.indexOf("@module"));
+  const docs = [["mod.ts", moduleDoc(readFileSync(join(root, "mod.ts"), "utf8"))]];
+  // dist/ is built by npm ci and npm test; its declarations carry the same module doc.
+  const dts = join(root, "dist", "mod.d.ts");
+  if (existsSync(dts)) docs.push(["dist/mod.d.ts", moduleDoc(readFileSync(dts, "utf8"))]);
+  for (const [file, text] of docs) {
+    assert.match(text, /Socket options for Deno, Bun and Node\.js 26\.9\+/, file);
+    assert.doesNotMatch(text, /any other runtime \(Node/, `${file} does not call Node unsupported`);
+  }
+  const releasing = docText("docs/releasing.md");
+  assert.match(releasing, /Deno, Bun\s+and Node\.js supported \(Node 26\.9 and later/);
+});
+
 it("docs/options.md's table lists every option with the table's OSes and read-only flag", () => {
   const page = docText("docs/options.md");
   const rows = new Map<string, string[]>();
