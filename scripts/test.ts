@@ -206,8 +206,8 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-if (skipped.length > 0) console.log(`\n${skipped.join("\n")}`);
 console.log(`\n${quick ? "test:quick" : "test"} summary, ${duration(performance.now() - started)} in all:`);
 for (const line of lines) console.log(`  ${line}`);
+for (const line of skipped) console.log(`  ${line}`);
 console.log(`${total.passed} passed, ${total.failed} failed`);
 process.exit(failedRuns > 0 || total.failed > 0 ? 1 : 0);
