@@ -1,13 +1,16 @@
 /**
- * Socket options for Deno and Bun, through libc's `setsockopt` and `getsockopt` and each runtime's
- * own FFI: TCP keep-alive (on/off, idle time, probe interval, probe count), the user timeout, a
+ * Socket options for Deno, Bun and Node.js 26.9+, through libc's `setsockopt` and `getsockopt` and
+ * each runtime's own FFI (`Deno.dlopen`, `bun:ffi`, `node:ffi`): TCP keep-alive (on/off, idle
+ * time, probe interval, probe count), the user timeout, one dead-peer bound (`detectWithin`), a
  * typed table of common socket and TCP options (`getOption` / `setOption`), live connection
  * statistics (`getTcpInfo`) and an unchecked escape hatch, with durations in milliseconds, every
  * value checked before the system call, and errors that name the option, the value and the errno.
  *
- * In Deno, run with `--allow-ffi` (and `--allow-net` for the sockets themselves). Importing needs no
- * permission: libc is opened on the first call. Under any other runtime (Node, browsers) importing
- * works, {@link isSupported} returns `false` and every call throws {@link UnsupportedError}.
+ * Deno needs `--allow-ffi` (and `--allow-net` for the sockets themselves); answering `y` at Deno's
+ * prompt works too. Node.js 26.9 and later need no flag (26.1 to 26.8: `--experimental-ffi`);
+ * under Node's permission model, `--allow-ffi`. Importing needs no permission: libc is opened on
+ * the first call. Elsewhere (older Node, browsers, Windows) importing works,
+ * {@link isSupported} returns `false` and every call throws {@link UnsupportedError}.
  *
  * @example Noticing a dead peer in 45 seconds instead of 2 hours 11 minutes
  * ```ts
@@ -75,7 +78,7 @@ export {
 export { getsockoptRaw, setsockoptRaw } from "./src/options/raw.ts";
 export { isSupported } from "./src/support.ts";
 export { getTcpInfo, type TcpInfo, type TcpState } from "./src/options/tcp_info.ts";
-export { getUserTimeout, setUserTimeout } from "./src/options/user_timeout.ts";
+export { getUserTimeout, setUserTimeout, type UserTimeoutOptions } from "./src/options/user_timeout.ts";
 export {
   type ConfiguredSocket,
   type ConfigureOptions,

@@ -1,4 +1,4 @@
-/** The machine a run happened on, as RESULTS.md and the README report it. */
+/** The machine a run happened on, as RESULTS.md and docs/performance.md report it. */
 import { readFileSync } from "node:fs";
 
 /** What the table was measured on. */

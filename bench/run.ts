@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: times sockopts against a C program making the same system calls and against
- * Node's net-keepalive, prints one table, and writes it to bench/RESULTS.md and the README's
+ * Node's net-keepalive, prints one table, and writes it to bench/RESULTS.md and docs/performance.md's
  * Performance section.
  *
  * How it runs: C, Bun and Deno each get one long-lived worker process that opens its loopback
@@ -271,9 +271,9 @@ async function main(): Promise<void> {
   if (options.write) {
     writeFileSync(join(ROOT, "bench", "RESULTS.md"), resultsFile(body, report));
     updateReadme(body);
-    log("wrote bench/RESULTS.md and the README's Performance section");
+    log("wrote bench/RESULTS.md and the table in docs/performance.md");
   } else {
-    log("not a full run (or --no-write): bench/RESULTS.md and the README are unchanged");
+    log("not a full run (or --no-write): bench/RESULTS.md and docs/performance.md are unchanged");
   }
 }
 
@@ -334,12 +334,12 @@ const BEGIN = "<!-- bench:begin -->";
 const END = "<!-- bench:end -->";
 
 function updateReadme(body: string): void {
-  const path = join(ROOT, "README.md");
-  const readme = readFileSync(path, "utf8");
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start === -1 || end < start) throw new Error(`README.md has no ${BEGIN} … ${END} block for the table`);
-  writeFileSync(path, readme.slice(0, start + BEGIN.length) + "\n" + body + "\n" + readme.slice(end));
+  const path = join(ROOT, "docs", "performance.md");
+  const page = readFileSync(path, "utf8");
+  const start = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
+  if (start === -1 || end < start) throw new Error(`docs/performance.md has no ${BEGIN} … ${END} block for the table`);
+  writeFileSync(path, page.slice(0, start + BEGIN.length) + "\n" + body + "\n" + page.slice(end));
 }
 
 await main();

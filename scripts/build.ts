@@ -1,5 +1,5 @@
 /**
- * Builds the npm package into dist/: `npm run build` (and `npm pack`, through `prepack`).
+ * Builds the npm package into dist/: `npm run build` (and `npm ci` and `npm pack`, through `prepare`).
  *
  * - esbuild transpiles each module mod.ts reaches into its own ESM file (dist/mod.js,
  *   dist/src/…, dist/platforms/…), without bundling, so that an application's bundler keeps only

@@ -6,9 +6,13 @@
  *     deno run -A scripts/test.ts --quick    # unit and loopback tests only (no soak, no kernel-level)
  *     deno run -A scripts/test.ts --verbose  # (or SOCKOPTS_TEST_VERBOSE=1) stream every line as well
  *
- * Each runtime writes a JUnit report beside its console output; the counts and the failures come
- * from that report, so a failing test is shown in full however noisy the rest was. The last line
- * is `N passed, N failed` alone, which .ci/run forwards.
+ * It builds dist/ first (`npm run build`, a second or two): Node and Bun resolve the package's own
+ * name to it, so the examples and README blocks run under Node test what `npm pack` ships.
+ * Each runtime writes a JUnit report beside its console output; the counts, the failures and the
+ * skipped tests come from that report, so a failing test is shown in full however noisy the rest
+ * was, and every skipped test is named in the summary (with its reason where the report has one:
+ * Node's does; Bun leaves a skipped describe out of its report). The last line is
+ * `N passed, N failed` alone, which .ci/run forwards.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -79,6 +83,7 @@ const RUNTIMES: readonly Runtime[] = [
  */
 const SLOW = new Set([
   "tests/e2e.test.ts",
+  "tests/demo.test.ts",
   "tests/db.test.ts",
   "tests/timeline.test.ts",
   "tests/errno.test.ts",
@@ -135,8 +140,18 @@ const verbose = args.includes("--verbose") || ["1", "true"].includes(process.env
 const files = testFiles(join(ROOT, "tests")).filter((file) => !quick || !SLOW.has(file));
 const started = performance.now();
 const lines: string[] = [];
-const total: Tally = { passed: 0, failed: 0, skipped: 0, failures: [] };
+const total: Tally = { passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
+const skipped: string[] = [];
 let failedRuns = 0;
+
+const build = await run(["npm", "run", "--silent", "build"], verbose);
+if (build.code !== 0) {
+  failedRuns++;
+  total.failed++;
+  if (!verbose) console.log(build.output);
+}
+lines.push(`build (dist/): ${build.code === 0 ? "ok" : "FAILED"} (${duration(build.ms)})`);
+console.log(lines.at(-1));
 
 if (!quick) {
   const check = await run(["npm", "run", "--silent", "check"], verbose);
@@ -162,7 +177,7 @@ try {
     const result = await run(runtime.command(files, junit), verbose);
     const tally = existsSync(junit)
       ? parseJUnit(readFileSync(junit, "utf8"))
-      : { passed: 0, failed: 0, skipped: 0, failures: [] };
+      : { passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
     // A run that exits non-zero without a failing test (a type error, a crash) counts as one failure.
     const crashed = result.code !== 0 && tally.failed === 0;
     if (!verbose) {
@@ -180,6 +195,12 @@ try {
       `${runtime.name}: ${tally.passed} passed, ${failed} failed, ${tally.skipped} skipped (${duration(result.ms)})`,
     );
     console.log(lines.at(-1));
+    if (tally.skips.length > 0) {
+      skipped.push(`skipped under ${runtime.name} (${tally.skips.length}):`);
+      for (const skip of tally.skips) {
+        skipped.push(`  - ${skip.name}${skip.reason === undefined ? "" : ` (${skip.reason})`}`);
+      }
+    }
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
@@ -187,5 +208,6 @@ try {
 
 console.log(`\n${quick ? "test:quick" : "test"} summary, ${duration(performance.now() - started)} in all:`);
 for (const line of lines) console.log(`  ${line}`);
+for (const line of skipped) console.log(`  ${line}`);
 console.log(`${total.passed} passed, ${total.failed} failed`);
 process.exit(failedRuns > 0 || total.failed > 0 ? 1 : 0);

@@ -35,6 +35,8 @@ const LOADER = "/lib/ld-linux-aarch64.so.1";
 const NATIVE_ONLY: Readonly<Record<string, string>> = {
   "tests/db.test.ts": "runs real database servers and each driver scenario in namespace children",
   "tests/dead_peer_e2e.test.ts": "network-namespace children",
+  "tests/demo.test.ts": "runs npm start's demo as a child, in a network namespace",
+  "tests/deno_prompt.test.ts": "drives the native Deno in a pseudo-terminal",
   "tests/e2e.test.ts": "network-namespace children",
   "tests/examples.test.ts": "runs every example as a child",
   "tests/jsr.test.ts": "runs deno publish --dry-run",
@@ -42,7 +44,7 @@ const NATIVE_ONLY: Readonly<Record<string, string>> = {
   // of the process that starts them: an emulated parent would hand them the aarch64 libc.
   "tests/libc_loading.test.ts": "starts the native Deno with narrowed --allow-ffi grants",
   "tests/package.test.ts": "builds and installs the npm package",
-  "tests/readme.test.ts": "type-checks the README's code",
+  "tests/readme.test.ts": "runs the code blocks of the README and docs/ as children",
   "tests/timeline.test.ts": "measures a kernel-level scenario in a network namespace, as a child",
 };
 

@@ -9,12 +9,19 @@ export interface Failure {
   readonly text: string;
 }
 
-/** Leaf tests by outcome, and every failure. */
+/** One skipped test, named as its report names it, with the reason where the report gives one (Node's). */
+export interface Skip {
+  readonly name: string;
+  readonly reason?: string;
+}
+
+/** Leaf tests by outcome, every failure, and every skipped test by name. */
 export interface Tally {
   passed: number;
   failed: number;
   skipped: number;
   failures: Failure[];
+  skips: Skip[];
 }
 
 function unescape(text: string): string {
@@ -40,6 +47,8 @@ export function parseJUnit(xml: string): Tally {
     const classname = unescape(/\bclassname="([^"]*)"/.exec(m[1])?.[1] ?? "");
     const body = m[3] ?? "";
     const failure = /<(failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
+    const skip = /<skipped\b((?:[^>"]|"[^"]*")*?)\/?>/.exec(body);
+    const reason = skip === null ? undefined : unescape(/\bmessage="([^"]*)"/.exec(skip[1])?.[1] ?? "");
     const message = failure ? unescape(/\bmessage="([^"]*)"/.exec(failure[2])?.[1] ?? "") : "";
     return {
       name: classname && classname !== "test" && !classname.startsWith("ext:") && !name.startsWith(classname)
@@ -48,18 +57,21 @@ export function parseJUnit(xml: string): Tally {
       bare: name,
       failed: failure !== null,
       text: failure ? unescape(failure[3] ?? "") || message : "",
-      skipped: /<skipped\b/.test(body),
+      skipped: skip !== null,
+      reason: reason === "" || reason === "true" ? undefined : reason,
     };
   });
-  const tally: Tally = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  const tally: Tally = { passed: 0, failed: 0, skipped: 0, failures: [], skips: [] };
   for (const c of cases) {
     const children = cases.filter((other) => other.bare.startsWith(`${c.bare} > `));
     if (children.length > 0 && !(c.failed && !children.some((child) => child.failed))) continue;
     if (c.failed) {
       tally.failed++;
       tally.failures.push({ name: c.name, text: c.text });
-    } else if (c.skipped) tally.skipped++;
-    else tally.passed++;
+    } else if (c.skipped) {
+      tally.skipped++;
+      tally.skips.push(c.reason === undefined ? { name: c.name } : { name: c.name, reason: c.reason });
+    } else tally.passed++;
   }
   return tally;
 }

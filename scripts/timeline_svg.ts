@@ -165,7 +165,10 @@ export function renderTimeline(data: TimelineData): string {
     ),
     ...lane(
       48,
-      `Kernel defaults (SO_KEEPALIVE on: ${d.idle / 1000} s idle, then ${d.count} probes ${d.interval / 1000} s apart)`,
+      // Keep-alive is off by default (then the read never fails); this row is it turned on alone.
+      `Keep-alive on, the kernel's times: ${d.idle / 1000} s idle, then ${d.count} probes ${
+        d.interval / 1000
+      } s apart (off by default: never)`,
       Math.ceil(defaultFail / half) * half,
       defaultTicks,
       defaultProbes,
@@ -198,7 +201,7 @@ export function renderTimeline(data: TimelineData): string {
   ];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="330" viewBox="0 0 ${WIDTH} 330" ${FONT} role="img">`,
-    `<title>Dead peer noticed after ${humanDuration(defaultFail)} with kernel defaults, ${
+    `<title>Dead peer noticed after ${humanDuration(defaultFail)} with keep-alive on at the kernel's times, ${
       humanDuration(s.failedAtMs)
     } with sockopts</title>`,
     ...body.map((line) => `  ${line}`),

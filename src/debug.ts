@@ -1,6 +1,7 @@
 /**
  * The opt-in debug view: how each handle resolved, which system calls were made with which values,
- * and what `configureSockets` matched and skipped. Silent by default; on with `setDebug(listener)`
+ * what `configureSockets` matched and skipped, and notes on calls that likely do not do what was
+ * meant. Silent by default; on with `setDebug(listener)`
  * or the environment variable `SOCKOPTS_DEBUG=1` (read once, on the first call, and only where the
  * runtime already lets sockopts read it: no Deno permission prompt, no error without `--allow-env`).
  *
@@ -127,6 +128,14 @@ export type DebugEvent =
     readonly matched: boolean;
     /** Why it was skipped, or `null` when it matched. */
     readonly reason: string | null;
+  }
+  | {
+    /** A call did what it was asked, and likely not what was meant (`setKeepAlive(s, { idle })` alone). */
+    readonly kind: "note";
+    /** A line such as `note fd 7: idle alone: interval 75 s and count 9 stay the kernel's, …`. */
+    readonly message: string;
+    /** The socket's fd. */
+    readonly fd: number;
   };
 
 /**
@@ -212,11 +221,11 @@ function emit(event: DebugEvent): void {
   }
 }
 
-/** Reports how a handle resolved. Call only when {@link debugging}. */
-export function debugHandle(handle: unknown, fd: number, route: HandleRoute, identity: IdentityCheck): void {
-  const name = typeof handle === "object" && handle !== null
-    ? ((handle as { constructor?: { name?: unknown } }).constructor?.name as string | undefined) || "object"
-    : typeof handle;
+/**
+ * Reports how a handle resolved, `name` being what the handle is (its class name, or `number`).
+ * Call only when {@link debugging}.
+ */
+export function debugHandle(name: string, fd: number, route: HandleRoute, identity: IdentityCheck): void {
   emit({
     kind: "handle",
     message: `handle ${name} -> fd ${fd} (${route}; identity: ${identity})`,
@@ -269,4 +278,9 @@ export function debugConfigure(fd: number, reason: string | null): void {
     matched: reason === null,
     reason,
   });
+}
+
+/** Reports a note on a call (see the `"note"` {@link DebugEvent}). Call only when {@link debugging}. */
+export function debugNote(fd: number, note: string): void {
+  emit({ kind: "note", message: `note fd ${fd}: ${note}`, fd });
 }

@@ -117,8 +117,18 @@ function inRange(constant: OptionConstant, value: number): boolean {
   return (value >= constant.min && value <= constant.max) || (value === 0 && constant.zero !== undefined);
 }
 
-/** Milliseconds to the kernel's unit: seconds round up, milliseconds round up to whole ones. */
-export function toKernelDuration(option: string, constant: OptionConstant, ms: unknown): number {
+/**
+ * Milliseconds to the kernel's unit: seconds round up, milliseconds round up to whole ones.
+ *
+ * A duration above 0 and under one second is refused unless `subSecond` says it is meant: it is
+ * almost always seconds written where milliseconds belong (`idle: 30`, `setUserTimeout(s, 2.5)`,
+ * as Go, Rust, sysctl and PostgreSQL spell them). The kernel keeps keep-alive times in whole
+ * seconds, so no sub-second keep-alive time exists (1000 is the shortest), and a user timeout
+ * under a second drops a connection at its first stall.
+ *
+ * @param subSecond The caller asked for a sub-second value on purpose (`setUserTimeout`'s option).
+ */
+export function toKernelDuration(option: string, constant: OptionConstant, ms: unknown, subSecond = false): number {
   const name = label(option, constant);
   if (typeof ms !== "number") {
     throw new TypeError(`Cannot set ${name}: expected a duration in milliseconds, got ${show(ms)}`);
@@ -126,11 +136,25 @@ export function toKernelDuration(option: string, constant: OptionConstant, ms: u
   if (!Number.isFinite(ms)) {
     throw new RangeError(`Cannot set ${name}: ${ms} is not a finite number of milliseconds`);
   }
+  if (ms > 0 && ms < 1000 && !subSecond) throw new RangeError(likelySeconds(name, option, constant, ms));
   const value = Math.ceil(constant.unit === "seconds" ? ms / 1000 : ms);
   if (ms < 0 || value < constant.min || value > constant.max) {
     throw new RangeError(`Cannot set ${name}: ${ms} ms is outside ${rangeText(constant)}`);
   }
   return value;
+}
+
+// "Cannot set TCP_KEEPIDLE: 30 ms: values are milliseconds; did you mean 30_000?"
+function likelySeconds(name: string, option: string, constant: OptionConstant, ms: number): string {
+  const meant = Math.round(ms * 1e6) / 1e3; // 1.1 s is 1100 ms, not 1100.0000000000002
+  const written = Number.isInteger(meant) ? String(meant).replace(/\B(?=(\d{3})+$)/g, "_") : String(meant);
+  const deliberate = constant.unit === "seconds"
+    ? "the kernel counts whole seconds here, so 1000 is the shortest"
+    : option === "TCP_USER_TIMEOUT"
+    ? `for a sub-second timeout on purpose, setUserTimeout(socket, ${ms}, { subSecond: true })`
+    : "";
+  return `Cannot set ${name}: ${ms} ms: values are milliseconds; did you mean ${written}?` +
+    (deliberate === "" ? "" : ` (${deliberate})`);
 }
 
 /** The kernel's duration back to milliseconds. */

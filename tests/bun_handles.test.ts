@@ -252,7 +252,7 @@ describe("Bun handles", { skip: bunOnly }, () => {
   });
 
   it(
-    "refuses Unix-domain and UDP Bun handles with a TypeError, as the README's Handles table says",
+    "refuses Unix-domain and UDP Bun handles with a TypeError, as docs/handles.md's table says",
     LIMIT,
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "sockopts-"));

@@ -6,11 +6,31 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configureSockets, NothingMatchedError, tcpSockets } from "../mod.ts";
 import { tcpPair } from "./support/net.ts";
+import { spawn } from "node:child_process";
+
+/** This process's Unix-domain sockets by fd, with the inodes /proc/net/unix lists. */
+function unixSockets(): { fd: number }[] {
+  const inodes = new Set<string>();
+  for (const line of readFileSync("/proc/net/unix", "utf8").split("\n").slice(1)) {
+    const cells = line.trim().split(/\s+/);
+    if (cells.length >= 7) inodes.add(cells[6]);
+  }
+  return readdirSync("/proc/self/fd").flatMap((name) => {
+    let link = "";
+    try {
+      link = readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      return [];
+    }
+    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+    return inode !== undefined && inodes.has(inode) ? [{ fd: Number(name) }] : [];
+  });
+}
 
 describe("configureSockets reports what it matched and skipped", () => {
   it("lists non-matching TCP sockets with the field that differed", async () => {
@@ -47,6 +67,33 @@ describe("configureSockets reports what it matched and skipped", () => {
       assert.ok(unix.length >= 2, "the listener and the connection");
       assert.ok(unix.every((s) => s.reason === "not-tcp" && s.detail === "a Unix-domain stream socket"));
     } finally {
+      client.destroy();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves out unnamed Unix-domain sockets: the runtime's own pairs and a child's pipes, no driver's", async () => {
+    // A child with piped stdio: libuv (Node, Deno's node:child_process) makes each pipe a socketpair.
+    const child = spawn("sleep", ["30"], { stdio: ["pipe", "pipe", "pipe"] });
+    // Before any named socket exists, every Unix-domain socket here is unnamed.
+    const unnamed = unixSockets().map((s) => s.fd);
+    const dir = mkdtempSync(join(tmpdir(), "sockopts-unix-"));
+    const srv = net.createServer((s) => s.on("error", () => {}));
+    await new Promise<void>((resolve) => srv.listen(join(dir, "pg.sock"), resolve));
+    const client = net.connect(join(dir, "pg.sock"));
+    await new Promise<void>((resolve) => client.once("connect", resolve));
+    try {
+      assert.ok(unnamed.length > 0, "this process holds unnamed Unix-domain sockets to leave out");
+      // The listener, the accepted end and the client: named at one end or the other.
+      const named = unixSockets().map((s) => s.fd).filter((fd) => !unnamed.includes(fd));
+      assert.ok(named.length >= 3, `the listener, its connection and the client: ${named}`);
+      const reported = configureSockets({ remotePort: 5432 }, { detectWithin: 10_000 }).skipped
+        .filter((s) => s.kind === "unix").map((s) => s.fd);
+      assert.deepEqual(reported.filter((fd) => unnamed.includes(fd)), [], "no unnamed socket is reported");
+      assert.ok(named.every((fd) => reported.includes(fd)), `the named ones are: ${named} in ${reported}`);
+    } finally {
+      child.kill();
       client.destroy();
       await new Promise<void>((resolve) => srv.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });

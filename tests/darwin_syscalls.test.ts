@@ -82,7 +82,7 @@ describe("macOS system calls, recorded", () => {
     onDarwin(host, () => {
       setUserTimeout(7, 1_500);
       setUserTimeout(7, 30_000);
-      setUserTimeout(7, 1);
+      setUserTimeout(7, 1, { subSecond: true }); // a deliberate 1 ms: the shortest macOS holds is 1 s
       assert.equal(getUserTimeout(7), 1_000, "read back as ms");
     });
     const sets = calls.filter((call) => call.fn === "setsockopt");

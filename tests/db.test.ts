@@ -9,7 +9,7 @@
  * peer is noticed through the driver within the `detectWithin` bound, idle and with a command in
  * flight (controls without the policy notice nothing in twice the bound); a connection over a Unix
  * socket is reported as skipped, not passed over in silence. What each driver does after it
- * noticed is pinned here too, since the README's recipes promise it.
+ * noticed is pinned here too, since the README's recipes and docs/drivers.md promise it.
  *
  * Needs Linux, root, `unshare`, `ip`, `nft`, `ss`, PostgreSQL's server and `redis-server`
  * (`.ci/run` installs them); anywhere else the suite is skipped with one line saying why.
@@ -37,7 +37,7 @@ if (unavailable) {
 }
 
 /**
- * What each driver does once the kernel has failed its connection, as the README's recipes say:
+ * What each driver does once the kernel has failed its connection, as docs/drivers.md says:
  * how a command in flight ends, and how the driver shows the loss when idle.
  */
 const BEHAVIOUR: Record<DriverName, { own: Record<string, unknown>; inFlight: string; idle: RegExp }> = {
@@ -141,7 +141,7 @@ describe(`real databases under ${runtimeName}: drivers in private namespaces`, {
         assert.notEqual(lost.code, null, `nothing after ${lost.ms} ms`);
         assert.match(lost.code!, BEHAVIOUR[driver].idle);
         assert.ok(lost.ms <= BOUND, `noticed after ${lost.ms} ms`);
-        // What the README promises about the next command: it waits on a reconnect that cannot succeed.
+        // What docs/drivers.md promises about the next command: it waits on a reconnect that cannot succeed.
         const after = facts.after as { outcome: string; ms: number };
         assert.equal(after.outcome, "pending", `a command sent after the loss: ${after.outcome} at ${after.ms} ms`);
         assert.ok(after.ms >= AFTER_WATCH);

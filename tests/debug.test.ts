@@ -1,7 +1,7 @@
 /**
  * The debug view (src/debug.ts): silent by default, on through `setDebug(listener)` or
  * `SOCKOPTS_DEBUG=1`, reporting how handles resolved, the system calls with their values and
- * errno, and what configureSockets matched and skipped. The README's "Debugging" example runs
+ * errno, and what configureSockets matched and skipped. The example in docs/debugging.md runs
  * here as it is written.
  */
 import { afterEach, describe, it } from "node:test";
@@ -75,6 +75,44 @@ describe("the debug view", () => {
     assert.equal(failed[0].errno, "EBADF");
     assert.equal(failed[0].value, null);
     assert.match(failed[0].message, / = -1 EBADF$/);
+  });
+
+  it("names each runtime's own handles by their class, not Object", async () => {
+    const bun = (globalThis as { Bun?: typeof Bun }).Bun;
+    const names: string[] = [];
+    setDebug((event) => event.kind === "handle" && names.push(event.handle));
+    if (bun !== undefined) {
+      const listener = bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const socket = await bun.connect({ hostname: "127.0.0.1", port: listener.port, socket: { data() {} } });
+      try {
+        fdOf(socket);
+        fdOf(listener);
+        assert.deepEqual(names, ["TCPSocket", "Listener"]);
+      } finally {
+        socket.end();
+        listener.stop(true);
+      }
+    } else if (isDeno) {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+      try {
+        fdOf(conn);
+        fdOf(listener);
+        assert.deepEqual(names, ["TcpConn", "Listener"]);
+      } finally {
+        conn.close();
+        listener.close();
+      }
+    } else {
+      const pair = await tcpPair();
+      try {
+        fdOf(pair.client);
+        fdOf(pair.server);
+        assert.deepEqual(names, ["Socket", "Server"]);
+      } finally {
+        await pair.close();
+      }
+    }
   });
 
   it("reports how a node:net socket resolved: the runtime's fd in Bun, its addresses then the cache in Deno", async () => {
@@ -162,11 +200,8 @@ describe("the debug view", () => {
     });
   });
 
-  it("the README's Debugging example prints the handle and the four setsockopt calls", async () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const start = readme.indexOf("\n## Debugging\n");
-    assert.ok(start >= 0, 'README has a "Debugging" section');
-    const section = readme.slice(start, readme.indexOf("\n## ", start + 5));
+  it("docs/debugging.md's example prints the handle and the four setsockopt calls", async () => {
+    const section = readFileSync(join(root, "docs", "debugging.md"), "utf8");
     const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
     assert.ok(code !== undefined);
     const { stdout, stderr } = await runScript(code, {});
@@ -183,7 +218,7 @@ describe("the debug view", () => {
       ["TCP_KEEPCNT", "3"],
       ["SO_KEEPALIVE", "1"],
     ]);
-    // The README shows the output; its lines have the same shape.
+    // docs/debugging.md shows the output; its lines have the same shape.
     assert.match(section, /^setsockopt\(\d+, 6, 4 TCP_KEEPIDLE, 30, 4\) = 0$/m);
   });
 

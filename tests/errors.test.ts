@@ -59,6 +59,14 @@ describe("bad input is refused before any system call", () => {
       [Object.create(null), /is not a socket sockopts can use/],
       [revoked, /is not a socket sockopts can use/],
       [hostile, /is not a socket sockopts can use/],
+      [{ fd: 7 }, /^Cannot set keep-alive: an object is not a socket sockopts can use; expected a file descriptor/],
+      [[7], /: an Array is not a socket/],
+      [new Date(0), /: a Date is not a socket/],
+      // A forgotten await: the types catch it, and at run time the message says so.
+      [
+        Promise.resolve(7),
+        /^Cannot set keep-alive: a Promise is not a socket sockopts can use; did you forget an await\?$/,
+      ],
     ];
     for (const [socket, message] of cases) {
       assert.throws(() => setKeepAlive(socket as never, { idle: 1_000 }), (e: unknown) => {

@@ -86,6 +86,20 @@ describe(`examples under ${runtimeName}`, () => {
     assert.deepEqual(files, Object.keys(EXAMPLES).sort());
   });
 
+  it("the README shows each example's command as this test runs it, through the pinned runtime (npx)", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const command = { deno: "npx deno run --allow-ffi --allow-net", bun: "npx bun", node: "npx node" };
+    for (const [file, example] of Object.entries(EXAMPLES)) {
+      for (const runtime of example.runtimes) {
+        const line = `\`${command[runtime]} examples/${file}\``;
+        assert.ok(readme.includes(line), `README shows ${line}`);
+      }
+    }
+    // A fresh clone's `npm ci` builds dist/, which Node resolves the package's own name to.
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+    assert.match(pkg.scripts.prepare, /\bnpm run (--silent )?build\b/, "npm ci builds dist/ (prepare)");
+  });
+
   for (const [file, example] of Object.entries(EXAMPLES)) {
     const skip = example.runtimes.includes(runtimeName) ? false : `a ${example.runtimes.join("/")} example`;
     it(`${file} runs and prints the settings read back`, { skip }, async () => {

@@ -44,7 +44,7 @@ type Open = (port: number | undefined) => Promise<Opened>;
 
 /**
  * @param alwaysUse Use every handle before it closes. Without Deno's resource check nothing can
- *   tell a listener never used while open from the new one on its port (the README's residual case).
+ *   tell a listener never used while open from the new one on its port (a residual case in docs/handles.md).
  */
 async function cycles(open: Open, alwaysUse = false): Promise<number> {
   let reused = 0;
@@ -223,7 +223,7 @@ const modes: Mode[] = ["as shipped", "no resource check", "address identity"];
 
 // Without SO_COOKIE (qemu-user refuses it) every mode re-checks by addresses, which cannot tell a
 // closed listener from the next one on its port when the resource check is off too, nor a
-// stopped Bun.serve server: the README's residual cases, skipped here and said so.
+// stopped Bun.serve server: the residual cases of docs/handles.md, skipped here and said so.
 const noCookies = await (async () => {
   const probe = net.createServer();
   await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
@@ -336,7 +336,7 @@ describe(`fd reuse (${CYCLES} cycles): Bun kinds`, { skip: bunOnly, timeout: 300
   for (const [name, make] of Object.entries(bunKinds)) {
     for (const mode of ["as shipped", "address identity"] as const) {
       // Addresses cannot tell a stopped Bun.serve server from the next one on its port and fd
-      // number, and Bun shows no sign of stop(): the README's residual case without SO_COOKIE.
+      // number, and Bun shows no sign of stop(): docs/handles.md's residual case without SO_COOKIE.
       if (name === "Bun.serve server" && mode === "address identity") continue;
       it(
         `never lets a closed ${name} reach the socket that took its number (${mode})`,
@@ -346,7 +346,7 @@ describe(`fd reuse (${CYCLES} cycles): Bun kinds`, { skip: bunOnly, timeout: 300
             const kind = await make();
             try {
               // A Bun.serve server stopped before its first use, asked for a fixed port, is the
-              // README's residual case: nothing Bun shows tells it from the next server there.
+              // docs/handles.md's residual case: nothing Bun shows tells it from the next server there.
               const reused = await cycles(kind.open, name === "Bun.serve server");
               assert.ok(reused > CYCLES / 2, `the fd number was reused in only ${reused} of ${CYCLES} cycles`);
             } finally {

@@ -145,7 +145,7 @@ describe("node:net, node:tls, node:http(s) and node:dgram handles", () => {
         message:
           "Cannot set keep-alive: the node:dgram socket is a UDP socket, and TCP options apply only to TCP sockets",
       });
-      // A TypeError in both runtimes, as the README's Handles table says (Bun's native handle
+      // A TypeError in both runtimes, as docs/handles.md's table says (Bun's native handle
       // holds an fd, yet the handle is refused before any system call).
       assert.throws(() => setKeepAlive(server, PROFILE), {
         name: "TypeError",

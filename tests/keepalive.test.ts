@@ -81,9 +81,9 @@ describe("keep-alive on a real loopback connection", () => {
   });
 
   it("rounds durations up to whole seconds and reports ms", LIMIT, () => {
-    setKeepAlive(pair.clientFd, { idle: 500, interval: 1_500, count: 2 });
-    assert.deepEqual(getKeepAlive(pair.clientFd), { enable: true, idle: 1_000, interval: 2_000, count: 2 });
-    setKeepAliveInterval(pair.clientFd, 1);
+    setKeepAlive(pair.clientFd, { idle: 1_001, interval: 1_500, count: 2 });
+    assert.deepEqual(getKeepAlive(pair.clientFd), { enable: true, idle: 2_000, interval: 2_000, count: 2 });
+    setKeepAliveInterval(pair.clientFd, 1_000);
     assert.equal(getKeepAliveInterval(pair.clientFd), 1_000);
     setKeepAliveInterval(pair.clientFd, 2_000.5);
     assert.equal(getKeepAliveInterval(pair.clientFd), 3_000);
@@ -94,8 +94,8 @@ describe("keep-alive on a real loopback connection", () => {
   it("round-trips the user timeout in ms, rounding fractions up", LIMIT, () => {
     setUserTimeout(pair.clientFd, 2_500);
     assert.equal(getUserTimeout(pair.clientFd), 2_500);
-    setUserTimeout(pair.clientFd, 1.2);
-    assert.equal(getUserTimeout(pair.clientFd), 2);
+    setUserTimeout(pair.clientFd, 1_000.2);
+    assert.equal(getUserTimeout(pair.clientFd), 1_001);
     setUserTimeout(pair.clientFd, 2_147_483_647);
     assert.equal(getUserTimeout(pair.clientFd), 2_147_483_647);
     setUserTimeout(pair.clientFd, 0);

@@ -109,7 +109,7 @@ describe("the layers of docs/architecture.md", () => {
     const allowed = /^src\/(ffi\/|handles\/(deno|bun|node|node_runtime|brand)\.ts$)/;
     const offenders = FILES.filter((file) => !allowed.test(file))
       .filter((file) =>
-        /\bDeno\.dlopen\b|from "bun:ffi"|from "node:ffi"|\bDeno\[/.test(readFileSync(join(ROOT, file), "utf8"))
+        /\bDeno\.dlopen\(|from "bun:ffi"|from "node:ffi"|\bDeno\[/.test(readFileSync(join(ROOT, file), "utf8"))
       );
     assert.deepEqual(offenders, []);
   });

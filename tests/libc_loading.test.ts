@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { linux } from "../platforms/linux/constants.ts";
 import { libcCandidates } from "../src/sys/libc_paths.ts";
+import { PUBLIC_CALLS } from "../src/ffi/caller.ts";
+import * as sockopts from "../mod.ts";
 import { binDir, root, run } from "./support/exec.ts";
 
 const LIMIT = { timeout: 60_000 };
@@ -41,6 +43,15 @@ async function deno(flags: string[], mode: string, cwd = root): Promise<Outcome>
 const libc = realLibc();
 
 describe("loading libc in Deno", () => {
+  it("knows every function of mod.ts that can load libc, to name it when loading fails", () => {
+    // Those that never reach libc: isSupported asks the runtime, deadPeerPlan computes, setDebug stores.
+    const never = new Set(["isSupported", "deadPeerPlan", "setDebug"]);
+    const functions = Object.entries(sockopts)
+      .filter(([name, value]) => typeof value === "function" && /^[a-z]/.test(name) && !never.has(name))
+      .map(([name]) => name);
+    assert.deepEqual([...PUBLIC_CALLS].sort(), functions.sort());
+  });
+
   it("offers the platform's names first, then absolute paths", () => {
     const paths = libcCandidates(linux, "x86_64");
     assert.deepEqual(paths.slice(0, 2), ["libc.so.6", "libc.musl-x86_64.so.1"]);
@@ -63,31 +74,35 @@ describe("loading libc in Deno", () => {
     },
   );
 
-  it("names every path tried and why, and the call that needed libc", LIMIT, async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sockopts-ffi-"));
-    try {
-      // A relative grant is resolved against the working directory by Deno: it does not cover
-      // the system's libc, and the message says what dlopen really said about it.
-      const relative = await deno(["--allow-ffi=libc.so.6"], "get", dir);
-      assert.equal(relative.name, "PermissionError");
-      assert.match(relative.message!, /^Cannot load libc to call getsockopt: Deno needs --allow-ffi/);
-      assert.ok(relative.message!.includes(`libc.so.6: Could not open library`), relative.message!);
-      assert.ok(relative.message!.includes(join(dir, "libc.so.6")), relative.message!);
-      assert.match(relative.message!, /not allowed by --allow-ffi: libc\.musl-x86_64\.so\.1, \/lib\//);
+  it(
+    "names the application's call (not the internal one), the flag, and why a granted path failed",
+    LIMIT,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sockopts-ffi-"));
+      try {
+        // A relative grant is resolved against the working directory by Deno: it does not cover
+        // the system's libc, and the message says what dlopen really said about it, once.
+        const relative = await deno(["--allow-ffi=libc.so.6"], "get", dir);
+        assert.equal(relative.name, "PermissionError");
+        assert.match(relative.message!, /^Cannot load libc for getKeepAlive: Deno needs --allow-ffi, or --allow-ffi=/);
+        assert.ok(relative.message!.includes(`libc.so.6: Could not open library: ${join(dir, "libc.so.6")}`));
+        assert.equal(relative.message!.split("Could not open library").length - 1, 1, relative.message!);
+        assert.match(relative.message!, /a relative --allow-ffi path is resolved against the working directory/);
 
-      const none = await deno(["--allow-net=127.0.0.1"], "set", dir);
-      assert.equal(none.name, "PermissionError");
-      // A listener is found by address first: the first libc call is sock_diag's statx check
-      // (Linux), or the fd listing's.
-      assert.match(
-        none.message!,
-        /^Cannot load libc to call (statx|getsockname|opendir|getsockopt): Deno needs --allow-ffi/,
-      );
-      assert.match(none.message!, /not allowed by --allow-ffi: libc\.so\.6, libc\.musl-x86_64\.so\.1, \/lib\//);
-      const setter = await deno([], "get", dir);
-      assert.match(setter.message!, /^Cannot load libc to call getsockopt:/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        const none = await deno(["--allow-net=127.0.0.1"], "set", dir);
+        assert.equal(none.name, "PermissionError");
+        // A listener is found by address first: the first libc call is sock_diag's statx check
+        // (Linux), or the fd listing's; the message names setKeepAlive all the same.
+        assert.equal(
+          none.message,
+          "Cannot load libc for setKeepAlive: Deno needs --allow-ffi, or --allow-ffi=<libc's absolute path> " +
+            `such as ${libcCandidates(linux, "x86_64").find((path) => path.startsWith("/"))} for libc alone`,
+        );
+        const getter = await deno([], "get", dir);
+        assert.match(getter.message!, /^Cannot load libc for getKeepAlive: Deno needs --allow-ffi/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -32,8 +32,12 @@ describe(`net-keepalive's functions under ${runtimeName}`, () => {
     try {
       NetKeepAlive.setKeepAliveInterval(pair.client, 1500); // net-keepalive: ~~(1500 / 1000) = 1 s
       assert.equal(NetKeepAlive.getKeepAliveInterval(pair.client), 2000);
-      NetKeepAlive.setKeepAliveInterval(pair.client, 999); // net-keepalive: 0 s, which the kernel refuses
-      assert.equal(NetKeepAlive.getKeepAliveInterval(pair.client), 1000);
+      // net-keepalive: 0 s, which the kernel refuses; here, seconds written as ms are refused up front.
+      assert.throws(() => NetKeepAlive.setKeepAliveInterval(pair.client, 999), {
+        name: "RangeError",
+        message: /^Cannot set TCP_KEEPINTVL: 999 ms: values are milliseconds; did you mean 999_000\?/,
+      });
+      assert.equal(NetKeepAlive.getKeepAliveInterval(pair.client), 2000, "left as it was");
     } finally {
       await pair.close();
     }

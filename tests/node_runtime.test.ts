@@ -97,7 +97,7 @@ describe("Node.js under the permission model", { skip: nodeOnly }, () => {
     });
     assert.match(
       denied.stdout,
-      /^PermissionError Cannot load libc\.so\.6: Node\.js under the permission model needs --allow-ffi/m,
+      /^PermissionError Cannot load libc for getKeepAlive: Node\.js under the permission model needs --allow-ffi \(libc\.so\.6\)$/m,
     );
     const allowed = await run(process.execPath, ["--permission", "--allow-fs-read=*", "--allow-ffi", "-e", code], {
       cwd: root,

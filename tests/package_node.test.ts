@@ -2,7 +2,7 @@
  * The npm package under Node 26 (the pinned devDependency, first on the tests' PATH): `npm pack`,
  * then fresh projects outside the repository install the tarball with `npm install` and use it
  * through `import` (an ES module project, with the README's install and run lines) and through
- * `require()` (a CommonJS project running the README's net-keepalive migration example). Runs
+ * `require()` (a CommonJS project running docs/migrating.md's net-keepalive example). Runs
  * once, in the Node test run.
  */
 import { after, before, describe, it } from "node:test";
@@ -17,6 +17,7 @@ const once: string | false = isNode ? false : "runs once, in the Node test run";
 const fixtures = join(root, "tests", "fixtures", "package");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const readme = readFileSync(join(root, "README.md"), "utf8");
+const migrating = readFileSync(join(root, "docs", "migrating.md"), "utf8");
 const MINUTE = 60_000;
 
 /** The text of a README section, from its heading to the next heading of the same level or higher. */
@@ -85,8 +86,8 @@ describe("the npm package under Node 26, from the outside", { skip: once }, () =
     assert.doesNotMatch(stderr, /ExperimentalWarning/);
   });
 
-  it('require(): the README\'s net-keepalive migration example runs with require("sockopts")', async () => {
-    const [example] = blocks(section("### Migrating from net-keepalive"), "js");
+  it('require(): docs/migrating.md\'s net-keepalive example runs with require("sockopts")', async () => {
+    const [example] = blocks(migrating, "js");
     assert.match(example, /require\("sockopts"\); \/\/ was: require\("net-keepalive"\)/);
     const dir = await project("node-cjs", "commonjs", example, "app.js");
     const { stdout, stderr } = await run("node", ["app.js"], { cwd: dir, timeout: MINUTE });

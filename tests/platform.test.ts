@@ -145,7 +145,11 @@ describe("platform constants", () => {
   it("convert FreeBSD's user timeout (TCP_MAXUNACKTIME) to seconds, rounding up", () => {
     const c = optionConstant(freebsd, "TCP_USER_TIMEOUT");
     assert.equal(c.native, "TCP_MAXUNACKTIME");
-    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 1), 1);
+    assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 1, true), 1, "a deliberate 1 ms is 1 s");
+    assert.throws(
+      () => toKernelDuration("TCP_USER_TIMEOUT", c, 1),
+      /1 ms: values are milliseconds; did you mean 1_000\?/,
+    );
     assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 1_500), 2);
     assert.equal(toKernelDuration("TCP_USER_TIMEOUT", c, 0), 0);
     assert.equal(fromKernelDuration(c, 45), 45_000);

@@ -21,6 +21,10 @@ for (const runtime of ["deno", "bun", "node"]) {
     assert.match(tally.failures[0].name, /fails$/);
     assert.match(tally.failures[0].text, /one is not two\n\n1 !== 2/);
     assert.match(tally.failures[0].text, /x\.test\.(ts|mjs):5:30/, "with the stack");
+    // The skipped test is named; Node's report alone carries the reason.
+    assert.equal(tally.skips.length, 1);
+    assert.match(tally.skips[0].name, /^(group > )?skipped$/);
+    assert.equal(tally.skips[0].reason, runtime === "node" ? "why" : undefined);
   });
 }
 
@@ -42,4 +46,5 @@ it("a name with a bare `>`, as Node's reporter writes it, ends neither that case
   </testsuites>`;
   const tally = parseJUnit(xml);
   assert.deepEqual([tally.passed, tally.failed, tally.skipped], [2, 0, 1]);
+  assert.deepEqual(tally.skips, [{ name: "loading > third", reason: "no nft" }]);
 });

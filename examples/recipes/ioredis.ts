@@ -11,7 +11,9 @@
  */
 import { once } from "node:events";
 import { Redis } from "ioredis";
-import { getKeepAlive, getUserTimeout, setKeepAlive } from "sockopts";
+import { setKeepAlive } from "sockopts";
+// What the kernel holds on each connection, printed after it connects and reconnects:
+import { getKeepAlive, getUserTimeout } from "sockopts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 redis.on("ready", () => setKeepAlive(redis.stream, { detectWithin: 10_000 }));

@@ -11,7 +11,9 @@
  */
 import type { Socket } from "node:net";
 import pg from "pg";
-import { getKeepAlive, getUserTimeout, setKeepAlive, tcpSockets } from "sockopts";
+import { setKeepAlive } from "sockopts";
+// What the kernel holds on each connection, printed at the end:
+import { getKeepAlive, getUserTimeout, tcpSockets } from "sockopts";
 
 const url = new URL(process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
 const pool = new pg.Pool({ connectionString: url.href, max: 3 });

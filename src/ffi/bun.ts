@@ -85,7 +85,7 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
       },
     };
   }
-  throw new Error(`Cannot load libc to call ${call}: ${failures.join("; ")}`);
+  throw new Error(`Cannot load libc for ${call}: ${failures.join("; ")}`);
 }
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };

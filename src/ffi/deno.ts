@@ -66,12 +66,26 @@ function bind(path: string, lib: Deno.DynamicLibrary<Table>): Library {
   };
 }
 
-/** Whether `--allow-ffi` covers `path`, asked without prompting ("granted", "prompt", "denied"). */
-function permission(path: string): Deno.PermissionState {
+/** Whether `--allow-ffi` covers `path` (or, without one, all of FFI), asked without prompting. */
+function permission(path?: string): Deno.PermissionState {
   try {
-    return Deno.permissions.querySync({ name: "ffi", path }).state;
+    return Deno.permissions.querySync(path === undefined ? { name: "ffi" } : { name: "ffi", path }).state;
   } catch {
     return "granted"; // no permission API to ask: let dlopen decide
+  }
+}
+
+/**
+ * Asks the user for FFI access at Deno's prompt (in a terminal; refused at once elsewhere). For
+ * all of FFI, not for a path: a grant of the bare name `libc.so.6` covers `./libc.so.6`, which
+ * Deno then opens and the system's libc is not, and libc's absolute path cannot be known without
+ * `--allow-read`.
+ */
+function request(): boolean {
+  try {
+    return Deno.permissions.requestSync({ name: "ffi" }).state === "granted";
+  } catch {
+    return false;
   }
 }
 
@@ -79,42 +93,51 @@ function refused(error: unknown): boolean {
   return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
 }
 
+// Deno repeats dlopen's own prefix ("Could not open library: Could not open library: …").
+function reason(error: unknown): string {
+  return String((error as Error).message).replace(/^(Could not open library: )+/, "Could not open library: ");
+}
+
 function open(paths: readonly string[], names: SymbolNames, call: string): Library {
   const bound: Deno.ForeignLibraryInterface = {};
   for (const [key, name, symbol] of symbolsToBind(names)) bound[key] = { ...symbol, name };
   const table = bound as Table;
-  // Every path is asked about first (no prompt, nothing loaded), then only granted ones opened:
-  // a narrow --allow-ffi=<path> then finds its path, and the user is asked at most once.
   const failures: string[] = [];
-  const notAllowed: string[] = [];
-  let ask: string | undefined;
-  for (const path of paths) {
-    const state = permission(path);
-    if (state !== "granted") {
-      notAllowed.push(path);
-      if (state === "prompt") ask ??= path;
-      continue;
-    }
+  const tryOpen = (path: string): Library | undefined => {
     try {
       return bind(path, Deno.dlopen(path, table));
     } catch (error) {
-      failures.push(`${path}: ${refused(error) ? "not allowed by --allow-ffi" : (error as Error).message}`);
+      if (!refused(error)) failures.push(`${path}: ${reason(error)}`);
+      return undefined;
+    }
+  };
+  // Every path is asked about first (no prompt, nothing loaded), then only granted ones opened:
+  // a narrow --allow-ffi=<path> then finds its path, and nothing is prompted for.
+  let prompt = false;
+  for (const path of paths) {
+    const state = permission(path);
+    prompt ||= state === "prompt";
+    if (state === "granted") {
+      const lib = tryOpen(path);
+      if (lib !== undefined) return lib;
     }
   }
-  if (ask !== undefined && failures.length === 0) {
-    // Nothing granted: dlopen asks the user in a terminal, and refuses at once otherwise.
-    try {
-      return bind(ask, Deno.dlopen(ask, table));
-    } catch (error) {
-      if (!refused(error)) failures.push(`${ask}: ${(error as Error).message}`);
+  // Nothing granted opened: ask once, at Deno's prompt, then open as a blanket grant would.
+  if (failures.length === 0 && prompt && permission() === "prompt" && request()) {
+    for (const path of paths) {
+      const lib = tryOpen(path);
+      if (lib !== undefined) return lib;
     }
   }
-  const refusedText = notAllowed.length === 0 ? "" : `not allowed by --allow-ffi: ${notAllowed.join(", ")}`;
-  const tried = [...failures, ...(refusedText === "" ? [] : [refusedText])].join("; ");
-  if (notAllowed.length === 0) throw new Error(`Cannot load libc to call ${call}: ${tried}`);
+  const scoped = paths.find((path) => path.startsWith("/")) ?? paths[0];
+  const relative = failures.some((failure) => !failure.startsWith("/"))
+    ? "; a relative --allow-ffi path is resolved against the working directory, so it never covers libc"
+    : "";
+  const tried = failures.length === 0 ? "" : ` (tried ${failures.join("; ")}${relative})`;
+  if (permission() === "granted") throw new Error(`Cannot load libc for ${call}: ${failures.join("; ")}`);
   throw new PermissionError(
-    `Cannot load libc to call ${call}: Deno needs --allow-ffi, or --allow-ffi=<libc's absolute path> ` +
-      `such as ${paths.find((path) => path.startsWith("/")) ?? paths[0]} (tried ${tried})`,
+    `Cannot load libc for ${call}: Deno needs --allow-ffi, or --allow-ffi=<libc's absolute path> ` +
+      `such as ${scoped} for libc alone${tried}`,
   );
 }
 

@@ -94,7 +94,7 @@ function isFFIWarning(warning: unknown, type: unknown): boolean {
 
 // node:ffi warns once per process when it is first loaded. The filter is in place only while
 // sockopts loads it, and lets every other warning through; a program that also uses node:ffi
-// itself and imports it later no longer sees that one notice (README "Node.js" documents it).
+// itself and imports it later no longer sees that one notice (the README's Node quick start says so).
 function loadFFI(proc: NodeProcess): NodeFFI | undefined {
   if (typeof proc.getBuiltinModule !== "function") return undefined;
   const emit = proc.emitWarning;
@@ -163,7 +163,7 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call:
     } catch (error) {
       if (isAccessDenied(error)) {
         throw new PermissionError(
-          `Cannot load ${path}: Node.js under the permission model needs --allow-ffi to call ${call}`,
+          `Cannot load libc for ${call}: Node.js under the permission model needs --allow-ffi (${path})`,
           { cause: error },
         );
       }
@@ -221,7 +221,7 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call:
       },
     };
   }
-  throw new Error(`Cannot load libc to call ${call}: ${failures.join("; ")}`);
+  throw new Error(`Cannot load libc for ${call}: ${failures.join("; ")}`);
 }
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };

@@ -75,7 +75,7 @@ function ridClosed(readSync: unknown, rid: number): boolean {
  * Whether Deno says this handle is closed for good: a `Deno.Conn`, `Deno.TlsConn` or listener
  * whose resource is gone (closed, or handed to `Deno.startTls`), or a `Deno.serve()` server whose
  * `finished` promise has settled. False when Deno cannot tell, which for a server is the time
- * between `shutdown()` and `finished` (see the README's Handles section).
+ * between `shutdown()` and `finished` (see docs/handles.md).
  *
  * @param handle A Deno connection, listener or server.
  * @returns True only when the handle's socket is certainly gone.

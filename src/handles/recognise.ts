@@ -34,12 +34,27 @@ const RECOGNISERS: readonly ((handle: object) => Target | undefined)[] = [
 export function describe(value: unknown): string {
   if (typeof value === "object" && value !== null) {
     try {
-      return `a ${className(value)}`;
+      const name = className(value);
+      return name === "object" ? "an object" : `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
     } catch {
       return "an object"; // a Proxy whose traps throw
     }
   }
   return describeValue(value);
+}
+
+/** The TypeError for something that is no socket; a Promise most likely lacks an `await`. */
+export function notASocket(action: string, value: unknown): TypeError {
+  let promise = false;
+  try {
+    promise = value instanceof Promise;
+  } catch {
+    // a Proxy whose getPrototypeOf trap throws
+  }
+  if (promise) {
+    return new TypeError(`${action}: a Promise is not a socket sockopts can use; did you forget an await?`);
+  }
+  return new TypeError(`${action}: ${describe(value)} is not a socket sockopts can use; expected ${ACCEPTED}`);
 }
 
 /**
@@ -56,5 +71,5 @@ export function recognise(handle: object, action: string): Target {
     }
     if (target !== undefined) return target;
   }
-  throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+  throw notASocket(action, handle);
 }

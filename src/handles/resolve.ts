@@ -13,7 +13,8 @@ import { currentHost } from "../sys/host.ts";
 import { copyOptions } from "../values.ts";
 import { closed, FD_MAX, lookUp } from "./find.ts";
 import { identify, type Identity, identityCheck, stillHolds } from "./identity.ts";
-import { ACCEPTED, describe, recognise } from "./recognise.ts";
+import { ACCEPTED, notASocket, recognise } from "./recognise.ts";
+import { className } from "./target.ts";
 import type { SocketHandle } from "./types.ts";
 
 export type { SocketHandle } from "./types.ts";
@@ -23,6 +24,16 @@ const identities = new WeakMap<object, Identity>();
 // every later call fails from here, without a lookup. node:net handles are never kept here, as
 // `socket.connect()` and `server.listen()` can give the same object a new socket.
 const closedForGood = new WeakMap<object, string>();
+
+/** What the debug view calls a handle: its class name, or its type. */
+function debugName(handle: unknown): string {
+  if (typeof handle !== "object" || handle === null) return typeof handle;
+  try {
+    return className(handle);
+  } catch {
+    return "object"; // a Proxy whose traps throw
+  }
+}
 
 /**
  * The fd of the first socket `handle` names; with `all`, every match is looked for and pushed
@@ -40,11 +51,10 @@ function resolveInto(handle: unknown, action: string, all: number[] | undefined)
     route = "number";
     all?.push(fd);
   } else if (typeof handle !== "object" || handle === null) {
-    throw new TypeError(
-      handle === undefined || handle === null
-        ? `${action}: missing socket (got ${handle}); expected ${ACCEPTED}`
-        : `${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`,
-    );
+    if (handle === undefined || handle === null) {
+      throw new TypeError(`${action}: missing socket (got ${handle}); expected ${ACCEPTED}`);
+    }
+    throw notASocket(action, handle);
   } else {
     const identity = identities.get(handle);
     if (identity !== undefined) {
@@ -78,7 +88,8 @@ function resolveInto(handle: unknown, action: string, all: number[] | undefined)
   // The debug view hears the outcome once, here.
   if (debugging) {
     const check = identityCheck(typeof handle === "object" ? identities.get(handle!) : undefined);
-    for (const each of all ?? [fd]) debugHandle(handle, each, route, check);
+    const name = debugName(handle);
+    for (const each of all ?? [fd]) debugHandle(name, each, route, check);
   }
   return fd;
 }

@@ -63,8 +63,14 @@ export function listenerTarget(
   return { kind: "listener", what, ip, port, hint, closed };
 }
 
-/** The name a handle's class goes by, for messages. */
+/**
+ * The name a handle's class goes by, for messages and the debug view: its constructor's name, or
+ * else its built-in tag (Bun's sockets report `Object` as their constructor, `[object TCPSocket]`
+ * as their tag); `object` for a plain object.
+ */
 export function className(value: object): string {
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === "string" && name !== "" && name !== "Object" ? name : "object";
+  if (typeof name === "string" && name !== "" && name !== "Object") return name;
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  return tag === "Object" ? "object" : tag;
 }

@@ -6,10 +6,10 @@
  */
 import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
+import { getInt } from "../sys/libc.ts";
+import { debugging, debugNote } from "../debug.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 import { applyKeepAliveValues, checkKeepAliveOptions, type KeepAliveOptions } from "./keepalive_plan.ts";
-
-export type { KeepAliveOptions } from "./keepalive_plan.ts";
 
 /**
  * A socket's keep-alive settings as the kernel holds them; durations in ms.
@@ -43,16 +43,22 @@ export interface KeepAliveSettings {
  * given, leaving the others as they are. A dead peer is then noticed after about
  * `idle + interval × count` ms of silence.
  *
- * Durations are milliseconds and round **up** to whole seconds (500 → 1 s, 1500 → 2 s), because
- * the kernel's keep-alive timers count seconds. Every value is checked against the kernel's range
- * before any system call. Runtimes' own `setKeepAlive` (Bun's, Node's) reset the interval to 1 s
- * and the count to 10: call this after them, not before.
+ * Durations are milliseconds and round **up** to whole seconds (1500 → 2 s), because the kernel's
+ * keep-alive timers count seconds; a value from 1 to 999 is refused (a RangeError: "30 ms: values
+ * are milliseconds; did you mean 30_000?"), since it is almost always seconds. Every value is
+ * checked against the kernel's range before any system call. Runtimes' own `setKeepAlive` (Bun's,
+ * Node's) reset the interval to 1 s and the count to 10: call this after them, not before.
+ *
+ * **`{ idle }` alone keeps the kernel's interval and count** (Linux: 75 s × 9 probes): a dead peer
+ * then goes unnoticed for `idle` + 675 s, slower than Node's own `socket.setKeepAlive(true, idle)`
+ * (1 s × 10). Give all three, or `{ detectWithin: ms }`, which also bounds a write in flight. The
+ * debug view (`SOCKOPTS_DEBUG=1`) notes each such call with the time it leaves.
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param options What to change; `enable` defaults to `true`.
  * @returns Nothing: once it returns, the kernel holds every value given ({@link getKeepAlive} reads them back).
  * @throws {TypeError} for a missing or unknown socket, or a value of the wrong type.
- * @throws {RangeError} for a value outside the kernel's range (Linux: 1..32767 s, 1..127 probes).
+ * @throws {RangeError} for a value outside the kernel's range (Linux: 1..32767 s, 1..127 probes), or a duration from 1 to 999 ms.
  * @throws {SockoptError} when the kernel refuses, or the socket is not TCP.
  * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  *
@@ -66,7 +72,7 @@ export interface KeepAliveSettings {
  * }
  * ```
  */
-export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {}): void {
+export function setKeepAlive(socket: SocketHandle, options?: KeepAliveOptions): void {
   const { idle, interval, count, enable, detectWithin } = checkKeepAliveOptions(options);
   // Every value is checked, then the socket found, then the values applied: bad input is refused
   // before any system call, a lookup included.
@@ -86,6 +92,23 @@ export function setKeepAlive(socket: SocketHandle, options: KeepAliveOptions = {
   const countK = count === undefined ? undefined : prepareOption("TCP_KEEPCNT", hostOption("TCP_KEEPCNT"), count);
   const fd = resolveFd(socket, "Cannot set keep-alive");
   applyKeepAliveValues(fd, on, idleK, intervalK, countK);
+  if (debugging && idleK !== undefined && intervalK === undefined && countK === undefined && on === 1) {
+    noteIdleAlone(fd, idleK);
+  }
+}
+
+// The debug view's word on `{ idle }` alone: what the kernel's interval and count leave (the
+// kernel keeps both times in seconds on every OS sockopts supports).
+function noteIdleAlone(fd: number, idle: number): void {
+  const interval = getInt(fd, "TCP_KEEPINTVL", hostOption("TCP_KEEPINTVL"));
+  const count = getInt(fd, "TCP_KEEPCNT", hostOption("TCP_KEEPCNT"));
+  debugNote(
+    fd,
+    `idle alone: interval ${interval} s and count ${count} stay the kernel's, so a dead peer goes unnoticed for ` +
+      `${idle} s + ${count} × ${interval} s = ${
+        idle + count * interval
+      } s; give interval and count too, or detectWithin`,
+  );
 }
 
 function onlyDetectWithin(...others: unknown[]): void {

@@ -25,9 +25,20 @@ import { copyOptions } from "../values.ts";
 export interface KeepAliveOptions {
   /** Turn keep-alive on (`true`, the default) or off (`false`). */
   readonly enable?: boolean;
-  /** Idle time before the first probe, in ms (TCP_KEEPIDLE; macOS: TCP_KEEPALIVE). Rounds up to whole seconds. */
+  /**
+   * Idle time before the first probe, in **ms** (TCP_KEEPIDLE; macOS: TCP_KEEPALIVE). Rounds up to
+   * whole seconds; 1..999 is refused as seconds written by mistake (1000 is the shortest).
+   *
+   * **Alone, it is no dead-peer bound**: the interval and count stay the kernel's (Linux: 75 s and
+   * 9), so `{ idle: 30_000 }` notices a dead peer after 30 s + 9 × 75 s = 705 s, where Node's
+   * `socket.setKeepAlive(true, 30_000)` (1 s × 10) takes 40 s. Give `interval` and `count` too, or
+   * use `detectWithin`.
+   */
   readonly idle?: number;
-  /** Time between unanswered probes, in ms (TCP_KEEPINTVL). Rounds up to whole seconds. */
+  /**
+   * Time between unanswered probes, in **ms** (TCP_KEEPINTVL). Rounds up to whole seconds; 1..999
+   * is refused as seconds written by mistake (1000 is the shortest).
+   */
   readonly interval?: number;
   /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
   readonly count?: number;

@@ -104,7 +104,7 @@ function anyHostOption(name: OptionName): OptionConstant {
  * Reads one socket option, by its canonical (Linux) name, on the current OS. The value's type
  * comes from the option table: booleans for flags, milliseconds for durations, a string for
  * TCP_CONGESTION, `{ enable, seconds }` for SO_LINGER, a bigint for SO_COOKIE. See
- * {@link options} for each option's type, and the README for what each OS reads back.
+ * {@link options} for each option's type, and docs/options.md for what each OS reads back.
  *
  * @param socket A socket handle ({@link SocketHandle}): a file descriptor, or a Deno, Bun or `node:net` socket, listener or server.
  * @param name The option, such as `"TCP_NODELAY"`.

@@ -310,7 +310,8 @@ function stillHolds(seen: Seen): boolean {
  * @param settings What to apply, as {@link configureSockets} takes it (`{ detectWithin }` is the usual choice).
  * @param options `{ period?, reassert?, onReport? }`.
  * @returns The running policy: `refresh()`, `report`, `stats`, `sockets`, `stop()`, and `using`.
- * @throws {TypeError} / {RangeError} for a bad filter, setting or option, before any system call.
+ * @throws {TypeError} for a filter, setting or option of the wrong type, before any system call.
+ * @throws {RangeError} for a value out of range, before any system call.
  * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  *
  * @example Every PostgreSQL connection of a growing pool notices a dead server within 30 s

@@ -8,7 +8,7 @@
 import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
 import { debugConfigure, debugging } from "../debug.ts";
 import { SockoptError } from "../errors.ts";
-import { describeSocket } from "../sys/inspect.ts";
+import { describeSocket, unixNamed } from "../sys/inspect.ts";
 import { getNative } from "../sys/native.ts";
 import { holdsCookie } from "../sys/inspect.ts";
 import { listFds } from "../sys/fd_listing.ts";
@@ -30,11 +30,17 @@ import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
 export type { ConfiguredSocket, SocketFilter, SocketSettings } from "./socket_filter.ts";
 export type { SocketAddress, TcpSocketInfo } from "./socket_info.ts";
 
-/** What kind of non-TCP socket `fd` is, for reports. */
+/**
+ * What kind of non-TCP socket `fd` is, for reports; undefined for no socket, and for an unnamed
+ * Unix-domain socket, which is the runtime's own plumbing and not a driver's connection (a plain
+ * Deno script holds three).
+ */
 export function socketKind(fd: number): { kind: SkippedSocket["kind"]; detail: string } | undefined {
-  const text = describeSocket(getNative("getsockopt"), fd);
+  const n = getNative("getsockopt");
+  const text = describeSocket(n, fd);
   if (text === "not a socket") return undefined;
   const kind = text.startsWith("a Unix-domain") ? "unix" : text === "a UDP socket" ? "udp" : "socket";
+  if (kind === "unix" && !unixNamed(n, fd)) return undefined;
   return { kind, detail: text };
 }
 
@@ -136,7 +142,8 @@ export interface ConfigureOptions {
  * @param settings `{ detectWithin }`, or `{ keepAlive?, userTimeout? }` in the shapes `setKeepAlive` and `setUserTimeout` take.
  * @param options `{ atLeast }`: fewer sockets configured than that is an error.
  * @returns The sockets configured, with `seen` and `skipped` beside them.
- * @throws {TypeError} / {RangeError} for a bad filter or setting, before any system call.
+ * @throws {TypeError} for a filter or setting of the wrong type, before any system call.
+ * @throws {RangeError} for a value out of range, before any system call.
  * @throws {NothingMatchedError} when fewer than `atLeast` sockets were configured; its message lists what was seen.
  *
  * @example A dead-peer bound for every connection a PostgreSQL pool holds
@@ -151,11 +158,11 @@ export interface ConfigureOptions {
 export function configureSockets(
   filter: SocketFilter,
   settings: SocketSettings,
-  options: ConfigureOptions = {},
+  options?: ConfigureOptions,
 ): ConfigureResult {
   const f = checkFilter(filter);
   const s = checkSettings(settings);
-  const atLeast = checkAtLeast(options);
+  const atLeast = options === undefined ? 0 : checkAtLeast(options);
   const changed: ConfiguredSocket[] = [];
   const skipped: SkippedSocket[] = [];
   let seen = 0;

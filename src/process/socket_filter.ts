@@ -122,7 +122,8 @@ function checkPort(name: string, port: unknown): number | undefined {
 
 /**
  * Reads and checks a filter, each field once.
- * @throws {TypeError} / {RangeError} for a bad field, or a filter that names nothing.
+ * @throws {TypeError} for a field of the wrong type or name, or a filter that names nothing.
+ * @throws {RangeError} for a field out of range.
  */
 export function checkFilter(filter: unknown): CheckedFilter {
   const { remotePort: rp, remoteHost: rh, localPort: lp, listening, all } = checkFields(
@@ -161,7 +162,9 @@ export function checkFilter(filter: unknown): CheckedFilter {
 
 /**
  * Reads, checks and converts settings, each field once.
- * @throws {TypeError} / {RangeError} for a bad setting; {UnsupportedError} for a missing option.
+ * @throws {TypeError} for a setting of the wrong type.
+ * @throws {RangeError} for a setting out of range.
+ * @throws {UnsupportedError} for an option this OS lacks.
  */
 export function checkSettings(settings: unknown): CheckedSettings {
   const { keepAlive, userTimeout, detectWithin } = checkFields("settings", settings, SETTING_FIELDS);

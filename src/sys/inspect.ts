@@ -50,6 +50,19 @@ export function describeSocket(n: Native, fd: number): string {
   return family === -1 ? `a ${typeName} socket` : `a ${typeName} socket of address family ${family}`;
 }
 
+/**
+ * Whether a Unix-domain socket has a name at either end (a path, or an abstract name): a driver's
+ * connection to a server always has one. The unnamed ones are pairs a process makes for itself
+ * (socketpair(2): Deno's runtime keeps three, libuv one per piped child stdio), and no driver's.
+ * An unnamed sockaddr_un is returned as its family alone (2 bytes, on Linux and the BSDs).
+ */
+export function unixNamed(n: Native, fd: number): boolean {
+  n.view.setUint32(ADDR_LEN, 128, true);
+  if (n.fn.getsockname(fd, n.addrPtr, n.addrLenPtr) === 0 && n.view.getUint32(ADDR_LEN, true) > 2) return true;
+  n.view.setUint32(ADDR_LEN, 128, true);
+  return n.fn.getpeername(fd, n.addrPtr, n.addrLenPtr) === 0 && n.view.getUint32(ADDR_LEN, true) > 2;
+}
+
 /** An IP endpoint read from a socket: canonical ip (see address.ts) and port. */
 export interface Endpoint {
   readonly ip: string;

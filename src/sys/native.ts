@@ -7,6 +7,7 @@
 import type { ErrnoName, PlatformConstants } from "../../platforms/types.ts";
 import { type ErrnoNames, errnoNames } from "./errno.ts";
 import { type Library, nativeBytes } from "../ffi/adapter.ts";
+import { publicCall } from "../ffi/caller.ts";
 import type { Pointer, Symbols } from "../ffi/symbols.ts";
 import { libcCandidates } from "./libc_paths.ts";
 import { currentHost } from "./host.ts";
@@ -83,7 +84,7 @@ function load(call: string): Native {
     errno_location: platform.errnoAccessor,
     readdir: platform.readdirSymbol[arch],
     os: platform.os,
-  }, call);
+  }, publicCall(call));
   const bytes = nativeBytes(lib, BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
   return {
@@ -107,7 +108,8 @@ function load(call: string): Native {
 
 /**
  * libc, opened on first use so that importing sockopts needs no permission.
- * @param call The C function about to be called, which a loading failure names.
+ * @param call The C function about to be called; a loading failure names the application's call
+ *   to sockopts instead where the stack shows it (`setKeepAlive`, not `statx`).
  * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
  * @throws {PermissionError} in Deno without `--allow-ffi`.
  */
