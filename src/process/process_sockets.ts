@@ -24,6 +24,7 @@ import {
   type SocketSettings,
 } from "./socket_filter.ts";
 import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
+import { copyOptions, describeValue } from "../values.ts";
 
 export type { ConfiguredSocket, SocketFilter, SocketSettings } from "./socket_filter.ts";
 export type { SocketAddress, TcpSocketInfo } from "./socket_info.ts";
@@ -205,19 +206,21 @@ export function configureSockets(
   return result;
 }
 
+// The most sockets a process can hold: one per fd number (0..2147483647).
+const MOST_SOCKETS = 2_147_483_647;
+
+/** `atLeast`, checked before any socket is touched: a count no process can reach is refused here. */
 function checkAtLeast(options: unknown): number {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot configure sockets: expected an options object, got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  for (const key in options) {
-    if (key !== "atLeast") throw new TypeError(`Cannot configure sockets: unknown option "${key}" (expected atLeast)`);
-  }
-  const { atLeast } = options as { atLeast?: unknown };
+  // A plain object only, read once: no inherited key, no class instance, no getter run twice.
+  const { atLeast } = copyOptions("Cannot configure sockets", "an options object", options, ["atLeast"]);
   if (atLeast === undefined) return 0;
-  if (typeof atLeast !== "number" || !Number.isInteger(atLeast) || atLeast < 0) {
-    throw new RangeError(`Cannot configure sockets: atLeast ${String(atLeast)} is not a whole number of sockets`);
+  if (typeof atLeast !== "number") {
+    throw new TypeError(`Cannot configure sockets: atLeast must be a number of sockets, got ${describeValue(atLeast)}`);
+  }
+  if (!Number.isInteger(atLeast) || atLeast < 0 || atLeast > MOST_SOCKETS) {
+    throw new RangeError(
+      `Cannot configure sockets: atLeast ${atLeast} is not a number of sockets (expected an integer 0..${MOST_SOCKETS})`,
+    );
   }
   return atLeast;
 }
