@@ -13,13 +13,14 @@ import { bunServer, bunSocket } from "./bun.ts";
 import { denoConn, denoListener } from "./deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./node.ts";
 import { nodeRuntimeServer, nodeRuntimeSocket } from "./node_runtime.ts";
-import { className, type ClosedCheck, type Target } from "./target.ts";
+import type { ClosedCheck, Target } from "./target.ts";
+import { describeHandle, proxied } from "./genuine.ts";
 import type { SocketHandle } from "./types.ts";
 import { debugging, debugHandle } from "../debug.ts";
 import { cookieParts, hasCookies, holdsCookie, readCookie } from "../sys/libc.ts";
 import { socketName } from "../sys/sockaddr.ts";
 import { currentHost } from "../sys/host.ts";
-import { copyOptions, describeValue } from "../values.ts";
+import { copyOptions } from "../values.ts";
 
 export type { SocketHandle } from "./types.ts";
 
@@ -53,6 +54,8 @@ interface Identity {
   readonly remote: string;
   /** The runtime's own word that the handle closed (Deno), when it has one. */
   readonly closed: ClosedCheck | undefined;
+  /** The handle can hold a new socket later (node:net), so a change of socket is looked up again. */
+  readonly renewable: boolean;
 }
 
 const identities = new WeakMap<object, Identity>();
@@ -79,12 +82,13 @@ function nameKey(fd: number, peer: boolean): string {
   return typeof name === "string" ? name : endpointKey(name.ip, name.port);
 }
 
-function identify(fd: number, what: string, closed: ClosedCheck | undefined): Identity {
+function identify(fd: number, what: string, closed: ClosedCheck | undefined, renewable: boolean): Identity {
   if (!addressesOnly && hasCookies() && readCookie(fd)) {
     const [cookieLow, cookieHigh] = cookieParts();
-    return { fd, what, cookieLow, cookieHigh, local: "", remote: "", closed };
+    return { fd, what, cookieLow, cookieHigh, local: "", remote: "", closed, renewable };
   }
-  return { fd, what, cookieLow: 0, cookieHigh: 0, local: nameKey(fd, false), remote: nameKey(fd, true), closed };
+  const [local, remote] = [nameKey(fd, false), nameKey(fd, true)];
+  return { fd, what, cookieLow: 0, cookieHigh: 0, local, remote, closed, renewable };
 }
 
 function stillSame(handle: object, identity: Identity): boolean {
@@ -123,16 +127,8 @@ function closed(action: string, why: string): SocketClosedError {
   });
 }
 
-function describe(value: unknown): string {
-  if (typeof value === "object" && value !== null) {
-    try {
-      return `a ${className(value)}`;
-    } catch {
-      return "an object"; // a Proxy whose traps throw
-    }
-  }
-  return describeValue(value);
-}
+// Named without running the caller's code: no getter, no Proxy trap (src/handles/genuine.ts).
+const describe = describeHandle;
 
 /** An fd a runtime handle reported, checked like a number the caller passed (-0 is 0). */
 function handleFd(fd: number, action: string): number {
@@ -141,14 +137,17 @@ function handleFd(fd: number, action: string): number {
 }
 
 function recognise(handle: object, action: string): Target {
-  for (const recogniser of RECOGNISERS) {
-    let target: Target | undefined;
-    try {
-      target = recogniser(handle);
-    } catch {
-      continue; // a revoked Proxy, or a getter that throws: no runtime handle does either
+  // A Proxy anywhere on its chain is no runtime handle: refused before any of its traps runs.
+  if (!proxied(handle)) {
+    for (const recogniser of RECOGNISERS) {
+      let target: Target | undefined;
+      try {
+        target = recogniser(handle);
+      } catch {
+        continue; // a revoked Proxy, or a getter that throws: no runtime handle does either
+      }
+      if (target !== undefined) return target;
     }
-    if (target !== undefined) return target;
   }
   throw new TypeError(`${action}: ${describe(handle)} is not a socket sockopts can use; expected ${ACCEPTED}`);
 }
@@ -179,6 +178,8 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
       throw new TypeError(
         `${action}: ${target.what} is a ${target.transport} socket, and TCP options apply only to TCP sockets`,
       );
+    case "no-socket":
+      throw new TypeError(`${action}: ${target.what} has no socket of its own: ${target.why}`);
   }
   const q = query(target);
   // A listener is always looked up in full, so that a second match is never missed.
@@ -200,7 +201,7 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
   }
   // The addresses matched; whether the handle is still open is the runtime's to say.
   if (target.closed !== undefined && target.closed(handle, fds[0])) closedForever(handle, action, target.what);
-  if (fds.length === 1) identities.set(handle, identify(fds[0], target.what, target.closed));
+  if (fds.length === 1) identities.set(handle, identify(fds[0], target.what, target.closed, target.renewable === true));
   return fds;
 }
 
@@ -229,7 +230,9 @@ function resolve(handle: unknown, action: string, everyMatch: boolean): number[]
     identities.delete(handle);
     // The socket it named is gone, and its number may already belong to another socket.
     if (identity.closed !== undefined) closedForever(handle, action, identity.what);
-    throw closed(action, `${identity.what} is closed`);
+    // A node:net object can hold a new socket (`socket.connect()` again, `server.listen()`):
+    // recognised afresh below, it says itself whether it is closed.
+    if (!identity.renewable) throw closed(action, `${identity.what} is closed`);
   }
   const target = recognise(handle, action);
   const fds = lookUp(handle, target, action, everyMatch);
