@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { withoutNative } from "./sys/native.ts";
 
 /** The two calls the debug view reports. */
 export type Syscall = "setsockopt" | "getsockopt";
@@ -145,7 +146,10 @@ function print(event: DebugEvent): void {
 /**
  * Turns the debug view on with a listener that receives every {@link DebugEvent}, or off with
  * `null`. Overrides `SOCKOPTS_DEBUG`. A listener that throws is switched off, so that a faulty
- * listener cannot break the call it observes.
+ * listener cannot break the call it observes. The listener runs in the middle of that call, so a
+ * sockopts call it makes itself that reaches the system is refused with an `Error` ("Cannot use
+ * sockopts inside its debug listener…"), which leaves the observed call's result intact; a call
+ * that needs no system call (such as `fdOf(7)`) runs, and its own events are not reported.
  *
  * @param callback Receives each event synchronously, inside the sockopts call; `null` turns it off.
  * @returns Nothing: the next sockopts call reports to `callback` (or to no one).
@@ -200,15 +204,22 @@ function readDebugEnv(): void {
   debugging = listener !== null;
 }
 
+// True while the listener runs: an event of a call the listener itself makes is not reported
+// back into it (that would recurse), and such a call may not use the native buffers.
+let reporting = false;
+
 function emit(event: DebugEvent): void {
   if (!envRead) readDebugEnv();
   const current = listener;
-  if (current === null) return;
+  if (current === null || reporting) return;
+  reporting = true;
   try {
-    current(event);
+    withoutNative(() => current(event));
   } catch (error) {
     setDebug(null);
     console.error("sockopts: the debug listener threw and was switched off:", error);
+  } finally {
+    reporting = false;
   }
 }
 

@@ -128,13 +128,45 @@ export function nativeBytes(lib: Library, size: number): Uint8Array {
  * @throws {PermissionError} in Deno without `--allow-ffi`.
  */
 export function getNative(call: string): Native {
-  return native ??= load(call);
+  if (native !== undefined) return native;
+  if (lent !== undefined) {
+    throw new Error(
+      `Cannot use sockopts inside its debug listener (this call needed ${call}): the call the event ` +
+        "reports is still running and its native buffers are in use; keep the event and act on it " +
+        "once that call has returned",
+    );
+  }
+  return native = load(call);
 }
 
 /** Forgets the loaded library, so the next call loads it for the current host (tests swap hosts). */
 export function dropNative(): void {
   native = undefined;
   valueArea = undefined;
+}
+
+// The library and value area, put away while a debug listener runs (undefined otherwise).
+let lent: { native: Native | undefined; valueArea: Uint8Array | undefined } | undefined;
+
+/**
+ * Runs `listener` (the debug view's) with the library put away: every path to libc's buffers
+ * reads `native ?? getNative(…)` or calls {@link getNative}, which then throws, so a sockopts
+ * call made by the listener is refused before it touches a buffer the reported call is still
+ * using (a value it has yet to read back, the sock_diag dump it is walking).
+ * @param listener Called at once, synchronously.
+ */
+export function withoutNative(listener: () => void): void {
+  if (lent !== undefined) return listener();
+  lent = { native, valueArea };
+  native = undefined;
+  valueArea = undefined;
+  try {
+    listener();
+  } finally {
+    native = lent.native;
+    valueArea = lent.valueArea;
+    lent = undefined;
+  }
 }
 
 let valueArea: Uint8Array | undefined;
