@@ -100,8 +100,13 @@ export type DebugEvent =
     readonly message: string;
     /** Which call. */
     readonly call: "setsockopt" | "getsockopt";
-    /** The fd. */
+    /** The fd the call was made on. */
     readonly fd: number;
+    /**
+     * The fd of the socket this call configures through a duplicate, or `null`: `configureSockets`
+     * and `keepConfigured` reach a socket they do not own through a duplicate of its fd.
+     */
+    readonly duplicateOf: number | null;
     /** The option, as sockopts names it (`raw` for the unchecked escape hatch). */
     readonly option: string;
     /** The level argument. */
@@ -255,12 +260,14 @@ export function debugSyscall(
   const errno = errnoName === 0 ? null : errnoName;
   const result = errno === null ? 0 : -1;
   const shown = value === null ? `<${bytes} bytes>` : String(value);
+  const duplicateOf = fd === duplicate ? original : null;
   emit({
     kind: "syscall",
     message: `${call}(${fd}, ${level}, ${optname} ${option}, ${shown}, ${bytes}) = ${result}` +
-      (errno === null ? "" : ` ${errno}`),
+      (errno === null ? "" : ` ${errno}`) + (duplicateOf === null ? "" : ` (a duplicate of fd ${duplicateOf})`),
     call,
     fd,
+    duplicateOf,
     option,
     level,
     optname,
@@ -269,6 +276,19 @@ export function debugSyscall(
     result,
     errno,
   });
+}
+
+// The duplicate fd a process-wide call is configuring a socket through, and that socket's fd.
+let duplicate = -1;
+let original = -1;
+
+/**
+ * Notes that calls on `copy` configure the socket at `fd` (src/process/duplicate.ts), until the
+ * next note; `copy` -1 ends it. Two assignments, made whether or not the view is on.
+ */
+export function noteDuplicate(copy: number, fd: number): void {
+  duplicate = copy;
+  original = fd;
 }
 
 /** Reports what configureSockets did with one socket. Call only when {@link debugging}. */

@@ -39,8 +39,8 @@ describe("Node.js through node:ffi", { skip: nodeOnly }, () => {
     const lib = adapter.open(linux.libc, { errno_location: linux.errnoAccessor, readdir: "readdir" }, "getsockopt");
     // node:ffi accepts a Deno-style { parameters, result } table and then returns undefined from
     // every call: a result that comes back proves the table was translated.
-    assert.ok(lib.symbols.fcntl(0, linux.F_GETFD) >= 0);
-    assert.equal(lib.symbols.fcntl(1 << 30, linux.F_GETFD), -1);
+    assert.ok(lib.symbols.fcntl(0, linux.F_GETFD, 0) >= 0);
+    assert.equal(lib.symbols.fcntl(1 << 30, linux.F_GETFD, 0), -1);
     assert.equal(lib.errno(), linux.errno.EBADF);
     const ffi = process.getBuiltinModule("node:ffi") as {
       dlopen(path: string, table: object): { functions: Record<string, (...args: number[]) => unknown> };

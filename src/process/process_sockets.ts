@@ -24,6 +24,7 @@ import {
   type SocketSettings,
 } from "./socket_filter.ts";
 import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
+import { addressCheck, cookieCheck, GONE, throughDuplicate } from "./duplicate.ts";
 import { copyOptions, describeValue } from "../values.ts";
 
 export type { ConfiguredSocket, SocketFilter, SocketSettings } from "./socket_filter.ts";
@@ -166,20 +167,21 @@ export function configureSockets(
       skipped.push({ fd: socket.fd, kind: "tcp", reason: "filter", detail: why, socket });
       return;
     }
-    // The fd still holds the socket the dump described (it was not closed and reused meanwhile):
-    // asked before touching it, and again after, for a reuse while it was configured.
-    const holds = () => cookieLow === -1 || holdsCookie(socket.fd, cookieLow, cookieHigh);
+    // Configured through a duplicate of the fd, checked to hold the socket the listing found
+    // (its cookie; without one, its addresses): another thread that closes the fd and opens a
+    // socket at its number meanwhile never passes that socket the settings (src/process/duplicate.ts).
+    const check = cookieLow === -1 ? addressCheck(socket) : cookieCheck(cookieLow, cookieHigh);
     try {
-      if (!holds()) {
+      const done = throughDuplicate(socket.fd, check, (copy) => {
+        applySettings(copy, s);
+        return readBack(socket, s, copy);
+      });
+      // Gone from its number before, or while, it was configured: closed, as this process sees it.
+      if (done === GONE || (cookieLow !== -1 && !holdsCookie(socket.fd, cookieLow, cookieHigh))) {
         closedMeanwhile(socket);
         return;
       }
-      applySettings(socket.fd, s);
-      if (!holds()) {
-        closedMeanwhile(socket);
-        return;
-      }
-      changed.push(readBack(socket, s));
+      changed.push(done);
     } catch (error) {
       if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) {
         closedMeanwhile(socket);

@@ -71,6 +71,8 @@ export interface Native {
   readonly cookieLenPtr: Pointer;
   readonly names: ErrnoNames;
   readonly plausible: ReadonlySet<number>;
+  /** fcntl's variadic argument can be passed (not Apple arm64): F_DUPFD_CLOEXEC, else dup(). */
+  readonly variadicArgument: boolean;
 }
 
 /**
@@ -105,6 +107,7 @@ function load(call: string): Native {
     cookieLenPtr: at(COOKIE_LEN),
     names: errnoNames(platform),
     plausible: new Set(PLAUSIBLE.map((name) => platform.errno[name])),
+    variadicArgument: !(platform.os === "darwin" && arch === "aarch64"),
   };
 }
 
@@ -182,7 +185,7 @@ export function valueBytes(call: "setsockopt" | "getsockopt"): Uint8Array {
 /** Whether `fd` is open. */
 export function isOpen(n: Native, fd: number): boolean {
   // F_GETFD fails for one reason only: fd is not open.
-  return n.fn.fcntl(fd, n.platform.F_GETFD) !== -1;
+  return n.fn.fcntl(fd, n.platform.F_GETFD, 0) !== -1;
 }
 
 /** SO_TYPE of `fd`, or -1 when getsockopt fails. */
