@@ -147,6 +147,56 @@ describe("look-alikes built from real node:net handles are TypeErrors", () => {
     assert.deepEqual(keepAliveState(a.listenerFd), FRESH, "the listener at that address is untouched");
   });
 
+  it("runs no getter a look-alike defines, on any prototype it is built on", LIMIT, () => {
+    const ran: string[] = [];
+    // Every property a recogniser reads of some handle, as getters that record being run.
+    const names = [
+      "_handle",
+      "destroyed",
+      "connecting",
+      "pending",
+      "localAddress",
+      "localPort",
+      "remoteAddress",
+      "remotePort",
+      "address",
+      "listening",
+      "listen",
+      "fd",
+      "addr",
+      "localAddr",
+      "remoteAddr",
+      "shutdown",
+      "finished",
+      "ref",
+      "unref",
+      "accept",
+      "send",
+      "setKeepAlive",
+      "port",
+      "hostname",
+      "unix",
+      "readyState",
+      "_parent",
+      "_connectionKey",
+      "constructor",
+    ];
+    const getters = Object.fromEntries(names.map((name) => [name, {
+      get() {
+        ran.push(name);
+        return undefined;
+      },
+    }]));
+    refuses({
+      "on net.Socket.prototype": Object.create(net.Socket.prototype, getters),
+      "on net.Server.prototype": Object.create(net.Server.prototype, getters),
+      "on http.Server.prototype": Object.create(http.Server.prototype, getters),
+      "on Object.prototype": Object.create(Object.prototype, getters),
+      "on a live socket": Object.create(a.client, getters),
+      "on a live server": Object.create(a.server, getters),
+    }, ran);
+  });
+
   it("runs none of a Proxy's traps in any call, whatever it wraps", LIMIT, () => {
     const calls: [string, (handle: SocketHandle) => unknown][] = [
       ["setKeepAlive", (h) => setKeepAlive(h, { idle: 5_000 })],
