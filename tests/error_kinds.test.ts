@@ -10,7 +10,7 @@ import tls from "node:tls";
 import { getKeepAlive, setKeepAlive, SocketClosedError } from "../mod.ts";
 import { keepAliveState } from "./support/kernel.ts";
 import { peerServer } from "./support/net.ts";
-import { tcpFd } from "./support/proc.ts";
+import { listenerFd, tcpFd } from "./support/proc.ts";
 import { ca, cert, key } from "./support/tls.ts";
 
 const LIMIT = { timeout: 30_000 };
@@ -91,6 +91,24 @@ describe("error kinds", () => {
     } finally {
       socket.destroy();
       await peer.close();
+    }
+  });
+  it("a node:net server listening again after close() is configured, not reported closed", LIMIT, async () => {
+    const server = net.createServer();
+    const listen = () =>
+      new Promise<number>((resolve) =>
+        server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port))
+      );
+    try {
+      for (let round = 1; round <= 2; round++) {
+        const port = await listen();
+        setKeepAlive(server, { idle: (4 + round) * 1000 });
+        assert.equal(keepAliveState(listenerFd(port)).idleSeconds, 4 + round, `round ${round}: its listener`);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      assert.throws(() => setKeepAlive(server, { idle: 9_000 }), SocketClosedError, "closed while not listening");
+    } finally {
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
