@@ -151,6 +151,9 @@ peer.stdin!.end();
 // applied, read back (the report carries them), and checked once more (SO_KEEPALIVE and
 // TCP_KEEPIDLE, what a driver's connect handler changes). Each on a different connection, as a
 // tick meets them: the same fd over and over would find the kernel's socket in the CPU's caches.
+// The policy makes two system calls more per socket, which no public call makes: it configures
+// through a duplicate of the fd (fcntl F_DUPFD_CLOEXEC, then close; src/process/duplicate.ts), so
+// that another thread reusing the number meanwhile never gets the settings.
 const fds = sockopts.tcpSockets().filter((s) => s.remote?.port === port).map((s) => s.fd).slice(0, 400);
 const one: number[] = [];
 for (const fd of fds) {

@@ -281,6 +281,8 @@ export interface PlatformConstants {
   readonly errnoAccessor: "__errno_location" | "__error";
   /** `fcntl` command that only fails (with EBADF) when the fd is not open. */
   readonly F_GETFD: number;
+  /** `fcntl` command that duplicates an fd, close-on-exec, to the lowest free number at or above the argument. */
+  readonly F_DUPFD_CLOEXEC: number;
   /** Socket-level option level. */
   readonly SOL_SOCKET: number;
   /** TCP option level. */

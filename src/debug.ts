@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { withoutNative } from "./sys/native.ts";
 
 /** The two calls the debug view reports. */
 export type Syscall = "setsockopt" | "getsockopt";
@@ -100,8 +101,13 @@ export type DebugEvent =
     readonly message: string;
     /** Which call. */
     readonly call: "setsockopt" | "getsockopt";
-    /** The fd. */
+    /** The fd the call was made on. */
     readonly fd: number;
+    /**
+     * The fd of the socket this call configures through a duplicate, or `null`: `configureSockets`
+     * and `keepConfigured` reach a socket they do not own through a duplicate of its fd.
+     */
+    readonly duplicateOf: number | null;
     /** The option, as sockopts names it (`raw` for the unchecked escape hatch). */
     readonly option: string;
     /** The level argument. */
@@ -154,7 +160,10 @@ function print(event: DebugEvent): void {
 /**
  * Turns the debug view on with a listener that receives every {@link DebugEvent}, or off with
  * `null`. Overrides `SOCKOPTS_DEBUG`. A listener that throws is switched off, so that a faulty
- * listener cannot break the call it observes.
+ * listener cannot break the call it observes. The listener runs in the middle of that call, so a
+ * sockopts call it makes itself that reaches the system is refused with an `Error` ("Cannot use
+ * sockopts inside its debug listener…"), which leaves the observed call's result intact; a call
+ * that needs no system call (such as `fdOf(7)`) runs, and its own events are not reported.
  *
  * @param callback Receives each event synchronously, inside the sockopts call; `null` turns it off.
  * @returns Nothing: the next sockopts call reports to `callback` (or to no one).
@@ -209,15 +218,22 @@ function readDebugEnv(): void {
   debugging = listener !== null;
 }
 
+// True while the listener runs: an event of a call the listener itself makes is not reported
+// back into it (that would recurse), and such a call may not use the native buffers.
+let reporting = false;
+
 function emit(event: DebugEvent): void {
   if (!envRead) readDebugEnv();
   const current = listener;
-  if (current === null) return;
+  if (current === null || reporting) return;
+  reporting = true;
   try {
-    current(event);
+    withoutNative(() => current(event));
   } catch (error) {
     setDebug(null);
     console.error("sockopts: the debug listener threw and was switched off:", error);
+  } finally {
+    reporting = false;
   }
 }
 
@@ -253,12 +269,14 @@ export function debugSyscall(
   const errno = errnoName === 0 ? null : errnoName;
   const result = errno === null ? 0 : -1;
   const shown = value === null ? `<${bytes} bytes>` : String(value);
+  const duplicateOf = fd === duplicate ? original : null;
   emit({
     kind: "syscall",
     message: `${call}(${fd}, ${level}, ${optname} ${option}, ${shown}, ${bytes}) = ${result}` +
-      (errno === null ? "" : ` ${errno}`),
+      (errno === null ? "" : ` ${errno}`) + (duplicateOf === null ? "" : ` (a duplicate of fd ${duplicateOf})`),
     call,
     fd,
+    duplicateOf,
     option,
     level,
     optname,
@@ -267,6 +285,19 @@ export function debugSyscall(
     result,
     errno,
   });
+}
+
+// The duplicate fd a process-wide call is configuring a socket through, and that socket's fd.
+let duplicate = -1;
+let original = -1;
+
+/**
+ * Notes that calls on `copy` configure the socket at `fd` (src/process/duplicate.ts), until the
+ * next note; `copy` -1 ends it. Two assignments, made whether or not the view is on.
+ */
+export function noteDuplicate(copy: number, fd: number): void {
+  duplicate = copy;
+  original = fd;
 }
 
 /** Reports what configureSockets did with one socket. Call only when {@link debugging}. */

@@ -8,9 +8,34 @@
 import type { OptionConstant } from "../platforms/types.ts";
 import { label } from "./sys/libc.ts";
 
+type IsProxy = (value: unknown) => boolean;
+
+let proxyCheck: IsProxy | undefined;
+
+/**
+ * Whether `value` is a Proxy, asked without running any of its traps: node:util's
+ * `types.isProxy`, which Deno, Bun and Node all provide (through `process.getBuiltinModule`, so
+ * nothing is imported). Where it is missing, false: a Proxy then reads as the object it wraps.
+ */
+export function isProxy(value: unknown): boolean {
+  if (proxyCheck === undefined) {
+    let found: unknown;
+    try {
+      const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+        ?.getBuiltinModule;
+      found = (load?.("node:util") as { types?: { isProxy?: unknown } } | undefined)?.types?.isProxy;
+    } catch {
+      found = undefined;
+    }
+    proxyCheck = typeof found === "function" ? found as IsProxy : () => false;
+  }
+  return proxyCheck(value);
+}
+
 /**
  * A caller's value, described for a message without running any of the caller's code: no
- * `toString`, no getters, no `JSON.stringify` (which throws on a bigint).
+ * `toString`, no getters (not even `Symbol.toStringTag`), no Proxy trap, no `JSON.stringify`
+ * (which throws on a bigint).
  */
 export function describeValue(value: unknown): string {
   switch (typeof value) {
@@ -29,20 +54,45 @@ export function describeValue(value: unknown): string {
       return `${typeof value} ${value}`;
   }
   if (value === null) return "null";
+  // Before Array.isArray, which throws for a revoked Proxy.
+  if (isProxy(value)) return "an object (a proxy)";
   if (Array.isArray(value)) return "an array";
   return `an object (${objectKind(value as object)})`;
 }
 
-// The built-in tag (`[object Date]`) names a boxed number or a Date without calling its methods.
+// Built-in kinds told by their internal slots: each of these throws for any other object, and
+// none reads a property of it (so no getter or `Symbol.toStringTag` of the caller's runs).
+const typedArrayTag = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype),
+  Symbol.toStringTag,
+)!.get!;
+const BRANDS: readonly (readonly [string, (value: object) => unknown])[] = [
+  ["Number", (v) => Number.prototype.valueOf.call(v)],
+  ["String", (v) => String.prototype.valueOf.call(v)],
+  ["Boolean", (v) => Boolean.prototype.valueOf.call(v)],
+  ["BigInt", (v) => BigInt.prototype.valueOf.call(v)],
+  ["Symbol", (v) => Symbol.prototype.valueOf.call(v)],
+  ["Date", (v) => Date.prototype.getTime.call(v)],
+  ["Map", (v) => Map.prototype.has.call(v, undefined)],
+  ["Set", (v) => Set.prototype.has.call(v, undefined)],
+  ["ArrayBuffer", (v) => Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!.call(v)],
+];
+
+// The caller's object is no Proxy here, so reading its prototype runs nothing of the caller's.
 function objectKind(value: object): string {
-  try {
-    const proto = Object.getPrototypeOf(value);
-    if (proto === null || proto === Object.prototype) return "a plain object";
-    const tag = Object.prototype.toString.call(value).slice(8, -1);
-    return tag === "Object" ? "a class instance" : tag;
-  } catch {
-    return "a proxy"; // a revoked Proxy throws on every look
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null || proto === Object.prototype) return "a plain object";
+  const typed = typedArrayTag.call(value);
+  if (typeof typed === "string") return typed;
+  for (const [name, test] of BRANDS) {
+    try {
+      test(value);
+      return name;
+    } catch {
+      // not this kind
+    }
   }
+  return "a class instance";
 }
 
 const show = describeValue;
@@ -50,8 +100,8 @@ const show = describeValue;
 /**
  * A caller's options object, copied once: every own property read exactly once (a getter runs
  * once, here), so what is checked afterwards is what is used. Only a plain object (prototype
- * `Object.prototype` or `null`) whose own keys are enumerable strings among `fields` is taken;
- * `undefined` is an empty object.
+ * `Object.prototype` or `null`, not a Proxy) whose own keys are enumerable strings among `fields`
+ * is taken; `undefined` is an empty object.
  *
  * @param action The start of any message, such as `Cannot set keep-alive`.
  * @param what What the object is, for messages (`an options object`, `a filter object`).
@@ -70,9 +120,12 @@ export function copyOptions(
 ): Record<string, unknown> {
   const copy: Record<string, unknown> = {}; // only keys from `fields` are ever set
   if (value === undefined) return copy;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (typeof value !== "object" || value === null) {
     throw new TypeError(`${action}: expected ${what}, got ${show(value)}`);
   }
+  if (isProxy(value)) throw new TypeError(`${action}: expected ${what} (a plain object), got ${show(value)}`);
+  if (Array.isArray(value)) throw new TypeError(`${action}: expected ${what}, got ${show(value)}`);
+  // Not a Proxy: reading its prototype and keys runs none of the caller's code.
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     throw new TypeError(`${action}: expected ${what} (a plain object), got ${show(value)}`);

@@ -23,10 +23,10 @@ describe("detectWithin: one dead-peer bound", () => {
         `${ms}: ${JSON.stringify(p)}`,
       );
     }
-    for (const bad of [2_999, 36_000_001, NaN, Infinity, -1, "5000" as never]) {
+    for (const bad of [2_999, 36_000_001, NaN, Infinity, -1]) {
       assert.throws(() => deadPeerPlan(bad), {
         name: "RangeError",
-        message: `Cannot use detectWithin: ${String(bad)} is outside 3000..36000000 ms`,
+        message: `Cannot use detectWithin: ${bad} is outside 3000..36000000 ms`,
       });
     }
   });

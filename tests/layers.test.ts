@@ -13,10 +13,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 // Lowest first; a file may import from its own layer or any layer below it.
 const LAYERS: readonly (readonly string[])[] = [
-  ["src/errors.ts", "src/address.ts", "src/debug.ts"],
+  ["src/errors.ts", "src/address.ts"],
   ["src/ffi/"],
   ["platforms/"],
-  ["src/sys/"],
+  ["src/sys/", "src/debug.ts"],
   ["src/values.ts", "src/support.ts"],
   ["src/handles/"],
   ["src/options/"],

@@ -43,6 +43,7 @@ describe("platform constants", () => {
           "SOL_SOCKET",
           "IPPROTO_TCP",
           "F_GETFD",
+          "F_DUPFD_CLOEXEC",
           "AF_UNIX",
           "AF_INET",
           "AF_INET6",

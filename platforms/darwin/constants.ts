@@ -5,7 +5,7 @@
  * (TCP_NODELAY, TCP_MAXSEG, TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_RXT_CONNDROPTIME,
  * TCP_FASTOPEN, TCP_CONNECTION_INFO, TCP_NOTSENT_LOWAT, `struct tcp_connection_info`),
  * `bsd/netinet/tcp_fsm.h` (TCPS_* states), `bsd/sys/errno.h` (errno), `bsd/sys/fcntl.h`
- * (F_GETFD). Ranges from `bsd/netinet/tcp_usrreq.c` tcp_ctloutput: idle and interval are
+ * (F_GETFD, F_DUPFD_CLOEXEC). Ranges from `bsd/netinet/tcp_usrreq.c` tcp_ctloutput: idle and interval are
  * seconds that must fit `UINT32_MAX / TCP_RETRANSHZ` (1000 ticks a second), negatives are EINVAL,
  * and 0 falls back to the sysctl default; and from `bsd/kern/uipc_socket.c` sosetoptlock and
  * sogetoptlock (SO_LINGER_SEC, SO_SNDBUF, SO_RCVBUF; no SO_ACCEPTCONN case). Cross-checked against
@@ -42,6 +42,7 @@ export const darwinCore: PlatformConstants = {
   // `bsd/sys/errno.h`: errno is (*__error()).
   errnoAccessor: "__error",
   F_GETFD: 1, // bsd/sys/fcntl.h
+  F_DUPFD_CLOEXEC: 67, // bsd/sys/fcntl.h
   SOL_SOCKET: 0xffff, // bsd/sys/socket.h
   IPPROTO_TCP: 6, // bsd/netinet/in.h
   AF_UNIX: 1, // bsd/sys/socket.h

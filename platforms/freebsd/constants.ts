@@ -3,7 +3,7 @@
  *
  * Sources (freebsd-src): `sys/sys/socket.h` (SOL_SOCKET, SO_*, AF_*, SOCK_*),
  * `sys/netinet/tcp.h` (TCP_*, TCP_CA_NAME_MAX, `struct tcp_info`), `sys/netinet/tcp_fsm.h`
- * (TCPS_* states), `sys/sys/errno.h` (errno), `sys/sys/fcntl.h` (F_GETFD). Ranges from
+ * (TCPS_* states), `sys/sys/errno.h` (errno), `sys/sys/fcntl.h` (F_GETFD, F_DUPFD_CLOEXEC). Ranges from
  * `sys/netinet/tcp_usrreq.c` tcp_default_ctloutput: idle and interval are unsigned seconds that
  * must fit `UINT_MAX / hz` (hz is 1000 by default), and 0 falls back to the sysctl default;
  * TCP_MAXSEG and TCP_CONGESTION from tcp_ctloutput; SO_* from `sys/kern/uipc_socket.c` sosetopt
@@ -53,6 +53,7 @@ export const freebsdCore: PlatformConstants = {
   // `lib/libc/sys/__error.c`; errno.h defines errno as (*__error()).
   errnoAccessor: "__error",
   F_GETFD: 1, // sys/sys/fcntl.h
+  F_DUPFD_CLOEXEC: 17, // sys/sys/fcntl.h
   SOL_SOCKET: 0xffff, // sys/sys/socket.h
   IPPROTO_TCP: 6, // sys/netinet/in.h
   AF_UNIX: 1, // sys/sys/socket.h

@@ -3,7 +3,7 @@
  *
  * Sources: `<asm-generic/socket.h>` (SOL_SOCKET, SO_*), `<linux/tcp.h>` (TCP_*, `struct tcp_info`,
  * TCP_CA_NAME_MAX), `<netinet/tcp.h>` (TCP states), `<asm-generic/errno-base.h>` and
- * `<asm-generic/errno.h>` (errno), `<bits/fcntl-linux.h>` (F_GETFD), `<bits/socket.h>` (AF_*),
+ * `<asm-generic/errno.h>` (errno), `<bits/fcntl-linux.h>` (F_GETFD, F_DUPFD_CLOEXEC), `<bits/socket.h>` (AF_*),
  * `<bits/socket_type.h>` (SOCK_*). Ranges from `include/net/tcp.h` (MAX_TCP_KEEPIDLE,
  * MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT, TCP_MIN_MSS, MAX_TCP_WINDOW), `net/ipv4/tcp.c`
  * do_tcp_setsockopt (TCP_USER_TIMEOUT and TCP_FASTOPEN reject negatives, TCP_MAXSEG takes 0 or
@@ -38,6 +38,7 @@ export const linuxCore: PlatformConstants = {
   ],
   errnoAccessor: "__errno_location",
   F_GETFD: 1,
+  F_DUPFD_CLOEXEC: 1030, // F_LINUX_SPECIFIC_BASE + 6
   SOL_SOCKET: 1,
   IPPROTO_TCP: 6,
   AF_UNIX: 1,

@@ -50,12 +50,22 @@ export const SYMBOLS = {
     ],
     result: "i32",
   },
-  // int fcntl(int fd, int cmd, ...); bound without the variadic argument, which F_GETFD does
-  // not take, so the call is correct on ABIs that pass variadics differently (Apple arm64).
+  // int fcntl(int fd, int cmd, ...); the variadic argument bound as an int. x86_64 and aarch64
+  // Linux and FreeBSD pass a variadic int where a named one goes, so F_DUPFD_CLOEXEC reads it;
+  // Apple's arm64 ABI passes variadics on the stack, so there only F_GETFD (which reads no
+  // argument) is made, and dup() duplicates instead.
   fcntl: {
     parameters: [
       "i32", // int fd
       "i32", // int cmd
+      "i32", // int arg (the variadic one)
+    ],
+    result: "i32",
+  },
+  // int dup(int oldfd); the duplicate where fcntl's variadic argument cannot be passed (Apple arm64).
+  dup: {
+    parameters: [
+      "i32", // int oldfd
     ],
     result: "i32",
   },
@@ -110,7 +120,8 @@ export const SYMBOLS = {
     ],
     result: "isize",
   },
-  // int close(int fd); only ever called on the netlink socket sockopts itself opened.
+  // int close(int fd); only ever called on fds sockopts itself opened: the netlink socket, and
+  // the duplicates it configures other code's sockets through.
   close: {
     parameters: [
       "i32", // int fd

@@ -7,7 +7,7 @@
  * @module
  */
 import { isNotNative, nativeGetter, readNative } from "./brand.ts";
-import { listenerTarget, type Target } from "./target.ts";
+import { listenerTarget, OVER_A_STREAM, type Target } from "./target.ts";
 
 function tag(handle: object): string {
   return Object.prototype.toString.call(handle);
@@ -24,10 +24,10 @@ const tcpHandles = new WeakMap<object, () => unknown>();
  */
 export function bunFd(handle: object, what: string): Target | undefined {
   const known = tcpHandles.get(handle);
-  if (known !== undefined) return fdTarget(known.call(handle), what);
+  if (known !== undefined) return fdTarget(handle, known.call(handle), what);
   const fd = readNative(handle, "fd");
   if (isNotNative(fd)) return undefined;
-  if (fd === -1) return { kind: "closed", what };
+  if (fd === -1) return noFd(handle, what);
   const kind = tag(handle);
   if (kind === "[object UDPSocket]") return { kind: "not-tcp", what: "the Bun UDP socket", transport: "UDP" };
   // A listener on a path has `unix`; a connected socket on one has no IP peer.
@@ -39,11 +39,23 @@ export function bunFd(handle: object, what: string): Target | undefined {
     return { kind: "not-tcp", what, transport: "Unix-domain" };
   }
   tcpHandles.set(handle, nativeGetter(Object.getPrototypeOf(handle), "fd")!);
-  return fdTarget(fd, what);
+  return fdTarget(handle, fd, what);
 }
 
-function fdTarget(fd: unknown, what: string): Target {
-  return fd === -1 ? { kind: "closed", what } : { kind: "fd", fd: fd as number };
+function fdTarget(handle: object, fd: unknown, what: string): Target {
+  return fd === -1 ? noFd(handle, what) : { kind: "fd", fd: fd as number };
+}
+
+/**
+ * A Bun socket with fd -1: closed, or (readyState still open, 0 or more) a TLS socket over a
+ * JavaScript stream, which never had an fd (`tls.connect({ socket })` with a Duplex).
+ */
+function noFd(handle: object, what: string): Target {
+  const state = readNative(handle, "readyState");
+  if (typeof state === "number" && state >= 0) {
+    return { kind: "no-socket", what: what === "the socket" ? what : "the node:tls socket", why: OVER_A_STREAM };
+  }
+  return { kind: "closed", what };
 }
 
 /** A Bun socket, TLS socket, listener or UDP socket (`Bun.connect`, `Bun.listen`, `Bun.udpSocket`). */

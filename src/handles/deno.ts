@@ -12,6 +12,7 @@
  */
 import { keepAliveFlag } from "../sys/inspect.ts";
 import { readPrivate } from "./brand.ts";
+import { denoServeAddr } from "./genuine.ts";
 import { endpoint, listenerTarget, type Target } from "./target.ts";
 
 interface DenoAddr {
@@ -170,15 +171,18 @@ export function denoConn(handle: object): Target | undefined {
 
 /** `Deno.Listener` / `Deno.TcpListener` / TLS listener, and the server `Deno.serve()` returns. */
 export function denoListener(handle: object): Target | undefined {
-  const value = handle as { addr?: unknown; accept?: unknown; shutdown?: unknown; finished?: unknown; send?: unknown };
-  // Deno.serve()'s server is a plain object, so only its shape can be checked; listeners and
-  // datagram sockets are read through their class's private-field getter.
-  const served = Object.getPrototypeOf(handle) === Object.prototype && typeof value.shutdown === "function";
-  const local = addr(served ? value.addr : readPrivate(handle, "addr"));
+  const value = handle as { accept?: unknown; send?: unknown };
+  // Deno.serve()'s server is a plain object, so its whole shape is checked, as its own data
+  // (src/handles/genuine.ts); listeners and datagram sockets are read through their class's
+  // private-field getter.
+  const served = denoServeAddr(handle);
+  const local = addr(served ?? readPrivate(handle, "addr"));
   if (local === undefined) return undefined;
-  const what = typeof value.shutdown === "function" ? "the Deno.serve server" : "the Deno listener";
-  if (typeof value.send === "function") return notTcp("the Deno datagram socket", local.transport);
-  if (typeof value.accept !== "function" && typeof value.shutdown !== "function") return undefined;
+  const what = served !== undefined ? "the Deno.serve server" : "the Deno listener";
+  if (served === undefined) {
+    if (typeof value.send === "function") return notTcp("the Deno datagram socket", local.transport);
+    if (typeof value.accept !== "function") return undefined;
+  }
   const other = notTcp(what, local.transport);
   if (other !== undefined) return other;
   if (denoClosed(handle)) return { kind: "closed", what, final: true };

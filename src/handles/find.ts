@@ -9,7 +9,7 @@ import { AmbiguousSocketError, SocketClosedError, SockoptError } from "../errors
 import { currentHost } from "../sys/host.ts";
 import { findSockets } from "./fd_index.ts";
 import { describeQuery, type SocketQuery } from "./query.ts";
-import { describe } from "./recognise.ts";
+import { describeHandle } from "./genuine.ts";
 import type { Target } from "./target.ts";
 
 /** The largest fd number (INT_MAX). */
@@ -34,7 +34,7 @@ export function closed(action: string, why: string): SocketClosedError {
 /** An fd a runtime handle reported, checked like a number the caller passed (-0 is 0). */
 function handleFd(fd: number, action: string): number {
   if (Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return fd | 0;
-  throw new TypeError(`${action}: the handle reports fd ${describe(fd)}, which is not a file descriptor`);
+  throw new TypeError(`${action}: the handle reports fd ${describeHandle(fd)}, which is not a file descriptor`);
 }
 
 function query(target: Target & { kind: "connection" | "listener" }): SocketQuery {
@@ -67,6 +67,8 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
       throw new TypeError(
         `${action}: ${target.what} is a ${target.transport} socket, and TCP options apply only to TCP sockets`,
       );
+    case "no-socket":
+      throw new TypeError(`${action}: ${target.what} has no socket of its own: ${target.why}`);
   }
   const q = query(target);
   // A listener is always looked up in full, so that a second match is never missed.

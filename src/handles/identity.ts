@@ -19,6 +19,8 @@ export interface Identity {
   readonly remote: string;
   /** The runtime's own word that the handle closed (Deno), when it has one. */
   readonly closed: ClosedCheck | undefined;
+  /** The handle can hold a new socket later (node:net), so a change of socket is looked up again. */
+  readonly renewable: boolean;
 }
 
 // Tests force the address re-check that systems without SO_COOKIE use.
@@ -36,20 +38,13 @@ export function forceAddressIdentity(on: boolean): void {
 }
 
 /** The identity of the socket at `fd` now. */
-export function identify(fd: number, what: string, closed: ClosedCheck | undefined): Identity {
+export function identify(fd: number, what: string, closed: ClosedCheck | undefined, renewable: boolean): Identity {
   if (!addressesOnly && hasCookies() && readCookie(fd)) {
     const [cookieLow, cookieHigh] = cookieParts();
-    return { fd, what, cookieLow, cookieHigh, local: "", remote: "", closed };
+    return { fd, what, cookieLow, cookieHigh, local: "", remote: "", closed, renewable };
   }
-  return {
-    fd,
-    what,
-    cookieLow: 0,
-    cookieHigh: 0,
-    local: endpointText(fd, false),
-    remote: endpointText(fd, true),
-    closed,
-  };
+  const [local, remote] = [endpointText(fd, false), endpointText(fd, true)];
+  return { fd, what, cookieLow: 0, cookieHigh: 0, local, remote, closed, renewable };
 }
 
 /** Whether a handle still holds the socket it was resolved to. */

@@ -9,7 +9,8 @@
  * @module
  */
 import { bunFd } from "./bun.ts";
-import { endpoint, listenerTarget, type Target } from "./target.ts";
+import { bunHttpServer, genuineAddress, overAStream, ownedHandle } from "./genuine.ts";
+import { endpoint, listenerTarget, OVER_A_STREAM, type Target } from "./target.ts";
 
 interface NodeSocketLike {
   readonly _handle?: object | null;
@@ -77,6 +78,9 @@ function bunHandle(native: object | null | undefined, what: string): Target | un
 /** A `node:net` Socket or `node:tls` TLSSocket. */
 export function nodeSocket(handle: object): Target | undefined {
   if (!instance(handle, classes().Socket)) return undefined;
+  // Its own native handle, which names it as owner: not a look-alike built on the class.
+  const native = ownedHandle(handle);
+  if (native === undefined) return undefined;
   const socket = handle as NodeSocketLike;
   const what = "the node:net socket";
   if (socket.destroyed === true) return { kind: "closed", what };
@@ -84,42 +88,47 @@ export function nodeSocket(handle: object): Target | undefined {
     return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
   }
   // Bun's native handle holds the real fd and turns to null on close: no lookup needed.
-  const native = socket._handle;
   const bun = bunHandle(native, what);
   if (bun !== undefined) return bun;
   const local = endpoint(socket.localAddress, socket.localPort);
   const remote = endpoint(socket.remoteAddress, socket.remotePort);
   if (local !== undefined && remote !== undefined) {
-    return { kind: "connection", what, local, remote };
+    return { kind: "connection", what, local, remote, renewable: true };
   }
-  if (native === null || native === undefined) {
+  if (native === null) {
     return socket.pending === true ? { kind: "not-ready", what, why: "it is not connected" } : { kind: "closed", what };
   }
+  if (overAStream(native)) return { kind: "no-socket", what: "the node:tls socket", why: OVER_A_STREAM };
   // Connected, yet no IP addresses: a Unix-domain socket (a path, or nothing, in localAddress).
   return { kind: "not-tcp", what, transport: "Unix-domain" };
 }
 
 /** A `node:net` Server, or a `node:http` / `node:https` / `node:tls` server built on it. */
 export function nodeServer(handle: object): Target | undefined {
-  if (!classes().Servers.some((server) => instance(handle, server))) return undefined;
+  const ctor = classes().Servers.find((server) => instance(handle, server));
+  if (ctor === undefined) return undefined;
+  // Its own native handle naming it as owner (Bun's node:http server: its own Bun.serve server).
+  const native = ownedHandle(handle);
+  if (native === undefined && !bunHttpServer(handle)) return undefined;
   const server = handle as NodeServerLike;
   const what = "the node:net server";
   let address: unknown;
   try {
-    address = (server.address as () => unknown).call(server);
+    // The class's own address(), not one the object may carry.
+    address = genuineAddress(ctor)?.call(server) ?? null;
   } catch {
     address = null;
   }
   // A path: Unix-domain, whatever the native handle is.
   if (typeof address === "string") return { kind: "not-tcp", what, transport: "Unix-domain" };
-  const bun = bunHandle(server._handle, what);
+  const bun = bunHandle(native, what);
   if (bun !== undefined) return bun;
   if (address === null || typeof address !== "object") {
     // A server that listened once and stopped is closed; one that never listened is not ready.
     return listenedOnce(server) ? { kind: "closed", what } : { kind: "not-ready", what, why: "it is not listening" };
   }
   const info = address as { address?: unknown; port?: unknown };
-  return listenerTarget(what, info.address, info.port);
+  return listenerTarget(what, info.address, info.port, undefined, undefined, true);
 }
 
 // Bun's node:http and node:https Server (not built on node:net) keeps no _connectionKey and

@@ -2,11 +2,14 @@
  * `node:net`, `node:tls`, `node:http(s)` and `node:http2` handles as Node.js itself implements
  * them: every libuv handle carries its fd (`_handle.fd`), and Node sets `_handle` to null in the
  * same tick that libuv closes the fd. So a live `_handle` vouches for its fd, read afresh on every
- * call, and checked like any number a caller passes.
+ * call, and checked like any number a caller passes, once it is shown to be the object's own: held
+ * by the object itself, naming it as owner (src/handles/genuine.ts).
  *
  * @module
  */
-import type { Target } from "./target.ts";
+import { OVER_A_STREAM, type Target } from "./target.ts";
+import { ownedHandle } from "./genuine.ts";
+import { describeValue } from "../values.ts";
 
 const FD_MAX = 2147483647;
 
@@ -15,7 +18,6 @@ interface LibuvHandle {
 }
 
 interface NodeHandleLike {
-  readonly _handle?: LibuvHandle | null;
   readonly destroyed?: unknown;
   readonly connecting?: unknown;
   readonly pending?: unknown;
@@ -76,8 +78,10 @@ function fdTarget(native: LibuvHandle, what: string): Target | undefined {
   // Node's Pipe handles are Unix-domain sockets (or named pipes): TCP options never apply.
   if (kind === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain" };
   if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return { kind: "fd", fd };
-  // -1 (or no fd at all): a TLS socket over a JavaScript stream, or a handle not yet open.
-  return { kind: "not-ready", what, why: `its native handle holds no file descriptor (fd ${String(fd)})` };
+  // An open TLS socket over a JavaScript stream (tls.connect({ socket: duplex })): its TLSWrap
+  // reads and writes through JavaScript, and fd -1 says it has no socket beneath.
+  if (kind === "TLSWrap" && fd === -1) return { kind: "no-socket", what: "the node:tls socket", why: OVER_A_STREAM };
+  return { kind: "not-ready", what, why: `its native handle holds no file descriptor (fd ${describeValue(fd)})` };
 }
 
 /**
@@ -89,17 +93,19 @@ function fdTarget(native: LibuvHandle, what: string): Target | undefined {
  */
 export function nodeRuntimeSocket(handle: object): Target | undefined {
   if (!onNode || !instance(handle, netClasses().Socket)) return undefined;
+  // Its own native handle, which names it as owner: not a look-alike built on the class.
+  const native = ownedHandle(handle);
+  if (native === undefined) return undefined;
   const socket = handle as NodeHandleLike;
   const what = "the node:net socket";
   if (socket.destroyed === true) return { kind: "closed", what };
   if (socket.connecting === true) {
     return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
   }
-  const native = socket._handle;
-  if (native === null || native === undefined) {
+  if (native === null) {
     return socket.pending === true ? { kind: "not-ready", what, why: "it is not connected" } : { kind: "closed", what };
   }
-  return fdTarget(native, what);
+  return fdTarget(native as LibuvHandle, what);
 }
 
 /**
@@ -111,10 +117,9 @@ export function nodeRuntimeSocket(handle: object): Target | undefined {
  */
 export function nodeRuntimeServer(handle: object): Target | undefined {
   if (!onNode || !instance(handle, netClasses().Server)) return undefined;
-  const server = handle as NodeHandleLike;
-  const native = server._handle;
-  // Without a native handle the server is closed or was never listening: src/handles/node.ts
-  // tells those apart.
+  // Without a native handle of its own the server is closed, was never listening, or is a
+  // look-alike: src/handles/node.ts tells those apart.
+  const native = ownedHandle(handle);
   if (native === null || native === undefined) return undefined;
-  return fdTarget(native, "the node:net server");
+  return fdTarget(native as LibuvHandle, "the node:net server");
 }

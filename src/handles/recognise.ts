@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { describeValue } from "../values.ts";
 import { bunServer, bunSocket } from "./bun.ts";
 import { denoConn, denoListener } from "./deno.ts";
 import { nodeDatagram, nodeServer, nodeSocket } from "./node.ts";
 import { nodeRuntimeServer, nodeRuntimeSocket } from "./node_runtime.ts";
-import { className, type Target } from "./target.ts";
+import { describeHandle, proxied } from "./genuine.ts";
+import type { Target } from "./target.ts";
 
 /** What sockopts accepts, for messages. */
 export const ACCEPTED = "a file descriptor (an integer 0..2147483647); Deno.Conn, Deno.TlsConn, Deno.Listener " +
@@ -30,31 +30,13 @@ const RECOGNISERS: readonly ((handle: object) => Target | undefined)[] = [
   bunServer,
 ];
 
-/** A value as messages name it: `a Socket`, `a string ("x")`. */
-export function describe(value: unknown): string {
-  if (typeof value === "object" && value !== null) {
-    try {
-      const name = className(value);
-      return name === "object" ? "an object" : `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
-    } catch {
-      return "an object"; // a Proxy whose traps throw
-    }
-  }
-  return describeValue(value);
-}
-
 /** The TypeError for something that is no socket; a Promise most likely lacks an `await`. */
 export function notASocket(action: string, value: unknown): TypeError {
-  let promise = false;
-  try {
-    promise = value instanceof Promise;
-  } catch {
-    // a Proxy whose getPrototypeOf trap throws
-  }
-  if (promise) {
+  // Asked without running the caller's code: a Proxy's traps are never reached.
+  if (typeof value === "object" && value !== null && !proxied(value) && value instanceof Promise) {
     return new TypeError(`${action}: a Promise is not a socket sockopts can use; did you forget an await?`);
   }
-  return new TypeError(`${action}: ${describe(value)} is not a socket sockopts can use; expected ${ACCEPTED}`);
+  return new TypeError(`${action}: ${describeHandle(value)} is not a socket sockopts can use; expected ${ACCEPTED}`);
 }
 
 /**
@@ -62,14 +44,17 @@ export function notASocket(action: string, value: unknown): TypeError {
  * @throws {TypeError} for anything no runtime's recogniser knows.
  */
 export function recognise(handle: object, action: string): Target {
-  for (const recogniser of RECOGNISERS) {
-    let target: Target | undefined;
-    try {
-      target = recogniser(handle);
-    } catch {
-      continue; // a revoked Proxy, or a getter that throws: no runtime handle does either
+  // A Proxy anywhere on its chain is no runtime handle: refused before any of its traps runs.
+  if (!proxied(handle)) {
+    for (const recogniser of RECOGNISERS) {
+      let target: Target | undefined;
+      try {
+        target = recogniser(handle);
+      } catch {
+        continue; // a getter that throws: no runtime handle does either
+      }
+      if (target !== undefined) return target;
     }
-    if (target !== undefined) return target;
   }
   throw notASocket(action, handle);
 }

@@ -57,17 +57,19 @@ function resolveInto(handle: unknown, action: string, all: number[] | undefined)
     throw notASocket(action, handle);
   } else {
     const identity = identities.get(handle);
-    if (identity !== undefined) {
-      if (!stillHolds(handle, identity)) {
-        identities.delete(handle);
-        // The socket it named is gone, and its number may already belong to another socket.
-        if (identity.closed !== undefined) closedForGood.set(handle, identity.what);
-        throw closed(action, `${identity.what} is closed`);
-      }
+    if (identity !== undefined && stillHolds(handle, identity)) {
       fd = identity.fd;
       route = "cached";
       all?.push(fd);
     } else {
+      if (identity !== undefined) {
+        identities.delete(handle);
+        // The socket it named is gone, and its number may already belong to another socket.
+        if (identity.closed !== undefined) closedForGood.set(handle, identity.what);
+        // A node:net object can hold a new socket (`socket.connect()` again, `server.listen()`):
+        // recognised afresh below, it says itself whether it is closed.
+        if (identity.closed !== undefined || !identity.renewable) throw closed(action, `${identity.what} is closed`);
+      }
       const known = closedForGood.get(handle);
       if (known !== undefined) throw closed(action, `${known} is closed`);
       const target = recognise(handle, action);
@@ -81,7 +83,9 @@ function resolveInto(handle: unknown, action: string, all: number[] | undefined)
       route = "runtime fd";
       if (target.kind === "connection" || target.kind === "listener") {
         route = "addresses";
-        if (found.fds.length === 1) identities.set(handle, identify(fd, target.what, target.closed));
+        if (found.fds.length === 1) {
+          identities.set(handle, identify(fd, target.what, target.closed, target.renewable === true));
+        }
       }
     }
   }

@@ -26,6 +26,8 @@ export type Target =
     readonly remote: Endpoint;
     readonly hint?: number;
     readonly closed?: ClosedCheck;
+    /** The handle can hold a new socket later (`node:net`'s `connect()` and `listen()` again). */
+    readonly renewable?: true;
   }
   /** A listening TCP socket, found by its local end (`ip` undefined: any address on the port). */
   | {
@@ -35,13 +37,21 @@ export type Target =
     readonly port: number;
     readonly hint?: number;
     readonly closed?: ClosedCheck;
+    /** The handle can hold a new socket later (`node:net`'s `connect()` and `listen()` again). */
+    readonly renewable?: true;
   }
   /** The handle's socket is gone; `final`: and the handle can never hold one again. */
   | { readonly kind: "closed"; readonly what: string; readonly final?: boolean }
   /** The handle has no socket yet (connecting, or a server not listening). */
   | { readonly kind: "not-ready"; readonly what: string; readonly why: string }
   /** A Unix-domain or UDP handle: TCP options do not apply. */
-  | { readonly kind: "not-tcp"; readonly what: string; readonly transport: "Unix-domain" | "UDP" };
+  | { readonly kind: "not-tcp"; readonly what: string; readonly transport: "Unix-domain" | "UDP" }
+  /** An open handle with no socket of its own (TLS over a JavaScript stream): `why` says what it runs over. */
+  | { readonly kind: "no-socket"; readonly what: string; readonly why: string };
+
+/** Why a TLS socket over a JavaScript stream cannot be configured, for messages. */
+export const OVER_A_STREAM =
+  "it runs over a JavaScript stream (tls.connect({ socket }) with a Duplex); configure the socket beneath that stream";
 
 /** An endpoint from a handle's hostname (an IP literal) and port, or undefined if either is not one. */
 export function endpoint(hostname: unknown, port: unknown): Endpoint | undefined {
@@ -57,10 +67,11 @@ export function listenerTarget(
   port: unknown,
   hint?: number,
   closed?: ClosedCheck,
+  renewable?: true,
 ): Target | undefined {
   if (typeof port !== "number") return undefined;
   const ip = typeof hostname === "string" ? canonicalIp(hostname) : undefined;
-  return { kind: "listener", what, ip, port, hint, closed };
+  return { kind: "listener", what, ip, port, hint, closed, renewable };
 }
 
 /**

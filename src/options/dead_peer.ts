@@ -8,6 +8,7 @@ import { UnsupportedError } from "../errors.ts";
 import { applyKeepAlive, type KeepAlivePlan, planKeepAlive } from "./keepalive_plan.ts";
 import { applyOption, hostOption, prepareOption } from "./core_options.ts";
 import type { OptionConstant } from "../../platforms/types.ts";
+import { describeValue } from "../values.ts";
 
 /**
  * The keep-alive and user-timeout values {@link deadPeerPlan} derives from a bound; all in ms.
@@ -51,7 +52,8 @@ export const DETECT_WITHIN_MAX: number = 36_000_000;
  *
  * @param ms The bound in ms, 3000..36000000.
  * @returns `{ idle, interval, count, userTimeout }` in ms.
- * @throws {RangeError} for a bound that is not a number in range.
+ * @throws {TypeError} for a bound that is not a number (`"5000"`, `5000n`), named by its type.
+ * @throws {RangeError} for a number out of range (or NaN).
  *
  * @example The values behind a 45-second bound
  * ```ts
@@ -62,10 +64,11 @@ export const DETECT_WITHIN_MAX: number = 36_000_000;
  * ```
  */
 export function deadPeerPlan(ms: number): DeadPeerPlan {
-  if (typeof ms !== "number" || !(ms >= DETECT_WITHIN_MIN && ms <= DETECT_WITHIN_MAX)) {
-    throw new RangeError(
-      `Cannot use detectWithin: ${String(ms)} is outside ${DETECT_WITHIN_MIN}..${DETECT_WITHIN_MAX} ms`,
-    );
+  if (typeof ms !== "number") {
+    throw new TypeError(`Cannot use detectWithin: expected a number of milliseconds, got ${describeValue(ms)}`);
+  }
+  if (!(ms >= DETECT_WITHIN_MIN && ms <= DETECT_WITHIN_MAX)) {
+    throw new RangeError(`Cannot use detectWithin: ${ms} is outside ${DETECT_WITHIN_MIN}..${DETECT_WITHIN_MAX} ms`);
   }
   const seconds = Math.floor((0.9 * ms) / 1000);
   const count = Math.min(3, seconds - 1);
@@ -83,6 +86,7 @@ export interface DeadPeerValues {
 
 /**
  * Checks `ms` and converts the plan to the kernel's units, before any system call.
+ * @throws {TypeError} for a bound that is not a number.
  * @throws {RangeError} for a bound out of range.
  * @throws {UnsupportedError} on an OS with no user timeout.
  */

@@ -20,6 +20,7 @@ import {
 } from "./option_schema.ts";
 
 import { currentHost, optionConstant } from "../sys/host.ts";
+import { describeValue } from "../values.ts";
 
 const SCHEMA = optionSchema;
 const PLATFORMS: readonly PlatformTable[] = [linux, darwin, freebsd];
@@ -77,7 +78,7 @@ const NAMES = /* @__PURE__ */ Object.keys(SCHEMA);
 
 function checkName(name: unknown, action: "get" | "set"): OptionName {
   if (typeof name !== "string" || !NAMES.includes(name)) {
-    const shown = typeof name === "string" ? JSON.stringify(name) : `${typeof name} ${String(name)}`;
+    const shown = typeof name === "string" ? JSON.stringify(name) : describeValue(name);
     throw new TypeError(`Cannot ${action} option ${shown}: unknown option (expected one of ${NAMES.join(", ")})`);
   }
   return name as OptionName;

@@ -8,7 +8,7 @@
  */
 export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import type { SkippedSocket } from "./configure_result.ts";
-import { holdsCookie } from "../sys/inspect.ts";
+import { addressCheck, cookieCheck, GONE, type SocketCheck, throughDuplicate } from "./duplicate.ts";
 import { clearTimer, type TimerId, unrefTimeout } from "../ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
@@ -204,10 +204,12 @@ class Policy implements SocketPolicy {
 
   #configure(seen: Seen, configured: ConfiguredSocket[], failed: SkippedSocket[]): void {
     try {
+      const done = throughDuplicate(seen.fd, checkOf(seen), (copy) => {
+        applySettings(copy, this.#settings);
+        return readBack(seen.socket, this.#settings, copy);
+      });
       // Closed and its number reused since the scan found it: the next tick meets the new socket.
-      if (!stillHolds(seen)) return;
-      applySettings(seen.fd, this.#settings);
-      const done = readBack(seen.socket, this.#settings);
+      if (done === GONE) return;
       seen.configuredIn = seen.socket.state;
       this.#configured.set(seen.key, done);
       configured.push(done);
@@ -232,10 +234,15 @@ class Policy implements SocketPolicy {
     failed: SkippedSocket[],
   ): void {
     try {
-      if (!stillHolds(seen)) return;
-      if (everyValue ? !drifted(before, readBack(seen.socket, this.#settings)) : !overwritten(before)) return;
-      applySettings(seen.fd, this.#settings);
-      const done = readBack(seen.socket, this.#settings);
+      const done = throughDuplicate(seen.fd, checkOf(seen), (copy) => {
+        const kept = everyValue
+          ? !drifted(before, readBack(seen.socket, this.#settings, copy))
+          : !overwritten(before, copy);
+        if (kept) return undefined;
+        applySettings(copy, this.#settings);
+        return readBack(seen.socket, this.#settings, copy);
+      });
+      if (done === GONE || done === undefined) return;
       this.#configured.set(seen.key, done);
       reasserted.push(done);
     } catch (error) {
@@ -286,13 +293,13 @@ class Policy implements SocketPolicy {
 const TWO32 = 2 ** 32;
 
 /**
- * Whether `seen`'s fd still holds the socket the scan found there (Linux: the same cookie, one
- * `getsockopt`), so that a socket closed meanwhile never passes its settings to whatever took its
- * number. Elsewhere sockets are known by fd and addresses, and this is true.
+ * How to tell a duplicate of `seen`'s fd holds the socket the scan found there (Linux: the same
+ * cookie, one `getsockopt`; elsewhere both addresses), so that a socket closed meanwhile never
+ * passes its settings to whatever took its number, in this thread or another.
  */
-function stillHolds(seen: Seen): boolean {
-  if (typeof seen.key !== "number") return true;
-  return holdsCookie(seen.fd, seen.key % TWO32, Math.floor(seen.key / TWO32));
+function checkOf(seen: Seen): SocketCheck {
+  if (typeof seen.key !== "number") return addressCheck(seen.socket);
+  return cookieCheck(seen.key % TWO32, Math.floor(seen.key / TWO32));
 }
 
 /**

@@ -26,6 +26,8 @@ import {
   type SocketSettings,
 } from "./socket_filter.ts";
 import { rowFromFd, rowFromRecord, type TcpSocketInfo } from "./socket_info.ts";
+import { addressCheck, cookieCheck, GONE, throughDuplicate } from "./duplicate.ts";
+import { copyOptions, describeValue } from "../values.ts";
 
 export type { ConfiguredSocket, SocketFilter, SocketSettings } from "./socket_filter.ts";
 export type { SocketAddress, TcpSocketInfo } from "./socket_info.ts";
@@ -175,20 +177,21 @@ export function configureSockets(
       skipped.push({ fd: socket.fd, kind: "tcp", reason: "filter", detail: why, socket });
       return;
     }
-    // The fd still holds the socket the dump described (it was not closed and reused meanwhile):
-    // asked before touching it, and again after, for a reuse while it was configured.
-    const holds = () => cookieLow === -1 || holdsCookie(socket.fd, cookieLow, cookieHigh);
+    // Configured through a duplicate of the fd, checked to hold the socket the listing found
+    // (its cookie; without one, its addresses): another thread that closes the fd and opens a
+    // socket at its number meanwhile never passes that socket the settings (src/process/duplicate.ts).
+    const check = cookieLow === -1 ? addressCheck(socket) : cookieCheck(cookieLow, cookieHigh);
     try {
-      if (!holds()) {
+      const done = throughDuplicate(socket.fd, check, (copy) => {
+        applySettings(copy, s);
+        return readBack(socket, s, copy);
+      });
+      // Gone from its number before, or while, it was configured: closed, as this process sees it.
+      if (done === GONE || (cookieLow !== -1 && !holdsCookie(socket.fd, cookieLow, cookieHigh))) {
         closedMeanwhile(socket);
         return;
       }
-      applySettings(socket.fd, s);
-      if (!holds()) {
-        closedMeanwhile(socket);
-        return;
-      }
-      changed.push(readBack(socket, s));
+      changed.push(done);
     } catch (error) {
       if (error instanceof SockoptError && (error.code === "EBADF" || error.code === "ENOTSOCK")) {
         closedMeanwhile(socket);
@@ -215,19 +218,21 @@ export function configureSockets(
   return result;
 }
 
+// The most sockets a process can hold: one per fd number (0..2147483647).
+const MOST_SOCKETS = 2_147_483_647;
+
+/** `atLeast`, checked before any socket is touched: a count no process can reach is refused here. */
 function checkAtLeast(options: unknown): number {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot configure sockets: expected an options object, got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  for (const key in options) {
-    if (key !== "atLeast") throw new TypeError(`Cannot configure sockets: unknown option "${key}" (expected atLeast)`);
-  }
-  const { atLeast } = options as { atLeast?: unknown };
+  // A plain object only, read once: no inherited key, no class instance, no getter run twice.
+  const { atLeast } = copyOptions("Cannot configure sockets", "an options object", options, ["atLeast"]);
   if (atLeast === undefined) return 0;
-  if (typeof atLeast !== "number" || !Number.isInteger(atLeast) || atLeast < 0) {
-    throw new RangeError(`Cannot configure sockets: atLeast ${String(atLeast)} is not a whole number of sockets`);
+  if (typeof atLeast !== "number") {
+    throw new TypeError(`Cannot configure sockets: atLeast must be a number of sockets, got ${describeValue(atLeast)}`);
+  }
+  if (!Number.isInteger(atLeast) || atLeast < 0 || atLeast > MOST_SOCKETS) {
+    throw new RangeError(
+      `Cannot configure sockets: atLeast ${atLeast} is not a number of sockets (expected an integer 0..${MOST_SOCKETS})`,
+    );
   }
   return atLeast;
 }

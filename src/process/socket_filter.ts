@@ -224,14 +224,17 @@ export function applySettings(fd: number, settings: CheckedSettings): void {
   }
 }
 
-/** The socket with the values now in force read back: those the settings touch. */
-export function readBack(socket: TcpSocketInfo, settings: CheckedSettings): ConfiguredSocket {
+/**
+ * The socket with the values now in force read back: those the settings touch, read through `fd`
+ * (the duplicate it is configured through; the row keeps its own fd).
+ */
+export function readBack(socket: TcpSocketInfo, settings: CheckedSettings, fd: number = socket.fd): ConfiguredSocket {
   const keepAlive = settings.deadPeer !== undefined || settings.keepAlive !== undefined;
   const timeout = settings.deadPeer !== undefined || settings.timeout !== undefined;
   return {
     ...socket,
-    ...(keepAlive ? { keepAlive: getKeepAlive(socket.fd) } : {}),
-    ...(timeout ? { userTimeout: getUserTimeout(socket.fd) } : {}),
+    ...(keepAlive ? { keepAlive: getKeepAlive(fd) } : {}),
+    ...(timeout ? { userTimeout: getUserTimeout(fd) } : {}),
   };
 }
 
@@ -239,15 +242,15 @@ export function readBack(socket: TcpSocketInfo, settings: CheckedSettings): Conf
  * Whether a driver's own keep-alive call has changed `done`'s socket since it was configured:
  * SO_KEEPALIVE or TCP_KEEPIDLE no longer as read back then (what Node's, Deno's and Bun's
  * `setKeepAlive` change), or, when only the user timeout was set, that. Two `getsockopt` at most,
- * where {@link drifted} needs five.
+ * where {@link drifted} needs five; read through `fd` (the duplicate the socket is checked through).
  */
-export function overwritten(done: ConfiguredSocket): boolean {
+export function overwritten(done: ConfiguredSocket, fd: number = done.fd): boolean {
   const kept = done.keepAlive;
   if (kept !== undefined) {
-    return readOptionOf(done.fd, "SO_KEEPALIVE", hostOption("SO_KEEPALIVE")) !== kept.enable ||
-      readOptionOf(done.fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE")) !== kept.idle;
+    return readOptionOf(fd, "SO_KEEPALIVE", hostOption("SO_KEEPALIVE")) !== kept.enable ||
+      readOptionOf(fd, "TCP_KEEPIDLE", hostOption("TCP_KEEPIDLE")) !== kept.idle;
   }
-  return done.userTimeout !== undefined && getUserTimeout(done.fd) !== done.userTimeout;
+  return done.userTimeout !== undefined && getUserTimeout(fd) !== done.userTimeout;
 }
 
 /** Whether the values read back now differ from those read back when `before` was configured. */

@@ -12,7 +12,7 @@ import { ADDR, ADDR_LEN, CHECK, CHECK_LEN, COOKIE, COOKIE_LEN, getNative, type N
 /** Whether `fd` is open. */
 export function isOpen(n: Native, fd: number): boolean {
   // F_GETFD fails for one reason only: fd is not open.
-  return n.fn.fcntl(fd, n.platform.F_GETFD) !== -1;
+  return n.fn.fcntl(fd, n.platform.F_GETFD, 0) !== -1;
 }
 
 /** SO_TYPE of `fd`, or -1 when getsockopt fails. */

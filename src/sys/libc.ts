@@ -1,7 +1,8 @@
 /**
  * The option calls: setsockopt and getsockopt with their failures turned into
- * {@link SockoptError}s whose errno has been checked. Loading libc and its buffers is native.ts's;
- * the reads that tell what an fd holds are inspect.ts's.
+ * {@link SockoptError}s whose errno has been checked, and the duplicate fd through which another
+ * owner's socket is configured. Loading libc and its buffers is native.ts's; the reads that tell
+ * what an fd holds are inspect.ts's.
  *
  * @module
  */
@@ -170,4 +171,31 @@ export function verifyErrno(
 ): number {
   const n = native ?? getNative("getsockopt");
   return verifiedErrno(n, fd, reported, retry, source, new Set(extra.map((name) => n.platform.errno[name])));
+}
+
+/**
+ * A duplicate of `fd`: a new number (close-on-exec, so no child process inherits it) for the open
+ * file `fd` holds now, which keeps holding that very socket whatever another thread does to the
+ * number `fd` meanwhile. -1 when `fd` is not open. Close it with {@link closeDuplicate}.
+ * @throws {SockoptError} when the kernel refuses (EMFILE: the process has no number to spare).
+ */
+export function duplicate(fd: number): number {
+  const n = native ?? getNative("fcntl");
+  const copy = n.variadicArgument ? n.fn.fcntl(fd, n.platform.F_DUPFD_CLOEXEC, 0) : n.fn.dup(fd);
+  if (copy >= 0) return copy;
+  const errno = n.lib.errno();
+  if (!isOpen(n, fd)) return -1;
+  const { code, text } = describeErrno(n.names, errno);
+  throw new SockoptError(`Cannot duplicate fd ${fd} to configure it through: ${text}`, {
+    code,
+    errno,
+    syscall: n.variadicArgument ? "fcntl" : "dup",
+    option: null,
+    fd,
+  });
+}
+
+/** Closes a number {@link duplicate} returned (never any other fd). */
+export function closeDuplicate(copy: number): void {
+  (native ?? getNative("close")).fn.close(copy);
 }

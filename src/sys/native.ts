@@ -69,6 +69,8 @@ export interface Native {
   readonly cookieLenPtr: Pointer;
   readonly names: ErrnoNames;
   readonly plausible: ReadonlySet<number>;
+  /** fcntl's variadic argument can be passed (not Apple arm64): F_DUPFD_CLOEXEC, else dup(). */
+  readonly variadicArgument: boolean;
 }
 
 /**
@@ -103,6 +105,7 @@ function load(call: string): Native {
     cookieLenPtr: at(COOKIE_LEN),
     names: errnoNames(platform),
     plausible: new Set(PLAUSIBLE.map((name) => platform.errno[name])),
+    variadicArgument: !(platform.os === "darwin" && arch === "aarch64"),
   };
 }
 
@@ -114,13 +117,45 @@ function load(call: string): Native {
  * @throws {PermissionError} in Deno without `--allow-ffi`.
  */
 export function getNative(call: string): Native {
-  return native ??= load(call);
+  if (native !== undefined) return native;
+  if (lent !== undefined) {
+    throw new Error(
+      `Cannot use sockopts inside its debug listener (this call needed ${call}): the call the event ` +
+        "reports is still running and its native buffers are in use; keep the event and act on it " +
+        "once that call has returned",
+    );
+  }
+  return native = load(call);
 }
 
 /** Forgets the loaded library, so the next call loads it for the current host (tests swap hosts). */
 export function dropNative(): void {
   native = undefined;
   valueArea = undefined;
+}
+
+// The library and value area, put away while a debug listener runs (undefined otherwise).
+let lent: { native: Native | undefined; valueArea: Uint8Array | undefined } | undefined;
+
+/**
+ * Runs `listener` (the debug view's) with the library put away: every path to libc's buffers
+ * reads `native ?? getNative(…)` or calls {@link getNative}, which then throws, so a sockopts
+ * call made by the listener is refused before it touches a buffer the reported call is still
+ * using (a value it has yet to read back, the sock_diag dump it is walking).
+ * @param listener Called at once, synchronously.
+ */
+export function withoutNative(listener: () => void): void {
+  if (lent !== undefined) return listener();
+  lent = { native, valueArea };
+  native = undefined;
+  valueArea = undefined;
+  try {
+    listener();
+  } finally {
+    native = lent.native;
+    valueArea = lent.valueArea;
+    lent = undefined;
+  }
 }
 
 let valueArea: Uint8Array | undefined;
