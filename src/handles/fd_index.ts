@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { isLinkLocal } from "../address.ts";
 import { closeOnExec, cookieParts, endpointText, readCookie, readNetns, threadNetns } from "../sys/inspect.ts";
 import { type Endpoint, hasCookies, localPort, PORT_CLOSED, socketName } from "../sys/inspect.ts";
 import { isListening, socketType } from "../sys/inspect.ts";
@@ -263,7 +264,9 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
   const direct = findByInode(query, hint);
   // sock_diag's answer is final: whatever it does not name is not of this network namespace.
   if (direct !== undefined) return { fds: direct, complete: true };
-  if (!everyMatch) {
+  // A link-local connection may have twins on other interfaces, which the index may not all know:
+  // only a full listing shows them all.
+  if (!everyMatch && !(query.kind === "connection" && isLinkLocal(query.local.ip))) {
     // The runtime's own fd: the hint, or close-on-exec (a plain `dup` another holder made lacks it).
     const settled = (found: number[]) => found.length === 1 && (found[0] === hint || closeOnExec(found[0]) === 1);
     let found = distinct(confirmed(candidates(query), query), hint);

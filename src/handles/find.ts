@@ -4,13 +4,14 @@
  *
  * @module
  */
-import { showEndpoint } from "../address.ts";
+import { isLinkLocal, showEndpoint } from "../address.ts";
 import { AmbiguousSocketError, SocketClosedError, SockoptError } from "../errors.ts";
 import { currentHost } from "../sys/host.ts";
 import { findSockets } from "./fd_index.ts";
 import { describeQuery, type SocketQuery } from "./query.ts";
 import { describe } from "./recognise.ts";
 import { PICKED_CLOSED, type Target } from "./target.ts";
+import { claim, unclaimed } from "./twins.ts";
 
 /** The largest fd number (INT_MAX). */
 export const FD_MAX = 2147483647;
@@ -85,9 +86,14 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
       final: target.closed !== undefined,
     };
   }
+  const twins = target.kind === "connection" && isLinkLocal(target.local.ip);
+  if (twins && fds.length > 1 && !everyMatch) {
+    // Twins: the same addresses and ports over several interfaces. A socket another handle holds
+    // is not this one's; among the rest only the handle can say, and only with every twin in view.
+    fds = unclaimed(handle, fds);
+    proven = found.complete && fds.length === 1;
+  }
   if (fds.length > 1 && !everyMatch && target.kind === "connection") {
-    // Twins: the same addresses and ports over several interfaces. Only the handle can say which
-    // is its own, and only when every twin is in view.
     const picked = found.complete && target.pick !== undefined ? target.pick(handle, fds) : undefined;
     if (picked === PICKED_CLOSED) {
       return { kind: "gone", what: target.what, why: `${target.what} is closed`, final: true };
@@ -114,5 +120,6 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
   if (target.closed !== undefined && target.closed(handle, fds[0], proven)) {
     return { kind: "gone", what: target.what, why: `${target.what} is closed`, final: true };
   }
+  if (twins && proven && fds.length === 1) claim(handle, fds[0]);
   return { kind: "found", fds };
 }
