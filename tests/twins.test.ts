@@ -86,14 +86,17 @@ interface ZoneFacts {
   readonly byIndex: Configured;
   readonly bracketed: Configured;
   readonly noZone: Configured;
+  readonly policy: Configured;
 }
 
 type LinkLocalFacts = Readonly<Record<string, Round>> & {
   readonly "fd index": Pick<Round, "before" | "afterLookup" | "resolved"> & { readonly known: string };
+  readonly "node:net": Pick<Round, "before" | "after" | "set"> & { readonly resolved: string[] };
   readonly closed: { readonly set: string; readonly twinBefore: Flags; readonly twinAfter: Flags };
 };
 
 interface NetnsFacts {
+  readonly moved: string;
   readonly own: Record<string, number>;
   readonly found: Record<string, unknown>;
   readonly twinBelow: boolean;
@@ -132,6 +135,7 @@ describe("link-local twins: the same fe80::1 addresses and ports over two interf
     assert.deepEqual(seen.byIndex, { interfaces: ["vb"], counts: { va: 5, vb: 6 } }, "fe80::1%<index of vb>");
     assert.deepEqual(seen.bracketed, { interfaces: ["vb"], counts: { va: 5, vb: 8 } }, "[fe80::1%vb]");
     assert.deepEqual(seen.noZone, { interfaces: ["va", "vb"], counts: { va: 4, vb: 4 } }, "no zone: both links");
+    assert.deepEqual(seen.policy, { interfaces: ["vb"], counts: { va: 4, vb: 3 } }, "keepConfigured, fe80::1%vb");
   });
 
   it("a Deno.Conn resolves to its own socket, picked out by the connection itself, or is refused", {
@@ -157,6 +161,11 @@ describe("link-local twins: the same fe80::1 addresses and ports over two interf
     assert.equal(alike.set, "AmbiguousSocketError");
     untouched(alike, "both alike");
     assert.deepEqual(alike.after, alike.before, "both alike: a socket was configured");
+    // node:net under Deno: no flip to make, so refused, and nothing touched.
+    const node = seen["node:net"];
+    assert.deepEqual(node.resolved, ["AmbiguousSocketError", "AmbiguousSocketError"], "node:net accepted twins");
+    assert.equal(node.set, "AmbiguousSocketError");
+    assert.deepEqual(node.after, node.before, "node:net: a socket was configured");
     // The fd index (no sock_diag), which knew the twin before the connection opened: a full listing.
     const indexed = seen["fd index"];
     assert.equal(indexed.known, "vb", "fdOf(b), through the fd index");
@@ -179,6 +188,8 @@ describe("a twin in another network namespace: a Worker thread that unshare()d, 
     assert.deepEqual(seen.afterLookup, seen.before, "a lookup changed a handle's socket (the twin has keep-alive on)");
     assert.equal(seen.set, "ok");
     assert.deepEqual(seen.counts, { own: MARK.count, twin: 9 }, "the twin was configured");
+    // The worker's own connection, opened before it moved: looked for in its new namespace.
+    assert.equal(seen.moved, "SocketClosedError");
   });
 });
 
