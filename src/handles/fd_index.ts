@@ -136,16 +136,17 @@ function matches(fd: number, query: SocketQuery): boolean {
 
 /**
  * Re-reads `fd` from the kernel and checks it still is what `query` asks for, in the looking
- * thread's network namespace.
+ * thread's network namespace (unless it is the handle's `own` fd, which the runtime named: its
+ * socket is the handle's wherever it lives, and a closed handle's is caught by the runtime's word).
  */
-function confirm(fd: number, query: SocketQuery): boolean {
+function confirm(fd: number, query: SocketQuery, own = false): boolean {
   if (!probe(fd)) return false;
   if (!matches(fd, query)) return false;
   // UDP sockets have IP addresses too; only a stream socket (and, for a listener, one that
   // listens, where the OS can tell) is the one asked for.
   if (socketType(fd) !== currentHost().platform.SOCK_STREAM) return false;
   if (query.kind === "listener" && isListening(fd) === 0) return false;
-  return inLookingNamespace(fd);
+  return own || inLookingNamespace(fd);
 }
 
 /**
@@ -260,7 +261,7 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
   lookingFrom = null;
   // A connection is one socket: its own fd is the answer even when every match is asked for.
   const single = !everyMatch || query.kind === "connection";
-  if (single && hint !== undefined && hint >= 0 && confirm(hint, query)) return { fds: [hint], complete: true };
+  if (single && hint !== undefined && hint >= 0 && confirm(hint, query, true)) return { fds: [hint], complete: true };
   const direct = findByInode(query, hint);
   // sock_diag's answer is final: whatever it does not name is not of this network namespace.
   if (direct !== undefined) return { fds: direct, complete: true };

@@ -75,6 +75,13 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
   let fds = found.fds;
   // The fd is the handle's should the handle be open: the only one there is, or its own fd.
   let proven = found.complete && fds.length === 1;
+  const twins = target.kind === "connection" && isLinkLocal(target.local.ip);
+  if (twins && fds.length > 1 && !everyMatch) {
+    // Twins: the same addresses and ports over several interfaces. A socket another handle holds
+    // is not this one's; among the rest only the handle can say, and only with every twin in view.
+    fds = unclaimed(handle, fds);
+    proven = found.complete && fds.length === 1;
+  }
   if (fds.length === 0) {
     const where = target.kind === "connection" ? "is" : "listens on";
     // A handle the runtime vouches for cannot get its socket back; a socket that later turns up
@@ -86,13 +93,6 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
       final: target.closed !== undefined,
     };
   }
-  const twins = target.kind === "connection" && isLinkLocal(target.local.ip);
-  if (twins && fds.length > 1 && !everyMatch) {
-    // Twins: the same addresses and ports over several interfaces. A socket another handle holds
-    // is not this one's; among the rest only the handle can say, and only with every twin in view.
-    fds = unclaimed(handle, fds);
-    proven = found.complete && fds.length === 1;
-  }
   if (fds.length > 1 && !everyMatch && target.kind === "connection") {
     const picked = found.complete && target.pick !== undefined ? target.pick(handle, fds) : undefined;
     if (picked === PICKED_CLOSED) {
@@ -101,7 +101,9 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
     if (picked === undefined) {
       throw new AmbiguousSocketError(
         `${action}: ${fds.length} sockets have the addresses and ports of ${target.what} ` +
-          `(${describeQuery(q, showEndpoint)}, fds ${fds.join(", ")}), over different interfaces, and nothing ` +
+          `(${describeQuery(q, showEndpoint)}, fds ${
+            fds.join(", ")
+          }): twins on other interfaces or in other network namespaces, and nothing ` +
           `${target.what} shows tells which is its own`,
         fds,
       );
