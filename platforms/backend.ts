@@ -33,6 +33,7 @@ export const REC = {
   dport: 6, // big-endian
   src: 8, // 4 or 16 bytes
   dst: 24,
+  iface: 40, // idiag_if: the interface a socket is bound to (a link-local one's scope), host order
   cookie: 44, // two host-order u32 halves, low first on little-endian hosts
   uid: 64,
   inode: 68,

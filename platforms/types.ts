@@ -283,6 +283,15 @@ export interface PlatformConstants {
   readonly F_GETFD: number;
   /** `fcntl` command that duplicates an fd, close-on-exec, to the lowest free number at or above the argument. */
   readonly F_DUPFD_CLOEXEC: number;
+  /** The close-on-exec bit of the fd flags F_GETFD returns: every runtime opens its sockets with it. */
+  readonly FD_CLOEXEC: number;
+  /**
+   * SO_NETNS_COOKIE (SOL_SOCKET): a socket's network namespace as a never-reused 64-bit cookie
+   * (Linux 5.14+), or `null` where the OS has no network namespaces.
+   */
+  readonly SO_NETNS_COOKIE: number | null;
+  /** The flag that opens a socket close-on-exec (`socket(2)`'s type argument), or `null` where it is not needed. */
+  readonly SOCK_CLOEXEC: number | null;
   /** Socket-level option level. */
   readonly SOL_SOCKET: number;
   /** TCP option level. */

@@ -72,24 +72,44 @@ function parseV6(text: string): number[] | undefined {
   return bytes;
 }
 
-/**
- * The canonical spelling of a hostname that is an IP literal (`127.0.0.1`, `::1`, `[::1]`,
- * `fe80::1%eth0`, `::ffff:10.0.0.1`), or `undefined` for a name such as `localhost`.
- */
-export function canonicalIp(hostname: string): string | undefined {
+/** A hostname without its brackets, split at the zone (`fe80::1%eth0`: `fe80::1` and `eth0`). */
+function splitZone(hostname: string): [text: string, zone: string | undefined] {
   let text = hostname.trim();
   if (text.startsWith("[") && text.endsWith("]")) text = text.slice(1, -1);
   const zone = text.indexOf("%");
-  if (zone !== -1) text = text.slice(0, zone);
+  return zone === -1 ? [text, undefined] : [text.slice(0, zone), text.slice(zone + 1)];
+}
+
+/**
+ * The canonical spelling of a hostname that is an IP literal (`127.0.0.1`, `::1`, `[::1]`,
+ * `fe80::1%eth0`, `::ffff:10.0.0.1`), or `undefined` for a name such as `localhost`. The zone
+ * is left out: {@link zoneOf} gives it.
+ */
+export function canonicalIp(hostname: string): string | undefined {
+  const [text] = splitZone(hostname);
   const four = parseV4(text);
   if (four !== undefined) return formatIp(four, 0, 4);
   const six = text.includes(":") ? parseV6(text) : undefined;
   return six === undefined ? undefined : formatIp(six, 0, 16);
 }
 
-/** `ip:port` with a canonical ip. */
-export function endpointKey(ip: string, port: number): EndpointKey {
-  return `${ip}:${port}`;
+/** The zone of an IPv6 literal (`eth0` in `fe80::1%eth0`, `2` in `[fe80::1%2]`), or undefined. */
+export function zoneOf(hostname: string): string | undefined {
+  return splitZone(hostname)[1];
+}
+
+/**
+ * Whether a canonical ip is IPv6 link-local (fe80::/10): the addresses the same on every link,
+ * which only an interface (the zone, `sin6_scope_id`) tells apart.
+ */
+export function isLinkLocal(ip: string): boolean {
+  const first = ip.includes(":") ? parseInt(ip.slice(0, ip.indexOf(":")), 16) : NaN;
+  return (first & 0xffc0) === 0xfe80;
+}
+
+/** `ip:port` with a canonical ip; `ip%scope:port` for a scoped (link-local) address. */
+export function endpointKey(ip: string, port: number, scope = 0): EndpointKey {
+  return scope === 0 ? `${ip}:${port}` : `${ip}%${scope}:${port}`;
 }
 
 /** A human spelling of an endpoint for messages (`127.0.0.1:80`, `[::1]:80`, `*:80`). */

@@ -43,6 +43,9 @@ export const darwinCore: PlatformConstants = {
   errnoAccessor: "__error",
   F_GETFD: 1, // bsd/sys/fcntl.h
   F_DUPFD_CLOEXEC: 67, // bsd/sys/fcntl.h
+  FD_CLOEXEC: 1, // bsd/sys/fcntl.h
+  SO_NETNS_COOKIE: null, // no network namespaces
+  SOCK_CLOEXEC: null,
   SOL_SOCKET: 0xffff, // bsd/sys/socket.h
   IPPROTO_TCP: 6, // bsd/netinet/in.h
   AF_UNIX: 1, // bsd/sys/socket.h

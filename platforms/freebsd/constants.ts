@@ -54,6 +54,9 @@ export const freebsdCore: PlatformConstants = {
   errnoAccessor: "__error",
   F_GETFD: 1, // sys/sys/fcntl.h
   F_DUPFD_CLOEXEC: 17, // sys/sys/fcntl.h
+  FD_CLOEXEC: 1, // sys/sys/fcntl.h
+  SO_NETNS_COOKIE: null, // no network namespaces (a VNET jail is per process, not per thread)
+  SOCK_CLOEXEC: null,
   SOL_SOCKET: 0xffff, // sys/sys/socket.h
   IPPROTO_TCP: 6, // sys/netinet/in.h
   AF_UNIX: 1, // sys/sys/socket.h

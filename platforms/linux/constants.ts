@@ -39,6 +39,9 @@ export const linuxCore: PlatformConstants = {
   errnoAccessor: "__errno_location",
   F_GETFD: 1,
   F_DUPFD_CLOEXEC: 1030, // F_LINUX_SPECIFIC_BASE + 6
+  FD_CLOEXEC: 1, // <bits/fcntl-linux.h>
+  SO_NETNS_COOKIE: 71, // <asm-generic/socket.h>, Linux 5.14
+  SOCK_CLOEXEC: 0o2000000, // <bits/socket_type.h>
   SOL_SOCKET: 1,
   IPPROTO_TCP: 6,
   AF_UNIX: 1,

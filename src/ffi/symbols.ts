@@ -120,8 +120,9 @@ export const SYMBOLS = {
     ],
     result: "isize",
   },
-  // int close(int fd); only ever called on fds sockopts itself opened: the netlink socket, and
-  // the duplicates it configures other code's sockets through.
+  // int close(int fd); only ever called on fds sockopts itself opened: the netlink socket, the one
+  // that names the thread's network namespace, and the duplicates it configures other code's
+  // sockets through.
   close: {
     parameters: [
       "i32", // int fd
@@ -160,6 +161,15 @@ export const SYMBOLS = {
       "usize", // size_t count
     ],
     result: "isize",
+    optional: true,
+  },
+  // unsigned int if_nametoindex(const char *ifname); (<net/if.h>) the interface a filter's zone
+  // names (`fe80::1%eth0`). Optional: without it only numeric zones are accepted.
+  if_nametoindex: {
+    parameters: [
+      "pointer", // const char *ifname
+    ],
+    result: "u32",
     optional: true,
   },
   // int *__errno_location(void) on Linux, int *__error(void) on macOS and FreeBSD; the

@@ -6,14 +6,16 @@
  * Finding a socket by address cannot tell a closed handle from the new socket that took its
  * addresses, so each handle is asked whether Deno still holds it: a `Deno.TcpConn` right after
  * its lookup ({@link tcpConnClosed}), every other kind before it ({@link denoClosed}). Nothing on
- * an open socket changes.
+ * an open socket changes. Nor can addresses tell link-local twins apart (the same fe80::
+ * addresses and ports over two interfaces), as Deno's addresses carry no zone: a `Deno.TcpConn`
+ * picks its own out itself ({@link pickTwin}).
  *
  * @module
  */
-import { keepAliveFlag } from "../sys/inspect.ts";
+import { keepAliveFlag, noDelayFlag } from "../sys/inspect.ts";
 import { readPrivate } from "./brand.ts";
 import { denoServeAddr } from "./genuine.ts";
-import { endpoint, listenerTarget, type Target } from "./target.ts";
+import { endpoint, listenerTarget, PICKED_CLOSED, type Target } from "./target.ts";
 
 interface DenoAddr {
   readonly transport?: unknown;
@@ -102,12 +104,15 @@ function isBadResource(error: unknown): boolean {
  * resource table costs about 25 µs (Deno builds an error even for an open socket), too much for
  * every accepted connection, so this asks the connection itself: `conn.setKeepAlive(v)` with the
  * SO_KEEPALIVE value `fd` already has. Deno looks the resource up first and throws `BadResource`
- * for a closed one before touching anything; an open one is the socket at `fd` (no two live
- * connections share both addresses), where setting SO_KEEPALIVE to its own value changes nothing
- * (Linux tcp_set_keepalive() acts only on a change). About 2 µs.
+ * for a closed one before touching anything; an open one is the socket at `fd` when `proven` (the
+ * only socket of the namespace at those addresses, or the twin the connection picked out), where
+ * setting SO_KEEPALIVE to its own value changes nothing (Linux tcp_set_keepalive() acts only on a
+ * change). About 2 µs. Unproven (a lookup that could not see every fd), the resource table is
+ * asked instead, so that no value of another socket reaches the connection's.
  */
-function tcpConnClosed(handle: object, fd: number): boolean {
+function tcpConnClosed(handle: object, fd: number, proven: boolean): boolean {
   if (!checkResources) return false;
+  if (!proven) return denoClosed(handle);
   const on = keepAliveFlag(fd);
   if (on === -1) return denoClosed(handle);
   try {
@@ -117,6 +122,58 @@ function tcpConnClosed(handle: object, fd: number): boolean {
     return isBadResource(error) || denoClosed(handle);
   }
   return false;
+}
+
+// The flags a Deno.TcpConn can set on its own socket, each with the value that is flipped to
+// `to` for an instant and back: SO_KEEPALIVE off -> on -> off arms the keep-alive timer and disarms
+// it again; TCP_NODELAY on -> off -> on lets Nagle's algorithm hold data for an instant in which no
+// write can run (this thread is busy here), and setting it back pushes what is queued, as on.
+const FLIPS = [
+  { read: keepAliveFlag, from: 0, set: (conn: TcpConnLike, on: boolean) => conn.setKeepAlive(on) },
+  { read: noDelayFlag, from: 1, set: (conn: TcpConnLike, on: boolean) => conn.setNoDelay(on) },
+] as const;
+
+interface TcpConnLike {
+  setKeepAlive(on: boolean): void;
+  setNoDelay(on: boolean): void;
+}
+
+/**
+ * Which of `fds` the `Deno.TcpConn` holds, when several sockets share its addresses and ports
+ * (link-local twins over several interfaces; Deno's addresses carry no zone). The connection
+ * flips one of its own flags for an instant: the one socket whose flag follows is its own, and
+ * the flag goes back at once. A flip is tried only where it changes nothing lasting (keep-alive
+ * turned on where it is off, Nagle's algorithm turned on where it is off); a socket whose flag
+ * already has the flipped value stays a candidate, one that had the other value but did not
+ * follow does not. Needs every twin in view, which sock_diag's answer gives.
+ *
+ * @returns The fd, {@link PICKED_CLOSED} when Deno says the connection is closed, or undefined
+ * when it cannot tell (its twins' flags all match its own).
+ */
+function pickTwin(handle: object, fds: readonly number[]): number | undefined {
+  const conn = handle as TcpConnLike;
+  let left = [...fds];
+  for (const flip of FLIPS) {
+    const before = left.map(flip.read);
+    // A twin closed meanwhile is no candidate; a flip that no twin could follow is not tried.
+    left = left.filter((_, i) => before[i] !== -1);
+    const was = before.filter((value) => value !== -1);
+    if (left.length <= 1) break;
+    if (!was.includes(flip.from)) continue;
+    try {
+      flip.set(conn, flip.from === 0);
+    } catch (error) {
+      return isBadResource(error) ? PICKED_CLOSED : undefined;
+    }
+    const followed = left.filter((fd, i) => was[i] === flip.from && flip.read(fd) !== flip.from);
+    if (followed.length > 0) {
+      // The connection's own flag had the first value: put it back.
+      flip.set(conn, flip.from !== 0);
+      return followed.length === 1 ? followed[0] : undefined;
+    }
+    left = left.filter((_, i) => was[i] !== flip.from);
+  }
+  return left.length === 1 ? left[0] : undefined;
 }
 
 /**
@@ -162,7 +219,7 @@ export function denoConn(handle: object): Target | undefined {
   if (l === undefined || r === undefined) return undefined;
   const hint = internalFd(handle);
   if (typeof (handle as { setKeepAlive?: unknown }).setKeepAlive === "function") {
-    return { kind: "connection", what, local: l, remote: r, hint, closed: tcpConnClosed };
+    return { kind: "connection", what, local: l, remote: r, hint, closed: tcpConnClosed, pick: pickTwin };
   }
   // A Deno.TlsConn has no such method: its resource table entry is read before the lookup.
   if (denoClosed(handle)) return { kind: "closed", what, final: true };

@@ -9,13 +9,18 @@
  * directory again. Whatever it returns was re-read from the kernel just before, so a stale entry
  * can cost time but never name the wrong socket.
  *
- * On Linux a lookup the index cannot answer at once goes by inode first (src/handles/inode_lookup.ts: one
- * sock_diag question, then statx where the socket most likely is), and reaches the scans here
- * only when sock_diag does not know the socket.
+ * On Linux every lookup the handle's own fd cannot answer goes by inode (src/handles/inode_lookup.ts:
+ * one sock_diag question, then statx where the socket most likely is), whose answer is the whole
+ * truth for the thread's network namespace: the scans here serve only where sock_diag cannot be
+ * asked. There a socket of another network namespace (which a thread that `unshare`d can hold in
+ * this fd table) is told by SO_NETNS_COOKIE and left out, and several fds holding one socket (a
+ * `dup`) count as one, the runtime's own kept.
  *
  * @module
  */
-import { type Endpoint, localPort, PORT_CLOSED, socketName } from "../sys/inspect.ts";
+import { isLinkLocal } from "../address.ts";
+import { closeOnExec, cookieParts, endpointText, readCookie, readNetns, threadNetns } from "../sys/inspect.ts";
+import { type Endpoint, hasCookies, localPort, PORT_CLOSED, socketName } from "../sys/inspect.ts";
 import { isListening, socketType } from "../sys/inspect.ts";
 import { listFds } from "../sys/fd_listing.ts";
 import { currentHost } from "../sys/host.ts";
@@ -43,6 +48,9 @@ let highest = -1;
 // Work done so far, for tests that show a call did no lookup (see lookupWork).
 let listings = 0;
 let probes = 0;
+// The looking thread's network namespace (SO_NETNS_COOKIE halves), read once per lookup: null
+// when not read yet, undefined where it cannot be read (then no fd is left out for it).
+let lookingFrom: [number, number] | undefined | null = null;
 
 function link(port: number, fd: number): void {
   const held = byPort!.get(port);
@@ -126,14 +134,51 @@ function matches(fd: number, query: SocketQuery): boolean {
   return name(fd, true) === null;
 }
 
-/** Re-reads `fd` from the kernel and checks it still is what `query` asks for. */
-function confirm(fd: number, query: SocketQuery): boolean {
+/**
+ * Re-reads `fd` from the kernel and checks it still is what `query` asks for, in the looking
+ * thread's network namespace (unless it is the handle's `own` fd, which the runtime named: its
+ * socket is the handle's wherever it lives, and a closed handle's is caught by the runtime's word).
+ */
+function confirm(fd: number, query: SocketQuery, own = false): boolean {
   if (!probe(fd)) return false;
   if (!matches(fd, query)) return false;
   // UDP sockets have IP addresses too; only a stream socket (and, for a listener, one that
   // listens, where the OS can tell) is the one asked for.
   if (socketType(fd) !== currentHost().platform.SOCK_STREAM) return false;
-  return query.kind === "connection" || isListening(fd) !== 0;
+  if (query.kind === "listener" && isListening(fd) === 0) return false;
+  return own || inLookingNamespace(fd);
+}
+
+/**
+ * Whether the socket at `fd` belongs to the network namespace of the thread looking it up, where
+ * SO_NETNS_COOKIE tells (Linux 5.14+); true where it cannot be told (older kernels, other OSes).
+ */
+function inLookingNamespace(fd: number): boolean {
+  if (lookingFrom === null) lookingFrom = threadNetns();
+  if (lookingFrom === undefined || !readNetns(fd)) return true;
+  const [low, high] = cookieParts();
+  return low === lookingFrom[0] && high === lookingFrom[1];
+}
+
+/**
+ * One fd per socket: several fds holding one socket (a `dup`) count once, as the handle's own fd
+ * (`hint`) where the runtime names it, else one with close-on-exec (every runtime sets it on its
+ * sockets; a plain `dup` leaves it off). Sockets are told apart by SO_COOKIE, else by both ends
+ * (a link-local end's interface included), which no two live sockets of one namespace share.
+ */
+function distinct(fds: number[], hint: number | undefined): number[] {
+  if (fds.length < 2) return fds;
+  const chosen = new Map<string, number>();
+  for (const fd of fds) {
+    let key: string;
+    if (hasCookies() && readCookie(fd)) key = cookieParts().join(":");
+    else key = `${endpointText(fd, false)} ${endpointText(fd, true)}`;
+    const held = chosen.get(key);
+    if (held === undefined || (held !== hint && (fd === hint || closeOnExec(fd) > closeOnExec(held)))) {
+      chosen.set(key, fd);
+    }
+  }
+  return [...chosen.values()].sort((a, b) => a - b);
 }
 
 function candidates(query: SocketQuery): number[] {
@@ -196,35 +241,54 @@ function rescan(): void {
 }
 
 /**
+ * What a lookup found: one fd per socket, each re-read from the kernel just now, and whether they
+ * are known to be every such socket of the looking thread's network namespace this process holds
+ * (sock_diag's answer, a full listing), or the handle's own fd, which the runtime named.
+ */
+export interface Found {
+  readonly fds: number[];
+  readonly complete: boolean;
+}
+
+/**
  * The fds of the sockets matching `query`, each re-read from the kernel just now.
  *
  * @param query The connection or listener wanted.
- * @param everyMatch Find every match (a full scan), not just the first.
- * @param hint An fd the runtime suggests (read from its internals); trusted only once confirmed.
+ * @param everyMatch Find every match, not just the first (where the scans here serve).
+ * @param hint The handle's own fd, which the runtime keeps internally; trusted once confirmed.
  */
-export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: number): number[] {
-  if (!everyMatch && hint !== undefined && hint >= 0 && confirm(hint, query)) return [hint];
-  if (!everyMatch) {
-    const found = confirmed(candidates(query), query);
-    if (found.length > 0) return found.slice(0, 1);
-  }
-  const direct = findByInode(query, everyMatch);
-  if (direct !== undefined && direct.length > 0) return direct;
-  // Where sock_diag knows of no such socket here, only one it cannot see could still match (of
-  // another network namespace, say): rare enough to go straight to the full listing for it.
-  if (!everyMatch && direct === undefined) {
-    probeUnseen();
-    const found = confirmed(candidates(query), query);
-    if (found.length > 0) return found.slice(0, 1);
-    // A number known to hold another socket was closed and reused. Re-probe the known numbers,
-    // lowest first (a new fd takes the lowest free number), and stop at the first match.
-    for (let fd = 0; fd <= highest; fd++) {
-      if (portOf[fd] < 0 || !probe(fd)) continue;
-      if (matches(fd, query) && confirm(fd, query)) return [fd];
+export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: number): Found {
+  lookingFrom = null;
+  // A connection is one socket: its own fd is the answer even when every match is asked for.
+  const single = !everyMatch || query.kind === "connection";
+  if (single && hint !== undefined && hint >= 0 && confirm(hint, query, true)) return { fds: [hint], complete: true };
+  const direct = findByInode(query, hint);
+  // sock_diag's answer is final: whatever it does not name is not of this network namespace.
+  if (direct !== undefined) return { fds: direct, complete: true };
+  // A link-local connection may have twins on other interfaces, which the index may not all know:
+  // only a full listing shows them all.
+  if (!everyMatch && !(query.kind === "connection" && isLinkLocal(query.local.ip))) {
+    // The runtime's own fd: the hint, or close-on-exec (a plain `dup` another holder made lacks it).
+    const settled = (found: number[]) => found.length === 1 && (found[0] === hint || closeOnExec(found[0]) === 1);
+    let found = distinct(confirmed(candidates(query), query), hint);
+    if (found.length === 0 || (found.length === 1 && !settled(found))) {
+      probeUnseen();
+      found = distinct(confirmed(candidates(query), query), hint);
     }
+    if (found.length === 0) {
+      // A number known to hold another socket was closed and reused: re-probe the known numbers.
+      const reused: number[] = [];
+      for (let fd = 0; fd <= highest; fd++) {
+        if (portOf[fd] >= 0 && probe(fd) && matches(fd, query) && confirm(fd, query)) reused.push(fd);
+      }
+      found = distinct(reused, hint);
+    }
+    if (settled(found)) return { fds: found, complete: false };
+    // Several sockets share these addresses (twins on other interfaces), or only a duplicate was
+    // seen: a full listing finds them all.
   }
   rescan();
-  return confirmed(candidates(query), query);
+  return { fds: distinct(confirmed(candidates(query), query), hint), complete: true };
 }
 
 /** How much the index holds, for tests and the benchmark. */

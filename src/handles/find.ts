@@ -4,13 +4,14 @@
  *
  * @module
  */
-import { showEndpoint } from "../address.ts";
+import { isLinkLocal, showEndpoint } from "../address.ts";
 import { AmbiguousSocketError, SocketClosedError, SockoptError } from "../errors.ts";
 import { currentHost } from "../sys/host.ts";
 import { findSockets } from "./fd_index.ts";
 import { describeQuery, type SocketQuery } from "./query.ts";
 import { describeHandle } from "./genuine.ts";
-import type { Target } from "./target.ts";
+import { PICKED_CLOSED, type Target } from "./target.ts";
+import { claim, unclaimed } from "./twins.ts";
 
 /** The largest fd number (INT_MAX). */
 export const FD_MAX = 2147483647;
@@ -72,7 +73,17 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
   }
   const q = query(target);
   // A listener is always looked up in full, so that a second match is never missed.
-  const fds = findSockets(q, everyMatch || target.kind === "listener", target.hint);
+  const found = findSockets(q, everyMatch || target.kind === "listener", target.hint);
+  let fds = found.fds;
+  // The fd is the handle's should the handle be open: the only one there is, or its own fd.
+  let proven = found.complete && fds.length === 1;
+  const twins = target.kind === "connection" && isLinkLocal(target.local.ip);
+  if (twins && fds.length > 1 && !everyMatch) {
+    // Twins: the same addresses and ports over several interfaces. A socket another handle holds
+    // is not this one's; among the rest only the handle can say, and only with every twin in view.
+    fds = unclaimed(handle, fds);
+    proven = found.complete && fds.length === 1;
+  }
   if (fds.length === 0) {
     const where = target.kind === "connection" ? "is" : "listens on";
     // A handle the runtime vouches for cannot get its socket back; a socket that later turns up
@@ -84,6 +95,24 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
       final: target.closed !== undefined,
     };
   }
+  if (fds.length > 1 && !everyMatch && target.kind === "connection") {
+    const picked = found.complete && target.pick !== undefined ? target.pick(handle, fds) : undefined;
+    if (picked === PICKED_CLOSED) {
+      return { kind: "gone", what: target.what, why: `${target.what} is closed`, final: true };
+    }
+    if (picked === undefined) {
+      throw new AmbiguousSocketError(
+        `${action}: ${fds.length} sockets have the addresses and ports of ${target.what} ` +
+          `(${describeQuery(q, showEndpoint)}, fds ${
+            fds.join(", ")
+          }): twins on other interfaces or in other network namespaces, and nothing ` +
+          `${target.what} shows tells which is its own`,
+        fds,
+      );
+    }
+    fds = [picked];
+    proven = true;
+  }
   if (fds.length > 1 && !everyMatch) {
     throw new AmbiguousSocketError(
       `${action}: ${fds.length} sockets match ${target.what} on ${describeQuery(q, showEndpoint)} ` +
@@ -92,8 +121,9 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
     );
   }
   // The addresses matched; whether the handle is still open is the runtime's to say.
-  if (target.closed !== undefined && target.closed(handle, fds[0])) {
+  if (target.closed !== undefined && target.closed(handle, fds[0], proven)) {
     return { kind: "gone", what: target.what, why: `${target.what} is closed`, final: true };
   }
+  if (twins && proven && fds.length === 1) claim(handle, fds[0]);
   return { kind: "found", fds };
 }

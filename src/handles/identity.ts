@@ -59,7 +59,8 @@ export function stillHolds(handle: object, identity: Identity): boolean {
   if (identity.local === "") return holdsCookie(identity.fd, identity.cookieLow, identity.cookieHigh);
   // A closed connection's fd can go to a new one between the same two addresses (a client
   // reconnecting from the same port): the runtime's own word catches what addresses cannot.
-  if (identity.closed !== undefined && identity.closed(handle, identity.fd)) return false;
+  // The fd is the one every call through this handle configures: as proven as it gets.
+  if (identity.closed !== undefined && identity.closed(handle, identity.fd, true)) return false;
   return endpointText(identity.fd, false) === identity.local && endpointText(identity.fd, true) === identity.remote;
 }
 

@@ -8,7 +8,14 @@
  * and the netlink socket asked, opened just before, shows where that is now, the numbers just
  * below it. Numbers above it are read from the fd directory only when those miss. What statx
  * finds is kept in the fd index the policy shares (sys/fd_inodes.ts). Whatever is returned had its
- * addresses read back just now.
+ * addresses, its interface and its SO_COOKIE read back just now and compared with what sock_diag
+ * said of the socket. sock_diag answers for the asking thread's network namespace only, so a
+ * socket of another namespace (held through the fd table a thread that `unshare`d shares) is never
+ * taken for one of its own.
+ *
+ * Several fds can hold one socket (a `dup` another holder made): the one the runtime holds is
+ * kept, told by the handle's own fd where the runtime names it, else by close-on-exec, which every
+ * runtime sets on its sockets and a plain `dup` leaves off.
  *
  * Constants: `<bits/socket.h>` (AF_INET, AF_INET6), `<netinet/tcp.h>` (TCP_LISTEN).
  *
@@ -16,11 +23,10 @@
  */
 import type { SocketQuery } from "./query.ts";
 import { formatIp, WILDCARD } from "../address.ts";
-import { socketName } from "../sys/inspect.ts";
+import { closeOnExec, holdsCookie, socketName } from "../sys/inspect.ts";
 import { extent, FREE, known as knownAt, look, UNSEEN } from "../sys/fd_inodes.ts";
 import { sockDiag } from "../sys/sock_diag.ts";
-import type { SockDiag } from "../../platforms/backend.ts";
-import { REC, type TcpQuestion } from "../../platforms/backend.ts";
+import { REC, type SockDiag, type TcpQuestion } from "../../platforms/backend.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -65,11 +71,34 @@ function questions(query: SocketQuery): TcpQuestion[] | undefined {
   }];
 }
 
-/** The inodes of the sockets sock_diag reports for `query` (maybe none), and the lowest free fd number; undefined if it cannot say. */
-function inodesOf(diag: SockDiag, query: SocketQuery): { inodes: Set<number>; lowest: number } | undefined {
+/** A socket sock_diag named, and where it was found. */
+interface Wanted {
+  /** Its SO_COOKIE halves and the interface it is bound to (idiag_if), as sock_diag reports them. */
+  readonly cookieLow: number;
+  readonly cookieHigh: number;
+  readonly iface: number;
+  /** The fd found holding it, or -1. */
+  fd: number;
+  /** Whether that fd is the runtime's own (the hint, or close-on-exec), so no other is looked for. */
+  own: boolean;
+}
+
+/** The sockets sock_diag reports for `query` by inode (maybe none), and the lowest free fd number; undefined if it cannot say. */
+function inodesOf(
+  diag: SockDiag,
+  query: SocketQuery,
+): { inodes: Map<number, Wanted>; lowest: number } | undefined {
   const asked = questions(query);
   if (asked === undefined) return undefined;
-  const inodes = new Set<number>();
+  const inodes = new Map<number, Wanted>();
+  const add = (view: DataView, at: number, inode: number) =>
+    inodes.set(inode, {
+      cookieLow: view.getUint32(at + REC.cookie, true),
+      cookieHigh: view.getUint32(at + REC.cookie + 4, true),
+      iface: view.getUint32(at + REC.iface, true),
+      fd: -1,
+      own: false,
+    });
   const each = (view: DataView, at: number) => {
     const inode = view.getUint32(at + REC.inode, true);
     // 0: a socket no fd holds (closed and lingering, or in TIME_WAIT).
@@ -79,12 +108,12 @@ function inodesOf(diag: SockDiag, query: SocketQuery): { inodes: Set<number>; lo
     const length = bytes[at + REC.family] === AF_INET6 ? 16 : 4;
     const ip = formatIp(bytes, at + REC.src, length);
     if (query.kind === "listener") {
-      if (listening && (query.ip === undefined || ip === query.ip)) inodes.add(inode);
+      if (listening && (query.ip === undefined || ip === query.ip)) add(view, at, inode);
       return;
     }
     // With no connection at those ends, the kernel answers with the listener on the local port.
     if (listening || ip !== query.local.ip || view.getUint16(at + REC.dport, false) !== query.remote.port) return;
-    if (formatIp(bytes, at + REC.dst, length) === query.remote.ip) inodes.add(inode);
+    if (formatIp(bytes, at + REC.dst, length) === query.remote.ip) add(view, at, inode);
   };
   work.requests++;
   let lowest = diag.askTcp(asked, each);
@@ -92,7 +121,8 @@ function inodesOf(diag: SockDiag, query: SocketQuery): { inodes: Set<number>; lo
     // The exact question misses a connection bound to a device (IPv6 link-local, SO_BINDTODEVICE),
     // and its "none" is also what a kernel without TCP's diag handler says: a dump by both ports
     // (every state) finds the first and fails on the second. Dumps keep to their family, and an
-    // IPv6 socket may talk IPv4.
+    // IPv6 socket may talk IPv4. The dump names every such socket: link-local twins on several
+    // interfaces all come back, each with its own idiag_if.
     const dump = (family: number) => ({
       ...asked[0],
       family,
@@ -112,45 +142,62 @@ function probe(fd: number): number {
   return look(fd);
 }
 
-/** Whether `fd` has the addresses `query` names, and still the inode it was found by. */
-function holds(diag: SockDiag, fd: number, query: SocketQuery, inode: number): boolean {
+/**
+ * Whether `fd` has the addresses `query` names on the interface sock_diag reported, and still the
+ * inode it was found by, with the socket's cookie: the very socket of sock_diag's record.
+ */
+function holds(diag: SockDiag, fd: number, query: SocketQuery, inode: number, wanted: Wanted): boolean {
   const local = socketName(fd, false);
   const [ip, port] = query.kind === "connection" ? [query.local.ip, query.local.port] : [query.ip, query.port];
   if (typeof local === "string" || local.port !== port || (ip !== undefined && local.ip !== ip)) return false;
+  // A link-local end's interface is the one the socket is bound to (0 for every other address).
+  if (local.scope !== undefined && local.scope !== wanted.iface) return false;
   const remote = socketName(fd, true);
   const ends = query.kind === "listener"
     ? remote === "none"
     : typeof remote !== "string" && remote.ip === query.remote.ip && remote.port === query.remote.port;
-  // The same inode after the reads: the fd was not closed and given to another socket meanwhile.
-  return ends && diag.socketInode(fd) === inode;
+  // The same inode after the reads (the fd was not closed and given to another socket meanwhile),
+  // and the cookie sock_diag gave: inode numbers come from a 32-bit counter that wraps.
+  return ends && diag.socketInode(fd) === inode && holdsCookie(fd, wanted.cookieLow, wanted.cookieHigh);
 }
 
 /**
- * The fds of the sockets matching `query`, found through sock_diag and statx, each with its
- * addresses read back just now; one fd per socket. Every match when `everyMatch`, else the first.
+ * The fds of every socket of this network namespace matching `query` that this process holds,
+ * found through sock_diag and statx, each with its addresses and cookie read back just now; one fd
+ * per socket, the runtime's own where another holder has a duplicate. A connection is one socket,
+ * unless twins share its addresses and ports on several interfaces.
  *
+ * @param query The connection or listener wanted.
+ * @param hint The handle's own fd, where the runtime names it: kept over any duplicate.
  * @returns The fds in ascending order; none when no socket of this network namespace at those
- * addresses is held here; undefined when sock_diag cannot be asked. Either way short of a match,
- * the caller still reads every fd's addresses (sock_diag sees one network namespace only).
+ * addresses is held here; undefined when sock_diag cannot be asked (the caller then reads every
+ * fd's addresses).
  */
-export function findByInode(query: SocketQuery, everyMatch: boolean): number[] | undefined {
+export function findByInode(query: SocketQuery, hint?: number): number[] | undefined {
   const diag = sockDiag();
   if (diag === null) return undefined;
   const asked = inodesOf(diag, query);
   if (asked === undefined) return undefined;
   const { inodes, lowest } = asked;
-  const found: number[] = [];
-  if (inodes.size === 0) return found;
+  if (inodes.size === 0) return [];
   // Numbers probed in this lookup, so no order below probes one twice.
   const probed = new Uint8Array(lowest);
+  // Sockets not yet found at an fd the runtime holds.
+  let pending = inodes.size;
   // True once nothing more is wanted.
   const check = (fd: number): boolean => {
     if (fd < lowest) probed[fd] = 1;
     const inode = probe(fd);
-    if (!inodes.has(inode) || !holds(diag, fd, query, inode)) return false;
-    found.push(fd);
-    inodes.delete(inode);
-    return !everyMatch || inodes.size === 0;
+    const wanted = inodes.get(inode);
+    if (wanted === undefined || wanted.own || !holds(diag, fd, query, inode, wanted)) return false;
+    const own = fd === hint || closeOnExec(fd) === 1;
+    // A duplicate without close-on-exec is kept only until the runtime's own fd turns up.
+    if (wanted.fd === -1 || own) wanted.fd = fd;
+    if (own) {
+      wanted.own = true;
+      pending--;
+    }
+    return pending === 0;
   };
   const indexed = extent();
   const known = Math.min(lowest, indexed);
@@ -177,6 +224,8 @@ export function findByInode(query: SocketQuery, everyMatch: boolean): number[] |
     }
     for (const fd of open) if (fd > lowest && check(fd)) break;
   }
+  const found: number[] = [];
+  for (const wanted of inodes.values()) if (wanted.fd !== -1) found.push(wanted.fd);
   return found.sort((a, b) => a - b);
 }
 

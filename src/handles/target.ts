@@ -9,10 +9,22 @@ import type { Endpoint } from "../sys/inspect.ts";
 
 /**
  * Tells that a handle's socket is gone for good, by the runtime's own bookkeeping, given the fd
- * the lookup found for it (touched only in ways that change nothing). Given only for handles
- * that can never hold a socket again once closed.
+ * the lookup found for it and whether that fd is `proven` to hold the handle's socket should the
+ * handle be open (the only socket of its namespace at those addresses, or the one the handle
+ * itself picked out). An fd is touched only in ways that change nothing, and only when proven.
+ * Given only for handles that can never hold a socket again once closed.
  */
-export type ClosedCheck = (handle: object, fd: number) => boolean;
+export type ClosedCheck = (handle: object, fd: number, proven: boolean) => boolean;
+
+/** {@link TwinPick}: the handle is closed. */
+export const PICKED_CLOSED = -1;
+
+/**
+ * Picks out, among `fds` (sockets that share a connection's addresses and ports: twins on several
+ * interfaces), the one the handle holds, through the handle itself: its fd, {@link PICKED_CLOSED},
+ * or undefined when the handle cannot tell. Given every such socket of the namespace.
+ */
+export type TwinPick = (handle: object, fds: readonly number[]) => number | undefined;
 
 /** The outcome of recognising a handle. */
 export type Target =
@@ -28,6 +40,7 @@ export type Target =
     readonly closed?: ClosedCheck;
     /** The handle can hold a new socket later (`node:net`'s `connect()` and `listen()` again). */
     readonly renewable?: true;
+    readonly pick?: TwinPick;
   }
   /** A listening TCP socket, found by its local end (`ip` undefined: any address on the port). */
   | {

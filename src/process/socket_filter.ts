@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { canonicalIp, WILDCARD } from "../address.ts";
+import { canonicalIp, isLinkLocal, WILDCARD, zoneOf } from "../address.ts";
+import { interfaceIndex } from "../sys/interfaces.ts";
 import { applyDeadPeer, type DeadPeerValues, prepareDeadPeer } from "../options/dead_peer.ts";
 import { getKeepAlive, type KeepAliveSettings } from "../options/keepalive.ts";
 import { applyKeepAlive, type KeepAliveOptions, type KeepAlivePlan, planKeepAlive } from "../options/keepalive_plan.ts";
@@ -31,7 +32,11 @@ import type { OptionConstant } from "../../platforms/types.ts";
 export interface SocketFilter {
   /** The remote port, such as 5432 for PostgreSQL. */
   readonly remotePort?: number;
-  /** The remote IP address (a literal: `10.0.0.7`, `::1`); names are not resolved. */
+  /**
+   * The remote IP address (a literal: `10.0.0.7`, `::1`); names are not resolved. A link-local
+   * address may name its interface (`fe80::1%eth0`, or its index: `fe80::1%2`): then only
+   * connections over that interface match. Without a zone, every interface does.
+   */
   readonly remoteHost?: string;
   /** The local port. */
   readonly localPort?: number;
@@ -87,6 +92,8 @@ export interface CheckedFilter {
   readonly remotePort: number | undefined;
   readonly localPort: number | undefined;
   readonly remoteHost: string | undefined;
+  /** The interface index a zoned link-local `remoteHost` names. */
+  readonly remoteScope: number | undefined;
   readonly listening: boolean | undefined;
   /** The filter as the user wrote it, for messages. */
   readonly text: string;
@@ -134,11 +141,14 @@ export function checkFilter(filter: unknown): CheckedFilter {
   const remotePort = checkPort("remotePort", rp);
   const localPort = checkPort("localPort", lp);
   let remoteHost: string | undefined;
+  let remoteScope: number | undefined;
   if (rh !== undefined) {
     remoteHost = typeof rh === "string" ? canonicalIp(rh) : undefined;
     if (remoteHost === undefined || remoteHost === WILDCARD) {
       throw new TypeError(`Cannot configure sockets: remoteHost must be an IP address, got ${describeValue(rh)}`);
     }
+    const zone = zoneOf(rh as string);
+    if (zone !== undefined) remoteScope = checkZone(rh as string, remoteHost, zone);
   }
   if (listening !== undefined && typeof listening !== "boolean") {
     throw new TypeError(`Cannot configure sockets: listening must be a boolean, got ${describeValue(listening)}`);
@@ -157,7 +167,29 @@ export function checkFilter(filter: unknown): CheckedFilter {
     );
   }
   const text = JSON.stringify({ remotePort, remoteHost: rh, localPort, listening, all });
-  return { remotePort, localPort, remoteHost, listening: listening as boolean | undefined, text };
+  return { remotePort, localPort, remoteHost, remoteScope, listening: listening as boolean | undefined, text };
+}
+
+/**
+ * The interface a zoned `remoteHost` names: an index as given, or a name looked up in this
+ * thread's network namespace.
+ * @throws {TypeError} for a zone on an address that has none, or one naming no interface here.
+ */
+function checkZone(given: string, ip: string, zone: string): number {
+  if (!isLinkLocal(ip)) {
+    throw new TypeError(
+      `Cannot configure sockets: remoteHost ${JSON.stringify(given)} has a zone, which only link-local ` +
+        `(fe80::/10) addresses have`,
+    );
+  }
+  const index = /^[0-9]{1,10}$/.test(zone) ? Number(zone) : interfaceIndex(zone);
+  if (index === undefined || index < 1 || index > 0xffffffff) {
+    throw new TypeError(
+      `Cannot configure sockets: remoteHost ${JSON.stringify(given)} names no interface of this host ` +
+        `(${JSON.stringify(zone)})`,
+    );
+  }
+  return index;
 }
 
 /**
@@ -205,6 +237,10 @@ export function mismatch(filter: CheckedFilter, socket: TcpSocketInfo): string |
   }
   if (remoteHost !== undefined && (socket.remote === null || canonicalIp(socket.remote.address) !== remoteHost)) {
     return `remoteHost is ${socket.remote?.address ?? "none"}, not ${remoteHost}`;
+  }
+  // A link-local peer is the same address on every link: the zone says which link.
+  if (filter.remoteScope !== undefined && socket.remote?.scopeId !== filter.remoteScope) {
+    return `remote interface is ${socket.remote?.scopeId ?? "none"}, not ${filter.remoteScope}`;
   }
   if (listening !== undefined && socket.listening !== listening) {
     return socket.listening ? "a listener, not a connection" : "a connection, not a listener";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { displayIp, formatIp } from "../address.ts";
+import { displayIp, formatIp, isLinkLocal } from "../address.ts";
 import { SockoptError } from "../errors.ts";
 import { type Endpoint, socketName } from "../sys/inspect.ts";
 import { socketType } from "../sys/inspect.ts";
@@ -31,6 +31,12 @@ export interface SocketAddress {
   readonly port: number;
   /** `"IPv4"` or `"IPv6"`: the socket's family (an IPv6 socket may talk to IPv4-mapped peers). */
   readonly family: "IPv4" | "IPv6";
+  /**
+   * For a link-local IPv6 address (`fe80::…`) only: the index of the interface it is on (its
+   * zone, `sin6_scope_id`), which tells apart two connections between the same addresses over
+   * two links. Absent for every other address.
+   */
+  readonly scopeId?: number;
 }
 
 /**
@@ -92,11 +98,12 @@ export function row(
 }
 
 function address(endpoint: Endpoint): SocketAddress {
-  return {
+  const found: SocketAddress = {
     address: displayIp(endpoint.ip, endpoint.family),
     port: endpoint.port,
     family: endpoint.family === 6 ? "IPv6" : "IPv4",
   };
+  return endpoint.scope === undefined ? found : { ...found, scopeId: endpoint.scope };
 }
 
 /** The row for `fd` from system calls on it, or `undefined` when it is no TCP socket (or closed). */
@@ -122,8 +129,14 @@ const v4Text = new Map<number, string>();
 
 function recordAddress(table: DiagTable, at: number, six: boolean, offset: number, portAt: number): SocketAddress {
   let address: string | undefined;
-  if (six) address = displayIp(formatIp(table.bytes, at + offset, 16), 6);
-  else {
+  if (six) {
+    const ip = formatIp(table.bytes, at + offset, 16);
+    const port = table.view.getUint16(at + portAt, false);
+    // idiag_if: the interface the socket is bound to, which a link-local socket always is.
+    const scopeId = isLinkLocal(ip) ? table.view.getUint32(at + REC.iface, true) : 0;
+    const found: SocketAddress = { address: displayIp(ip, 6), port, family: "IPv6" };
+    return scopeId === 0 ? found : { ...found, scopeId };
+  } else {
     const key = table.view.getUint32(at + offset, false);
     address = v4Text.get(key);
     if (address === undefined) {

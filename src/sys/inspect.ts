@@ -1,6 +1,7 @@
 /**
- * What an fd holds, read without changing it: getsockname and getpeername (address and port),
- * SO_TYPE, SO_ACCEPTCONN, SO_KEEPALIVE and SO_COOKIE, and the socket's kind for messages. Each
+ * What an fd holds, read without changing it: getsockname and getpeername (address, port and a
+ * link-local address's interface), SO_TYPE, SO_ACCEPTCONN, SO_KEEPALIVE, TCP_NODELAY, SO_COOKIE
+ * and SO_NETNS_COOKIE, the fd's close-on-exec flag, and the socket's kind for messages. Each
  * reads into the check, address or cookie area of the one native block (see native.ts), never the
  * value area a caller's option lives in.
  *
@@ -69,6 +70,11 @@ export interface Endpoint {
   readonly port: number;
   /** The socket's own family: 4, or 6 (which still spells IPv4-mapped peers as IPv4). */
   readonly family?: 4 | 6;
+  /**
+   * `sin6_scope_id`: the interface of a link-local address (the kernel leaves it 0 for every
+   * other), which alone tells two connections between the same fe80:: addresses apart.
+   */
+  readonly scope?: number;
 }
 
 /** What getsockname or getpeername found. */
@@ -93,7 +99,12 @@ export function socketName(fd: number, peer: boolean): NameResult {
   // sockaddr_in and sockaddr_in6 both keep the port, big-endian, at byte 2.
   const port = n.view.getUint16(ADDR + 2, false);
   if (family === p.AF_INET) return { ip: formatIp(n.bytes, ADDR + 4, 4), port, family: 4 };
-  if (family === p.AF_INET6) return { ip: formatIp(n.bytes, ADDR + 8, 16), port, family: 6 };
+  if (family === p.AF_INET6) {
+    // sockaddr_in6: family (or length and family), port, flowinfo, address, then sin6_scope_id.
+    const scope = n.view.getUint32(ADDR + 24, true);
+    const ip = formatIp(n.bytes, ADDR + 8, 16);
+    return scope === 0 ? { ip, port, family: 6 } : { ip, port, family: 6, scope };
+  }
   return "not-ip";
 }
 
@@ -116,12 +127,12 @@ export const PORT_CLOSED = -2;
 export const PORT_OTHER = -1;
 
 /**
- * One end of `fd` as a comparable string: its endpoint key, or what socketName said instead
- * (`closed`, `not-socket`, `not-ip`, `none`).
+ * One end of `fd` as a comparable string: its endpoint key (with a link-local address's
+ * interface), or what socketName said instead (`closed`, `not-socket`, `not-ip`, `none`).
  */
 export function endpointText(fd: number, peer: boolean): string {
   const name = socketName(fd, peer);
-  return typeof name === "string" ? name : endpointKey(name.ip, name.port);
+  return typeof name === "string" ? name : endpointKey(name.ip, name.port, name.scope);
 }
 
 /** SO_TYPE of an open socket, or -1 when it cannot be read. */
@@ -139,9 +150,24 @@ export function keepAliveFlag(fd: number): number {
   return readFlag(fd, "SO_KEEPALIVE");
 }
 
+/** TCP_NODELAY of `fd`: 1 on, 0 off (Nagle's algorithm on), -1 unreadable. */
+export function noDelayFlag(fd: number): number {
+  return readFlag(fd, "TCP_NODELAY");
+}
+
+/**
+ * Whether `fd` is close-on-exec: 1 yes, 0 no, -1 not open. A flag of the fd, not of the socket:
+ * every runtime opens its sockets with it, and a plain `dup()` of one leaves it off.
+ */
+export function closeOnExec(fd: number): number {
+  const n = native ?? getNative("fcntl");
+  const flags = n.fn.fcntl(fd, n.platform.F_GETFD, 0);
+  return flags === -1 ? -1 : (flags & n.platform.FD_CLOEXEC) !== 0 ? 1 : 0;
+}
+
 // A boolean option read through the check area, which no caller's value lives in: 1, 0, or -1
 // where the call fails or the OS has no such option.
-function readFlag(fd: number, option: "SO_ACCEPTCONN" | "SO_KEEPALIVE"): number {
+function readFlag(fd: number, option: "SO_ACCEPTCONN" | "SO_KEEPALIVE" | "TCP_NODELAY"): number {
   const n = native ?? getNative("getsockopt");
   const constant = n.platform.options[option];
   if (constant === null) return -1;
@@ -177,4 +203,34 @@ export function holdsCookie(fd: number, low: number, high: number): boolean {
   if (!readCookie(fd)) return false;
   const n = native ?? getNative("getsockopt");
   return n.view.getUint32(COOKIE, true) === low && n.view.getUint32(COOKIE + 4, true) === high;
+}
+
+/**
+ * Reads the network namespace of the socket at `fd` (SO_NETNS_COOKIE, Linux 5.14+) into the
+ * cookie buffer, as {@link readCookie} does; take it with {@link cookieParts}. False where it
+ * cannot be read: no such socket, an older kernel, or an OS without network namespaces.
+ */
+export function readNetns(fd: number): boolean {
+  const n = native ?? getNative("getsockopt");
+  const optname = n.platform.SO_NETNS_COOKIE;
+  if (optname === null) return false;
+  n.view.setUint32(COOKIE_LEN, 8, true);
+  return n.fn.getsockopt(fd, n.platform.SOL_SOCKET, optname, n.cookiePtr, n.cookieLenPtr) === 0;
+}
+
+/**
+ * The network namespace of the calling thread, as the SO_NETNS_COOKIE halves of a socket it opens
+ * and closes at once (a socket is made in its creator's namespace: a thread that `unshare`d has
+ * its own, while sharing the fd table). Undefined where SO_NETNS_COOKIE cannot be read.
+ */
+export function threadNetns(): [number, number] | undefined {
+  const n = native ?? getNative("socket");
+  if (n.platform.SO_NETNS_COOKIE === null) return undefined;
+  const fd = n.fn.socket(n.platform.AF_UNIX, n.platform.SOCK_DGRAM | (n.platform.SOCK_CLOEXEC ?? 0), 0);
+  if (fd < 0) return undefined;
+  try {
+    return readNetns(fd) ? cookieParts() : undefined;
+  } finally {
+    n.fn.close(fd);
+  }
 }
