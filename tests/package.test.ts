@@ -209,10 +209,16 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // be loaded (src/ffi/caller.ts), Deno's prompt, refusing seconds written as milliseconds, the
     // debug view's note on `{ idle }` alone, and the Promise and class names in messages. The OS
     // seam (each OS's listing and sock_diag behind platforms/<os>/backend.ts) costs about 0.5 kB more,
-    // with the process-wide dump kept out of it: 53.4 kB. The bound keeps a little headroom, so
+    // with the process-wide dump kept out of it: 53.4 kB. Never the wrong socket under threads,
+    // twins and look-alikes (issue 20) then took it to 61.2 kB: refusing Proxies and look-alike
+    // handles without running their code (src/handles/genuine.ts, about 2 kB, and values.ts's
+    // trap-free descriptions, 1.4 kB), the debug listener's re-entry guard, link-local twins and
+    // network namespaces told apart by cookie, interface and the handle's own pick (find.ts,
+    // inode_lookup.ts, twins.ts, interfaces.ts, about 2.5 kB), and the runtime's own fd kept over
+    // another holder's duplicate. The bound keeps a little headroom, so
     // code that starts pulling in more fails here. What it must not carry: the option table, the
     // OS tables' other options, their notes and TCP info layouts, and string or struct values.
-    assert.ok(keepAlive.bytes <= 54_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 54 kB`);
+    assert.ok(keepAlive.bytes <= 63_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 63 kB`);
     assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
     assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
     assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");
