@@ -124,11 +124,19 @@ const keep: Uint8Array[] = [];
 // Some Linux hosts have no sock_diag (qemu-user refuses netlink with EPROTONOSUPPORT, and seccomp
 // sandboxes may too): asked once, a refusal sends every listing down the directory path instead.
 function netlinkOpens(): boolean {
-  const n = getNative("socket");
-  const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  const fd = openSockDiag();
   if (fd < 0) return false;
-  n.fn.close(fd);
+  getNative("close").fn.close(fd);
   return true;
+}
+
+/**
+ * Opens a NETLINK_SOCK_DIAG socket, which answers for the network namespace the calling thread is
+ * in when it opens (src/sys/pidfd.ts opens one inside another process's namespace).
+ * @returns Its fd, or -1 when the kernel refuses.
+ */
+export function openSockDiag(): number {
+  return getNative("socket").fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 }
 
 function ready(): Diag {
@@ -151,13 +159,15 @@ function writeRequest(d: Diag, family: number, flags = NLM_F_DUMP, states = STAT
 
 /**
  * Dumps every TCP socket of the network namespace (IPv4, then IPv6).
+ * @param netlink A sock_diag socket to ask through (it stays open), for another namespace's
+ *   sockets; by default one opened here, in this thread's namespace, and closed again.
  * @returns The records; valid until the next dump (the storage is reused).
  * @throws {Error} when the netlink socket cannot be opened or the kernel reports an error.
  */
-export function dumpTcp(): DiagTable {
+export function dumpTcp(netlink?: number): DiagTable {
   const d = ready();
   const n = getNative("socket");
-  const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  const fd = netlink ?? openSockDiag();
   if (fd < 0) throw new Error(`Cannot open a NETLINK_SOCK_DIAG socket: errno ${n.lib.errno()}`);
   const state = { used: 0, count: 0 };
   try {
@@ -169,7 +179,7 @@ export function dumpTcp(): DiagTable {
       receive(d, fd, state);
     }
   } finally {
-    n.fn.close(fd);
+    if (netlink === undefined) n.fn.close(fd);
   }
   return { bytes: d.replies, view: d.repliesView, count: state.count, offsets: d.offsets };
 }
@@ -255,7 +265,7 @@ const ENOENT = 2; // <asm-generic/errno-base.h>: an exact question found no sock
 export function askTcp(questions: readonly TcpQuestion[], each: (view: DataView, at: number) => void): number {
   const d = ready();
   const n = getNative("socket");
-  const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  const fd = openSockDiag();
   if (fd < 0) return -1;
   try {
     for (const q of questions) {

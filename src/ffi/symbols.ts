@@ -169,6 +169,38 @@ export const OS_SYMBOLS = {
       ],
       result: "i32",
     },
+    // long syscall(long number, ...); pidfd_open and pidfd_getfd, which glibc wraps only from 2.36.
+    // Bound with three longs after the number: x86_64 and arm64 pass variadic integers as named
+    // ones, and the kernel reads each register as its own argument type.
+    syscall: {
+      parameters: [
+        "isize", // long number
+        "isize", // long a (pidfd_open: pid_t pid; pidfd_getfd: int pidfd)
+        "isize", // long b (pidfd_open: unsigned int flags; pidfd_getfd: int targetfd)
+        "isize", // long c (pidfd_getfd: unsigned int flags)
+      ],
+      result: "isize",
+    },
+    // int setns(int fd, int nstype); moves the calling thread into another process's network
+    // namespace, for the sock_diag socket that lists its TCP sockets, and back.
+    setns: {
+      parameters: [
+        "i32", // int fd
+        "i32", // int nstype
+      ],
+      result: "i32",
+    },
+    // ssize_t readlinkat(int dirfd, const char *pathname, char *buf, size_t bufsiz); reads
+    // /proc/PID/fd/N ("socket:[inode]") for another process's fds.
+    readlinkat: {
+      parameters: [
+        "i32", // int dirfd
+        "pointer", // const char *pathname
+        "pointer", // char *buf
+        "usize", // size_t bufsiz
+      ],
+      result: "isize",
+    },
   },
   freebsd: {
     // int sysctl(const int *name, u_int namelen, void *oldp, size_t *oldlenp, const void *newp,

@@ -1,0 +1,163 @@
+/**
+ * `sockopts ls`: every TCP socket of a process (or of every process the caller may inspect) with
+ * its keep-alive settings, user timeout and live `TCP_INFO` figures, each read through the socket
+ * itself (a checked duplicate of the fd, for another process), as a table or as JSON.
+ *
+ * @module
+ */
+import { readdirSync } from "node:fs";
+import type { CheckedFilter } from "../socket_filter.ts";
+import { mismatch } from "../socket_filter.ts";
+import { getKeepAlive, type KeepAliveSettings } from "../keepalive.ts";
+import { getTcpInfo } from "../tcp_info.ts";
+import { getUserTimeout } from "../user_timeout.ts";
+import { UnsupportedError } from "../errors.ts";
+import { CliError, EXIT } from "./errors.ts";
+import { checkKernel, GONE, type ListedSocket, openTarget, type Target } from "./remote_process.ts";
+import { networkNamespace } from "../sys/pidfd.ts";
+import type { Invocation } from "./args.ts";
+import { processTable } from "./table.ts";
+
+/** The live figures `ls` shows from `TCP_INFO`; durations in ms, `null` where the OS has none. */
+export interface LiveFigures {
+  readonly rtt: number | null;
+  readonly retransmits: number | null;
+  readonly totalRetransmits: number | null;
+  /** Unanswered keep-alive probes sent so far. */
+  readonly probes: number | null;
+  readonly lastDataReceived: number | null;
+}
+
+/** One TCP socket as `ls` shows it. */
+export interface SocketReport {
+  readonly fd: number;
+  readonly local: string;
+  readonly remote: string | null;
+  readonly state: string;
+  /** SO_COOKIE as a decimal string, or `null` where the OS has none. */
+  readonly cookie: string | null;
+  readonly keepAlive: KeepAliveSettings;
+  /** The user timeout in ms (0: the system's default), or `null` where the OS has none. */
+  readonly userTimeout: number | null;
+  readonly live: LiveFigures;
+}
+
+/** One process as `ls` shows it. */
+export interface ProcessReport {
+  readonly pid: number;
+  readonly command: string;
+  readonly uid: number | null;
+  readonly namespace: string | null;
+  readonly sockets: SocketReport[];
+}
+
+/** The values a socket holds now, read through `fd`. */
+export function readSocket(socket: ListedSocket, fd: number): SocketReport {
+  let userTimeout: number | null;
+  try {
+    userTimeout = getUserTimeout(fd);
+  } catch (error) {
+    if (!(error instanceof UnsupportedError)) throw error;
+    userTimeout = null;
+  }
+  const keepAlive = getKeepAlive(fd);
+  const info = getTcpInfo(fd);
+  const cookie = socket.cookie === null ? null : String(BigInt(socket.cookie[1]) << 32n | BigInt(socket.cookie[0]));
+  return {
+    fd: socket.fd,
+    local: socket.localText,
+    remote: socket.remote === null ? null : socket.remoteText,
+    state: socket.state,
+    cookie,
+    keepAlive,
+    userTimeout,
+    live: {
+      rtt: info.rtt,
+      retransmits: info.retransmits,
+      totalRetransmits: info.totalRetransmits,
+      probes: info.probes,
+      lastDataReceived: info.lastDataReceived,
+    },
+  };
+}
+
+/**
+ * Lists a target's TCP sockets that match `filter` and reads each one's values.
+ * @param target The process.
+ * @param filter The sockets to show, or `undefined` for all.
+ * @returns The process and its sockets, in fd order.
+ */
+export function inspect(target: Target, filter: CheckedFilter | undefined): ProcessReport {
+  const sockets: SocketReport[] = [];
+  for (const socket of target.list()) {
+    if (filter !== undefined && mismatch(filter, socket) !== undefined) continue;
+    const read = target.using(socket, (fd) => readSocket(socket, fd));
+    if (read !== GONE) sockets.push(read);
+  }
+  sockets.sort((a, b) => a.fd - b.fd);
+  return {
+    pid: target.pid,
+    command: target.command,
+    uid: target.uid ?? null,
+    namespace: target.namespace ?? null,
+    sockets,
+  };
+}
+
+/** Inspects one process by pid (or this one), closing it afterwards. */
+export function inspectPid(pid: number | undefined, filter: CheckedFilter | undefined): ProcessReport {
+  const target = openTarget(pid);
+  try {
+    return inspect(target, filter);
+  } finally {
+    target.close();
+  }
+}
+
+/** Every process but this one, grouped by network namespace (one dump serves each group). */
+function everyProcess(): number[] {
+  const self = (globalThis as { process?: { pid?: number } }).process?.pid;
+  const pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).map(Number).filter((p) => p !== self);
+  const namespaces = new Map(pids.map((pid) => [pid, networkNamespace(pid) ?? ""]));
+  return pids.sort((a, b) => namespaces.get(a)!.localeCompare(namespaces.get(b)!) || a - b);
+}
+
+/** `ls --all`: the processes with TCP sockets, and how many could not be inspected. */
+export function inspectAll(filter: CheckedFilter | undefined): { processes: ProcessReport[]; refused: number } {
+  checkKernel("--all");
+  const processes: ProcessReport[] = [];
+  let refused = 0;
+  for (const pid of everyProcess()) {
+    try {
+      const report = inspectPid(pid, filter);
+      if (report.sockets.length > 0) processes.push(report);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      if (error.exitCode === EXIT.notPermitted) refused++;
+      else if (error.exitCode !== EXIT.noSuchProcess) throw error;
+    }
+  }
+  return { processes, refused };
+}
+
+/**
+ * Runs `sockopts ls`.
+ * @param run The command line, read.
+ * @param write Where the output goes.
+ * @returns The exit code.
+ */
+export function ls(run: Invocation, write: (text: string) => void): number {
+  if (run.allProcesses) {
+    const { processes, refused } = inspectAll(run.filter);
+    if (run.json) write(`${JSON.stringify({ processes, refused }, null, 2)}\n`);
+    else {
+      for (const report of processes) write(processTable(report));
+      const skipped = refused === 0 ? "" : `; ${refused} more could not be inspected (not permitted)`;
+      write(`${processes.length} processes with TCP sockets${skipped}\n`);
+    }
+    return EXIT.ok;
+  }
+  const report = inspectPid(run.pid, run.filter);
+  write(run.json ? `${JSON.stringify(report, null, 2)}\n` : processTable(report));
+  return EXIT.ok;
+}

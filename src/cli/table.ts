@@ -1,0 +1,114 @@
+/**
+ * The terminal view of `ls` and `watch`: a line per process, then its sockets in aligned columns,
+ * with a unit on every duration.
+ *
+ * @module
+ */
+import { userName } from "./access.ts";
+import type { ProcessReport, SocketReport } from "./ls.ts";
+import { formatDuration } from "./units.ts";
+
+const HEADERS = [
+  "FD",
+  "LOCAL",
+  "REMOTE",
+  "STATE",
+  "KEEPALIVE",
+  "IDLE",
+  "INTERVAL",
+  "COUNT",
+  "DEAD PEER AFTER",
+  "USER TIMEOUT",
+  "RTT",
+  "RETRANS",
+  "PROBES SENT",
+  "LAST RECV",
+] as const;
+
+// Right-aligned: the numbers.
+const RIGHT = new Set([
+  "FD",
+  "IDLE",
+  "INTERVAL",
+  "COUNT",
+  "DEAD PEER AFTER",
+  "USER TIMEOUT",
+  "RTT",
+  "RETRANS",
+  "PROBES SENT",
+]);
+
+const maybe = (value: number | null, show: (n: number) => string): string => value === null ? "-" : show(value);
+
+/**
+ * How long an idle connection whose peer vanished goes unnoticed (Linux's keep-alive timer): the
+ * idle time plus `count` probes; with a user timeout set, the count is ignored and the connection
+ * is dropped at the first probe due once the user timeout has passed (`tcp_keepalive_timer`).
+ * `never` with keep-alive off (until something is written).
+ */
+export function deadPeerAfter(socket: SocketReport): string {
+  const { enable, idle, interval, count } = socket.keepAlive;
+  if (!enable) return "never (off)";
+  const timeout = socket.userTimeout ?? 0;
+  const probes = timeout === 0 ? count : Math.max(1, Math.ceil((timeout - idle) / interval));
+  return formatDuration(idle + probes * interval);
+}
+
+/** One socket's cells, in {@link HEADERS} order. */
+export function cells(s: SocketReport): string[] {
+  const listener = s.state === "LISTEN";
+  return [
+    String(s.fd),
+    s.local,
+    s.remote ?? "-",
+    s.state,
+    s.keepAlive.enable ? "on" : "off",
+    formatDuration(s.keepAlive.idle),
+    formatDuration(s.keepAlive.interval),
+    String(s.keepAlive.count),
+    listener ? "-" : deadPeerAfter(s),
+    maybe(s.userTimeout, (ms) => ms === 0 ? "default" : formatDuration(ms)),
+    listener ? "-" : maybe(s.live.rtt, formatDuration),
+    listener ? "-" : maybe(s.live.totalRetransmits, String),
+    listener ? "-" : maybe(s.live.probes, String),
+    listener ? "-" : maybe(s.live.lastDataReceived, (ms) => `${formatDuration(ms)} ago`),
+  ];
+}
+
+/**
+ * Rows of cells as aligned text, two spaces between columns, numbers right-aligned.
+ * @param headers The column names.
+ * @param rows The cells.
+ * @returns The lines, each ending in a newline.
+ */
+export function aligned(headers: readonly string[], rows: readonly string[][]): string {
+  const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
+  const line = (r: readonly string[]) =>
+    r.map((cell, i) => RIGHT.has(headers[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])).join("  ")
+      .trimEnd() + "\n";
+  let text = line(headers);
+  for (const r of rows) text += line(r);
+  return text;
+}
+
+/**
+ * The line that heads a process: pid, command, user, socket count and network namespace.
+ * @param report The process.
+ * @returns One line.
+ */
+export function processLine(report: ProcessReport): string {
+  const who = report.uid === null ? "" : `, user ${userName(report.uid)}`;
+  const where = report.namespace === null ? "" : `, network namespace ${report.namespace}`;
+  const n = report.sockets.length;
+  return `PID ${report.pid} ${report.command || "?"}: ${n} TCP socket${n === 1 ? "" : "s"}${who}${where}\n`;
+}
+
+/**
+ * A process and its sockets as the terminal shows them.
+ * @param report The process.
+ * @returns Its line, then the table (or nothing more without sockets), then a blank line.
+ */
+export function processTable(report: ProcessReport): string {
+  if (report.sockets.length === 0) return processLine(report) + "\n";
+  return processLine(report) + aligned(HEADERS, report.sockets.map(cells)) + "\n";
+}
