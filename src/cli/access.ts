@@ -55,21 +55,22 @@ const CONTAINER_HINT = "in Docker, `docker run --cap-add SYS_PTRACE --pid contai
 /**
  * Explains a refusal: which rule refused and what allows it.
  * @param pid The process that was asked about.
- * @param what What was refused, such as `take the fds of process 4242 (pidfd_getfd: EPERM)`.
+ * @param what What was refused, such as `take the fds of process 4242`.
+ * @param how The call and its errno, such as `pidfd_getfd: EPERM`.
  * @returns The error to throw, exit code 4.
  * @example Explaining a refused pidfd_getfd
  * ```ts
  * import { notPermitted } from "./access.ts";
  *
- * console.log(notPermitted(1, "take the fds of process 1 (pidfd_getfd: EPERM)").message);
+ * console.log(notPermitted(1, "take the fds of process 1", "pidfd_getfd: EPERM").message);
  * ```
  */
-export function notPermitted(pid: number, what: string): CliError {
+export function notPermitted(pid: number, what: string, how: string): CliError {
   const mine = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() ?? -1;
   const theirs = processUid(pid);
   const capable = hasPtraceCapability();
   const scope = ptraceScope();
-  const start = `Cannot ${what}: not permitted`;
+  const start = `Cannot ${what}: not permitted (${how})`;
   const say = (cause: string) => new CliError(`${start}: ${cause}`, EXIT.notPermitted);
   if (scope === 3) {
     return say(
@@ -84,9 +85,10 @@ export function notPermitted(pid: number, what: string): CliError {
           `container started without it: grant it (${CONTAINER_HINT})`,
       );
     }
+    const asThem = theirs === 0 ? "" : `as that user (sudo -u ${them.split(" ")[0]} sockopts …) or `;
     return say(
       `process ${pid} belongs to ${them}, and sockopts runs as ${userName(mine)} without CAP_SYS_PTRACE: run it ` +
-        `as that user (sudo -u ${them.split(" ")[0]} sockopts …) or as root (sudo sockopts …)`,
+        `${asThem}as root (sudo sockopts …)`,
     );
   }
   if (scope === 2 && !capable) {

@@ -13,8 +13,7 @@ import { getTcpInfo } from "../tcp_info.ts";
 import { getUserTimeout } from "../user_timeout.ts";
 import { UnsupportedError } from "../errors.ts";
 import { CliError, EXIT } from "./errors.ts";
-import { checkKernel, GONE, type ListedSocket, openTarget, type Target } from "./remote_process.ts";
-import { networkNamespace } from "../sys/pidfd.ts";
+import { checkKernel, type ListedSocket, networkNamespace, openTarget, type Target } from "./remote_process.ts";
 import type { Invocation } from "./args.ts";
 import { processTable } from "./table.ts";
 
@@ -89,11 +88,9 @@ export function readSocket(socket: ListedSocket, fd: number): SocketReport {
  */
 export function inspect(target: Target, filter: CheckedFilter | undefined): ProcessReport {
   const sockets: SocketReport[] = [];
-  for (const socket of target.list()) {
-    if (filter !== undefined && mismatch(filter, socket) !== undefined) continue;
-    const read = target.using(socket, (fd) => readSocket(socket, fd));
-    if (read !== GONE) sockets.push(read);
-  }
+  target.each((socket, fd) => {
+    if (filter === undefined || mismatch(filter, socket) === undefined) sockets.push(readSocket(socket, fd));
+  });
   sockets.sort((a, b) => a.fd - b.fd);
   return {
     pid: target.pid,

@@ -1,39 +1,28 @@
 /**
  * The process whose sockets the command shows or changes: this one (any OS the library runs on), or
  * another by pid (Linux 5.6+). Another process's TCP sockets come from one sock_diag dump of its
- * network namespace (addresses, state, cookie) matched by inode to its fds (`/proc/PID/fd`); each
- * socket is then reached through a duplicate of its fd (`pidfd_getfd`), checked to be the socket
- * that was listed (its SO_COOKIE) before anything reads or sets it, and closed again.
+ * network namespace (addresses, state, cookie) and a duplicate of each of its fds (`pidfd_getfd`,
+ * numbers from `/proc/PID/fd`): a duplicate whose SO_COOKIE is in the dump is that TCP socket, and
+ * is what everything is read and set through before it is closed again. One pass, no second look:
+ * the socket listed is the socket touched, whatever the process does with its fd numbers meanwhile.
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { cookieParts, hasCookies, holdsCookie, readCookie } from "../libc.ts";
+import { readFileSync, readlinkSync } from "node:fs";
+import { cookieParts, holdsCookie, readCookie } from "../libc.ts";
 import { currentHost } from "../platform.ts";
 import { eachSocket } from "../process_sockets.ts";
 import { type DiagTable, dumpTcp, REC, sockDiagAvailable } from "../sock_diag.ts";
 import { row, rowFromFd, rowFromRecord, type TcpSocketInfo } from "../socket_info.ts";
-import {
-  closeFd,
-  LINUX_ERRNO,
-  networkNamespace,
-  openPidfd,
-  ProcessCallError,
-  processFds,
-  sockDiagIn,
-  takeFd,
-} from "../sys/pidfd.ts";
+import { closeFd, LINUX_ERRNO, openPidfd, ProcessCallError, processFds, sockDiagIn, takeFd } from "../sys/pidfd.ts";
 import { notPermitted, processUid } from "./access.ts";
 import { CliError, EXIT } from "./errors.ts";
 
-/** A TCP socket as listed, before anything is read through it. */
+/** A TCP socket as listed. */
 export interface ListedSocket extends TcpSocketInfo {
   /** Its SO_COOKIE as two 32-bit halves (low, high), or `null` where the OS has none. */
   readonly cookie: readonly [number, number] | null;
 }
-
-/** The socket closed (or its fd now holds another socket) since it was listed. */
-export const GONE: unique symbol = Symbol("gone");
 
 /** A process whose TCP sockets can be listed and reached. */
 export interface Target {
@@ -46,15 +35,27 @@ export interface Target {
   readonly uid: number | undefined;
   /** Its network namespace (`net:[…]`), where known. */
   readonly namespace: string | undefined;
-  /** Lists its TCP sockets: one dump, no per-socket call (but for sockets the dump cannot see). */
-  list(): ListedSocket[];
   /**
-   * Runs `use` on an fd holding `socket` (a duplicate, closed afterwards), once its cookie shows it
-   * is the socket listed; {@link GONE} when it closed since.
+   * Calls `visit` for each TCP socket, in fd order, with an fd that holds it now: for another
+   * process a duplicate, closed once `visit` returns; for this one the socket's own fd, its cookie
+   * checked first.
    */
-  using<T>(socket: ListedSocket, use: (fd: number) => T): T | typeof GONE;
+  each(visit: (socket: ListedSocket, fd: number) => void): void;
   /** Releases the pidfd. */
   close(): void;
+}
+
+/**
+ * The network namespace a process is in, as its `/proc/PID/ns/net` link names it.
+ * @param pid The process, or `"thread-self"` for the calling thread.
+ * @returns Such as `net:[4026531840]`, or `undefined` when it cannot be read (gone, not permitted).
+ */
+export function networkNamespace(pid: number | "thread-self"): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Linux's version as [major, minor], from /proc/sys/kernel/osrelease. */
@@ -76,11 +77,6 @@ function commandOf(pid: number): string {
   }
 }
 
-const halves = (table: DiagTable, index: number): [number, number] => {
-  const at = table.offsets[index] + REC.cookie;
-  return [table.view.getUint32(at, true), table.view.getUint32(at + 4, true)];
-};
-
 function selfTarget(): Target {
   const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
   return {
@@ -89,14 +85,12 @@ function selfTarget(): Target {
     command: "sockopts",
     uid: undefined,
     namespace: undefined,
-    list() {
-      const found: ListedSocket[] = [];
-      eachSocket((socket, low, high) => found.push({ ...socket, cookie: low === -1 ? null : [low, high] }), () => {});
-      return found;
-    },
-    using(socket, use) {
-      if (socket.cookie !== null && !holdsCookie(socket.fd, socket.cookie[0], socket.cookie[1])) return GONE;
-      return use(socket.fd);
+    each(visit) {
+      eachSocket((socket, low, high) => {
+        // As configureSockets does: the fd still holds the socket the dump described.
+        if (low !== -1 && !holdsCookie(socket.fd, low, high)) return;
+        visit({ ...socket, cookie: low === -1 ? null : [low, high] }, socket.fd);
+      }, () => {});
     },
     close() {},
   };
@@ -173,10 +167,20 @@ function explain(pid: number, error: ProcessCallError, what: string): CliError {
   const { ESRCH, ENOENT, EPERM, EACCES, ENOSYS } = LINUX_ERRNO;
   if (error.errno === ESRCH || error.errno === ENOENT) return gone(pid);
   if (error.errno === EPERM || error.errno === EACCES) {
-    return notPermitted(pid, `${what} (${error.syscall}: ${error.code})`);
+    return notPermitted(pid, what, `${error.syscall}: ${error.code}`);
   }
   if (error.errno === ENOSYS) return tooOld(error.syscall);
   return new CliError(`Cannot ${what}: ${error.message}`, EXIT.failed);
+}
+
+// A dump's records by cookie (low + high × 2³², exact while high < 2²¹: cookies count up from 1).
+function byCookie(table: DiagTable | undefined): Map<number, number> {
+  const map = new Map<number, number>();
+  for (let i = 0; table !== undefined && i < table.count; i++) {
+    const at = table.offsets[i] + REC.cookie;
+    map.set(table.view.getUint32(at, true) + table.view.getUint32(at + 4, true) * 2 ** 32, i);
+  }
+  return map;
 }
 
 function remoteTarget(pid: number): Target {
@@ -188,66 +192,43 @@ function remoteTarget(pid: number): Target {
     throw error;
   }
   const namespace = networkNamespace(pid);
-  const take = (fd: number): number | typeof GONE => {
-    const dup = takeFd(pidfd, fd);
-    if (dup >= 0) return dup;
-    if (-dup === LINUX_ERRNO.EBADF) return GONE;
-    throw explain(pid, new ProcessCallError("pidfd_getfd", -dup, ""), `take the fds of process ${pid}`);
-  };
   return {
     pid,
     self: false,
     command: commandOf(pid),
     uid: processUid(pid),
     namespace,
-    list() {
-      let listing;
+    each(visit) {
+      let fds: Int32Array;
       try {
-        listing = processFds(pid);
+        fds = processFds(pid).slice();
       } catch (error) {
         if (error instanceof ProcessCallError) throw explain(pid, error, `list the fds of process ${pid}`);
         throw error;
       }
-      const sockets: [number, number][] = [];
-      for (let i = 0; i < listing.count; i++) {
-        if (listing.inodes[i] !== 0) sockets.push([listing.fds[i], listing.inodes[i]]);
-      }
-      const table = sockets.length === 0 ? undefined : dumpFor(pid, namespace);
-      const byInode = new Map<number, number>();
-      for (let i = 0; table !== undefined && i < table.count; i++) {
-        const inode = table.view.getUint32(table.offsets[i] + REC.inode, true);
-        if (inode !== 0) byInode.set(inode, i);
-      }
-      const found: ListedSocket[] = [];
-      for (const [fd, inode] of sockets) {
-        const index = byInode.get(inode);
-        if (table !== undefined && index !== undefined) {
-          const listed = rowFromRecord(table, index, fd);
-          if (listed !== undefined) found.push({ ...listed, cookie: halves(table, index) });
-          continue;
+      const table = dumpFor(pid, namespace);
+      const records = byCookie(table);
+      for (const fd of fds) {
+        const dup = takeFd(pidfd, fd);
+        if (dup < 0) {
+          if (-dup === LINUX_ERRNO.EBADF) continue; // closed since /proc listed it
+          throw explain(pid, new ProcessCallError("pidfd_getfd", -dup, ""), `take the fds of process ${pid}`);
         }
-        // Not in the dump: no TCP socket, or one in another namespace than the process's own.
-        const dup = take(fd);
-        if (dup === GONE) continue;
         try {
-          const r = rowFromFd(dup);
-          if (r === undefined) continue;
-          const cookie: [number, number] | null = hasCookies() && readCookie(dup) ? cookieParts() : null;
-          found.push({ ...row(fd, r.local, r.remote, r.state), cookie });
+          if (!readCookie(dup)) continue; // not a socket
+          const [low, high] = cookieParts();
+          const index = records.get(low + high * 2 ** 32);
+          let listed: TcpSocketInfo | undefined;
+          if (index !== undefined) listed = rowFromRecord(table!, index, fd);
+          else {
+            // Not in the dump: no TCP socket, or one in another namespace than the process's own.
+            const r = rowFromFd(dup);
+            listed = r === undefined ? undefined : row(fd, r.local, r.remote, r.state);
+          }
+          if (listed !== undefined) visit({ ...listed, cookie: [low, high] }, dup);
         } finally {
           closeFd(dup);
         }
-      }
-      return found;
-    },
-    using(socket, use) {
-      const dup = take(socket.fd);
-      if (dup === GONE) return GONE;
-      try {
-        if (socket.cookie !== null && !holdsCookie(dup, socket.cookie[0], socket.cookie[1])) return GONE;
-        return use(dup);
-      } finally {
-        closeFd(dup);
       }
     },
     close() {
@@ -266,7 +247,7 @@ function remoteTarget(pid: number): Target {
  * import { openTarget } from "./remote_process.ts";
  *
  * const target = openTarget(undefined); // this process
- * console.log(target.list().map((s) => `${s.fd} ${s.localText} ${s.stateName}`));
+ * target.each((socket, fd) => console.log(socket.fd, socket.localText, socket.stateName, fd));
  * target.close();
  * ```
  */

@@ -13,7 +13,7 @@ import { fromKernelDuration } from "../values.ts";
 import type { Invocation } from "./args.ts";
 import { CliError, EXIT } from "./errors.ts";
 import { readSocket, type SocketReport } from "./ls.ts";
-import { GONE, type ListedSocket, openTarget } from "./remote_process.ts";
+import { type ListedSocket, openTarget } from "./remote_process.ts";
 import { processLine } from "./table.ts";
 import { formatDuration } from "./units.ts";
 
@@ -44,7 +44,7 @@ export interface Skipped {
   readonly fd: number;
   readonly local: string;
   readonly remote: string | null;
-  readonly reason: "filter" | "closed" | "failed";
+  readonly reason: "filter" | "failed";
   readonly detail: string;
 }
 
@@ -103,35 +103,31 @@ export function configureProcess(run: Invocation): SetReport {
   const failed: Skipped[] = [];
   let seen = 0;
   try {
-    for (const socket of target.list()) {
+    target.each((socket, fd) => {
       seen++;
       const why = mismatch(filter, socket);
       if (why !== undefined) {
         skipped.push({ ...describe(socket), reason: "filter", detail: inWords(why) });
-        continue;
+        return;
       }
       try {
-        const done = target.using(socket, (fd): Changed => {
-          const before = values(readSocket(socket, fd));
-          if (run.dryRun) return { ...describe(socket), state: socket.state, before, after: planned(settings, before) };
+        const before = values(readSocket(socket, fd));
+        let after = planned(settings, before);
+        if (!run.dryRun) {
           applySettings(fd, settings);
           const back = readBack({ ...socket, fd }, settings);
-          const after = {
+          after = {
             keepAlive: back.keepAlive ?? before.keepAlive,
             userTimeout: back.userTimeout ?? before.userTimeout,
           };
-          return { ...describe(socket), state: socket.state, before, after };
-        });
-        if (done === GONE) {
-          skipped.push({ ...describe(socket), reason: "closed", detail: "closed since it was listed" });
-        } else changed.push(done);
+        }
+        changed.push({ ...describe(socket), state: socket.state, before, after });
       } catch (error) {
         if (!(error instanceof SockoptError)) throw error;
         // The library names the duplicate's fd; the operator knows the process's.
-        const detail = `${error.option ?? "setsockopt"}: ${error.message.replace(/ on fd \d+:/, ":")}`;
-        failed.push({ ...describe(socket), reason: "failed", detail });
+        failed.push({ ...describe(socket), reason: "failed", detail: error.message.replace(/ on fd \d+:/, ":") });
       }
-    }
+    });
   } finally {
     target.close();
   }
@@ -168,8 +164,7 @@ export function setText(report: SetReport): string {
     `(of ${report.seen} TCP sockets)${report.dryRun ? "; --dry-run: nothing was changed" : ""}\n`;
   for (const c of report.changed) text += `  ${verb}  ${ends(c)}  ${c.state}  ${difference(c.before, c.after)}\n`;
   for (const f of report.failed) text += `  failed  ${ends(f)}  ${f.detail}\n`;
-  const filtered = report.skipped.filter((s) => s.reason === "filter");
-  for (const s of report.skipped.filter((s) => s.reason !== "filter")) text += `  skipped  ${ends(s)}  ${s.detail}\n`;
+  const filtered = report.skipped;
   for (const s of filtered.slice(0, MAX_FILTERED)) text += `  skipped  ${ends(s)}  ${s.detail}\n`;
   if (filtered.length > MAX_FILTERED) {
     text += `  … and ${filtered.length - MAX_FILTERED} more that do not match the filter (--json lists them all)\n`;

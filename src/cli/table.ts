@@ -40,6 +40,20 @@ const RIGHT = new Set([
 
 const maybe = (value: number | null, show: (n: number) => string): string => value === null ? "-" : show(value);
 
+// A process's sockets mostly share their settings, and a table of 10,000 rows would otherwise
+// format the same few durations 10,000 times each.
+const shown = new Map<number, string>();
+function duration(ms: number): string {
+  let text = shown.get(ms);
+  if (text === undefined) {
+    text = formatDuration(ms);
+    if (shown.size < 4096) shown.set(ms, text);
+  }
+  return text;
+}
+const ago = (ms: number) => `${duration(ms)} ago`;
+const count = (n: number) => String(n);
+
 /**
  * How long an idle connection whose peer vanished goes unnoticed (Linux's keep-alive timer): the
  * idle time plus `count` probes; with a user timeout set, the count is ignored and the connection
@@ -51,7 +65,7 @@ export function deadPeerAfter(socket: SocketReport): string {
   if (!enable) return "never (off)";
   const timeout = socket.userTimeout ?? 0;
   const probes = timeout === 0 ? count : Math.max(1, Math.ceil((timeout - idle) / interval));
-  return formatDuration(idle + probes * interval);
+  return duration(idle + probes * interval);
 }
 
 /** One socket's cells, in {@link HEADERS} order. */
@@ -63,15 +77,15 @@ export function cells(s: SocketReport): string[] {
     s.remote ?? "-",
     s.state,
     s.keepAlive.enable ? "on" : "off",
-    formatDuration(s.keepAlive.idle),
-    formatDuration(s.keepAlive.interval),
+    duration(s.keepAlive.idle),
+    duration(s.keepAlive.interval),
     String(s.keepAlive.count),
     listener ? "-" : deadPeerAfter(s),
-    maybe(s.userTimeout, (ms) => ms === 0 ? "default" : formatDuration(ms)),
-    listener ? "-" : maybe(s.live.rtt, formatDuration),
-    listener ? "-" : maybe(s.live.totalRetransmits, String),
-    listener ? "-" : maybe(s.live.probes, String),
-    listener ? "-" : maybe(s.live.lastDataReceived, (ms) => `${formatDuration(ms)} ago`),
+    s.userTimeout === null ? "-" : s.userTimeout === 0 ? "default" : duration(s.userTimeout),
+    listener ? "-" : maybe(s.live.rtt, duration),
+    listener ? "-" : maybe(s.live.totalRetransmits, count),
+    listener ? "-" : maybe(s.live.probes, count),
+    listener ? "-" : maybe(s.live.lastDataReceived, ago),
   ];
 }
 
@@ -82,13 +96,26 @@ export function cells(s: SocketReport): string[] {
  * @returns The lines, each ending in a newline.
  */
 export function aligned(headers: readonly string[], rows: readonly string[][]): string {
-  const widths = headers.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
-  const line = (r: readonly string[]) =>
-    r.map((cell, i) => RIGHT.has(headers[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])).join("  ")
-      .trimEnd() + "\n";
-  let text = line(headers);
-  for (const r of rows) text += line(r);
-  return text;
+  const widths = headers.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < r.length; i++) if (r[i].length > widths[i]) widths[i] = r[i].length;
+  const right = headers.map((h) => RIGHT.has(h));
+  const last = headers.length - 1;
+  // Each filler made once: padStart / padEnd build a new one every call.
+  const pads = Array.from({ length: Math.max(...widths) + 1 }, (_, n) => " ".repeat(n));
+  const line = (r: readonly string[]) => {
+    const parts: string[] = [];
+    for (let i = 0; i < last; i++) {
+      const pad = pads[widths[i] - r[i].length];
+      if (right[i]) parts.push(pad, r[i], "  ");
+      else parts.push(r[i], pad, "  ");
+    }
+    if (right[last]) parts.push(pads[widths[last] - r[last].length]);
+    parts.push(r[last]);
+    return parts.join("");
+  };
+  const lines = [line(headers)];
+  for (const r of rows) lines.push(line(r));
+  return lines.join("\n") + "\n";
 }
 
 /**

@@ -110,7 +110,8 @@ export const SYMBOLS = {
     ],
     result: "isize",
   },
-  // int close(int fd); only ever called on the netlink socket sockopts itself opened.
+  // int close(int fd); only ever called on fds sockopts itself opened (netlink sockets, /proc
+  // directories, and the command's pidfds and duplicates of another process's fds).
   close: {
     parameters: [
       "i32", // int fd
@@ -132,7 +133,8 @@ export const SYMBOLS = {
     optional: true,
   },
   // int open(const char *pathname, int flags, ...); bound without the variadic mode, which
-  // O_RDONLY does not take. Used on Linux only, to read /proc/self/fd with getdents64.
+  // O_RDONLY does not take. Used on Linux only, to read /proc/self/fd (and the command's
+  // /proc/PID/fd and /proc/PID/ns/net) with getdents64.
   open: {
     parameters: [
       "pointer", // const char *pathname
@@ -189,17 +191,6 @@ export const OS_SYMBOLS = {
         "i32", // int nstype
       ],
       result: "i32",
-    },
-    // ssize_t readlinkat(int dirfd, const char *pathname, char *buf, size_t bufsiz); reads
-    // /proc/PID/fd/N ("socket:[inode]") for another process's fds.
-    readlinkat: {
-      parameters: [
-        "i32", // int dirfd
-        "pointer", // const char *pathname
-        "pointer", // char *buf
-        "usize", // size_t bufsiz
-      ],
-      result: "isize",
     },
   },
   freebsd: {

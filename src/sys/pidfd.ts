@@ -1,8 +1,8 @@
 /**
- * Another process's sockets, on Linux: a pidfd for it (`pidfd_open`, Linux 5.3), duplicates of its
- * fds (`pidfd_getfd`, Linux 5.6, under the same ptrace rules as a debugger attaching), which fds
- * hold sockets and their inodes (`readlinkat` on `/proc/PID/fd/N`: `socket:[inode]`), and a
- * sock_diag socket opened inside its network namespace (`setns`, and back).
+ * Another process's sockets, on Linux: a pidfd for it (`pidfd_open`, Linux 5.3), the numbers of its
+ * open fds (`/proc/PID/fd`, read with getdents64), duplicates of them (`pidfd_getfd`, Linux 5.6,
+ * under the same ptrace rules as a debugger attaching), and a sock_diag socket opened inside its
+ * network namespace (`setns`, and back).
  *
  * Constants: `<asm-generic/unistd.h>` (`__NR_pidfd_open` 434, `__NR_pidfd_getfd` 438, the same on
  * x86_64 and arm64: every architecture shares the numbers from 424 on), `<asm-generic/errno-base.h>`
@@ -19,7 +19,6 @@ const SYS_PIDFD_GETFD = 438;
 const CLONE_NEWNET = 0x40000000;
 const O_RDONLY_CLOEXEC = 0o2000000;
 const O_RDONLY_DIRECTORY_CLOEXEC = 0o200000 | 0o2000000;
-const AT_FDCWD = -100;
 const encoder = new TextEncoder();
 
 /** Linux errno numbers these calls report, by name. */
@@ -42,7 +41,7 @@ export class ProcessCallError extends Error {
   readonly code: string;
   /** The errno number. */
   readonly errno: number;
-  /** The call that failed, such as `pidfd_getfd`. */
+  /** The call that failed, such as `pidfd_getfd` (or `open /proc/4242/fd`, with its path). */
   readonly syscall: string;
 
   /**
@@ -64,10 +63,6 @@ export class ProcessCallError extends Error {
 interface Buffers {
   readonly path: Uint8Array;
   readonly pathPtr: Pointer;
-  readonly name: Uint8Array;
-  readonly namePtr: Pointer;
-  readonly link: Uint8Array;
-  readonly linkPtr: Pointer;
   readonly dents: Uint8Array;
   readonly dentsView: DataView;
   readonly dentsPtr: Pointer;
@@ -80,16 +75,10 @@ function ready(n: Native): Buffers {
   if (buffers === undefined) {
     const bytes = (size: number) => nativeBytes(n.lib, size);
     const path = bytes(64);
-    const name = bytes(16);
-    const link = bytes(64);
     const dents = bytes(DENTS);
     buffers = {
       path,
       pathPtr: n.lib.pointerOf(path),
-      name,
-      namePtr: n.lib.pointerOf(name),
-      link,
-      linkPtr: n.lib.pointerOf(link),
       dents,
       dentsView: new DataView(dents.buffer, dents.byteOffset, dents.byteLength),
       dentsPtr: n.lib.pointerOf(dents),
@@ -100,7 +89,7 @@ function ready(n: Native): Buffers {
 
 function linux(call: string): Native {
   const n = getNative(call);
-  if (n.fn.syscall === undefined || n.fn.setns === undefined || n.fn.readlinkat === undefined) {
+  if (n.fn.syscall === undefined || n.fn.setns === undefined) {
     throw new Error(`Cannot call ${call}: it is a Linux system call, and this is ${n.platform.os}`);
   }
   return n;
@@ -152,34 +141,24 @@ export function closeFd(fd: number): void {
   getNative("close").fn.close(fd);
 }
 
-/** The fds of a process and, for each, its socket's inode (0 when it holds no socket). */
-export interface ProcessFds {
-  readonly fds: Int32Array;
-  readonly inodes: Float64Array;
-  readonly count: number;
-}
-
 let fdList = new Int32Array(1024);
-let inodeList = new Float64Array(1024);
 
 /**
- * Lists process `pid`'s open fds from `/proc/PID/fd` (getdents64) and reads each one's link
- * (readlinkat): `socket:[inode]` for a socket. Needs the same access as reading the process's
- * memory maps (ptrace read), which is less than {@link takeFd} needs.
+ * The numbers of process `pid`'s open fds, from `/proc/PID/fd` read with getdents64. Needs the
+ * same access as reading the process's memory maps (ptrace read), less than {@link takeFd} needs.
  * @param pid The process.
- * @returns The fds and inodes; valid until the next call (the storage is reused).
+ * @returns The numbers; a view valid until the next call (the storage is reused).
  * @throws {ProcessCallError} ENOENT when the process is gone, EACCES when not permitted.
  */
-export function processFds(pid: number): ProcessFds {
-  const n = linux("readlinkat");
+export function processFds(pid: number): Int32Array {
+  const n = linux("getdents64");
   const b = ready(n);
   const dir = openPath(n, b, `/proc/${pid}/fd`, O_RDONLY_DIRECTORY_CLOEXEC);
-  if (dir < 0) throw new ProcessCallError("open", -dir, `Cannot list the fds of process ${pid}`);
+  if (dir < 0) throw new ProcessCallError(`open /proc/${pid}/fd`, -dir, `Cannot list the fds of process ${pid}`);
   let count = 0;
   try {
     const bytes = b.dents;
     const v = b.dentsView;
-    const link = b.link;
     for (;;) {
       const got = Number(n.fn.getdents64!(dir, b.dentsPtr, DENTS));
       if (got < 0) throw new ProcessCallError("getdents64", n.lib.errno(), `Cannot list the fds of process ${pid}`);
@@ -190,50 +169,18 @@ export function processFds(pid: number): ProcessFds {
         let i = at + 19;
         for (; bytes[i] >= 48 && bytes[i] <= 57; i++) fd = fd * 10 + bytes[i] - 48;
         if (i === at + 19 || bytes[i] !== 0) continue; // "." and ".."
-        b.name.set(bytes.subarray(at + 19, i + 1)); // the name with its NUL
-        const length = Number(n.fn.readlinkat!(dir, b.namePtr, b.linkPtr, link.length));
-        if (length < 0) continue; // closed since the directory was read
-        if (count === fdList.length) grow();
-        fdList[count] = fd;
-        inodeList[count++] = socketInode(link, length);
+        if (count === fdList.length) {
+          const bigger = new Int32Array(count * 2);
+          bigger.set(fdList);
+          fdList = bigger;
+        }
+        fdList[count++] = fd;
       }
     }
   } finally {
     n.fn.close(dir);
   }
-  return { fds: fdList, inodes: inodeList, count };
-}
-
-function grow(): void {
-  const fds = new Int32Array(fdList.length * 2);
-  fds.set(fdList);
-  fdList = fds;
-  const inodes = new Float64Array(inodeList.length * 2);
-  inodes.set(inodeList);
-  inodeList = inodes;
-}
-
-// "socket:[12345]" -> 12345; anything else -> 0.
-const PREFIX = [115, 111, 99, 107, 101, 116, 58, 91]; // "socket:["
-function socketInode(link: Uint8Array, length: number): number {
-  if (length < PREFIX.length + 2 || link[length - 1] !== 93) return 0; // "]"
-  for (let i = 0; i < PREFIX.length; i++) if (link[i] !== PREFIX[i]) return 0;
-  let inode = 0;
-  for (let i = PREFIX.length; i < length - 1; i++) inode = inode * 10 + link[i] - 48;
-  return inode;
-}
-
-/**
- * The network namespace a process is in, as its `/proc/PID/ns/net` link names it.
- * @param pid The process, or `"thread-self"` for the calling thread.
- * @returns Such as `net:[4026531840]`, or `undefined` when it cannot be read (gone, not permitted).
- */
-export function networkNamespace(pid: number | "thread-self"): string | undefined {
-  const n = linux("readlinkat");
-  const b = ready(n);
-  cString(b, `/proc/${pid}/ns/net`);
-  const length = Number(n.fn.readlinkat!(AT_FDCWD, b.pathPtr, b.linkPtr, b.link.length));
-  return length < 0 ? undefined : new TextDecoder().decode(b.link.subarray(0, length));
+  return fdList.subarray(0, count);
 }
 
 /**
@@ -252,7 +199,11 @@ export function sockDiagIn(pid: number): number {
   const target = openPath(n, b, `/proc/${pid}/ns/net`, O_RDONLY_CLOEXEC);
   if (target < 0) {
     n.fn.close(own);
-    throw new ProcessCallError("open", -target, `Cannot open the network namespace of process ${pid}`);
+    throw new ProcessCallError(
+      `open /proc/${pid}/ns/net`,
+      -target,
+      `Cannot open the network namespace of process ${pid}`,
+    );
   }
   try {
     if (n.fn.setns!(target, CLONE_NEWNET) !== 0) {

@@ -1,0 +1,110 @@
+/**
+ * A process for the command to work on, started by tests/cli_process.test.ts and
+ * tests/cli_pg.test.ts: it holds TCP connections to two servers (`db` and `cache`) and the servers
+ * themselves, a file and a Unix-domain listener (fds `set` must leave alone), then answers on stdin:
+ * `report` prints `REPORT {json}`, what it sees of itself (./own_sockets.ts); `query` (pg) runs a
+ * query on every pooled connection and prints `QUERY ok`. It exits when stdin closes.
+ *
+ * - `deno`: `Deno.listen` servers and `Deno.connect` clients, 2 to db and 1 to cache.
+ * - `bun`: `Bun.listen` servers and `Bun.connect` clients, the same.
+ * - `pg` (Node): a `pg` Pool of 3 connections to the PostgreSQL at DATABASE_URL (db), and a
+ *   `node:net` client to a `node:net` server (cache).
+ *
+ * Usage: <runtime> tests/cli/target.ts deno|bun|pg
+ */
+/// <reference types="npm:@types/bun@1.4.4" />
+import net from "node:net";
+import { mkdtempSync, openSync, readlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import pg from "pg";
+import { ownView } from "./own_sockets.ts";
+
+const kind = process.argv[2];
+const dir = mkdtempSync(join(tmpdir(), "sockopts-cli-target-"));
+const keep: unknown[] = [openSync(join(dir, "file"), "w")];
+let query: (() => Promise<void>) | undefined;
+let ports: { db: number; cache: number };
+
+async function deno(): Promise<{ db: number; cache: number }> {
+  const listen = () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    (async () => {
+      for await (const conn of listener) keep.push(conn);
+    })();
+    keep.push(listener);
+    return listener.addr.port;
+  };
+  const db = listen();
+  const cache = listen();
+  keep.push(Deno.listen({ transport: "unix", path: join(dir, "unix.sock") }));
+  for (const port of [db, db, cache]) keep.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+  return { db, cache };
+}
+
+async function bun(): Promise<{ db: number; cache: number }> {
+  const listen = () => {
+    const listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data() {},
+        open(s) {
+          keep.push(s);
+        },
+      },
+    });
+    keep.push(listener);
+    return listener.port;
+  };
+  const db = listen();
+  const cache = listen();
+  keep.push(Bun.listen({ unix: join(dir, "unix.sock"), socket: { data() {} } }));
+  for (const port of [db, db, cache]) {
+    keep.push(await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }));
+  }
+  return { db, cache };
+}
+
+async function pool(): Promise<{ db: number; cache: number }> {
+  const url = new URL(process.env.DATABASE_URL!);
+  const p = new pg.Pool({ connectionString: url.href, max: 3, idleTimeoutMillis: 0 });
+  p.on("error", () => {});
+  const clients = await Promise.all([p.connect(), p.connect(), p.connect()]);
+  for (const c of clients) c.release();
+  query = async () => {
+    await Promise.all([1, 2, 3].map(() => p.query("select pg_sleep(0.05)")));
+  };
+  const server = net.createServer((s) => keep.push(s.on("error", () => {})));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const cache = (server.address() as net.AddressInfo).port;
+  const client = net.connect(cache, "127.0.0.1");
+  await new Promise((resolve) => client.once("connect", resolve));
+  const unix = net.createServer().listen(join(dir, "unix.sock"));
+  keep.push(p, server, client, unix);
+  return { db: Number(url.port), cache };
+}
+
+if (kind === "deno") ports = await deno();
+else if (kind === "bun") ports = await bun();
+else if (kind === "pg") ports = await pool();
+else {
+  console.error(`unknown target kind ${JSON.stringify(kind)}; expected deno, bun or pg`);
+  process.exit(2);
+}
+// Let the servers accept every connection before the first report.
+await new Promise((resolve) => setTimeout(resolve, 200));
+// The pid the command (outside any PID namespace this runs in) knows it by: /proc is the host's.
+const pid = Number(readlinkSync("/proc/self"));
+console.log(`READY ${JSON.stringify({ pid, ...ports })}`);
+
+const lines = createInterface({ input: process.stdin });
+lines.on("line", async (line) => {
+  if (line === "report") console.log(`REPORT ${JSON.stringify(ownView())}`);
+  else if (line === "query") {
+    await query!();
+    console.log("QUERY ok");
+  }
+});
+lines.on("close", () => process.exit(0));
