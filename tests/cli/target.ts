@@ -7,8 +7,10 @@
  *
  * - `deno`: `Deno.listen` servers and `Deno.connect` clients, 2 to db and 1 to cache.
  * - `bun`: `Bun.listen` servers and `Bun.connect` clients, the same.
- * - `pg` (Node): a `pg` Pool of 3 connections to the PostgreSQL at DATABASE_URL (db), and a
- *   `node:net` client to a `node:net` server (cache).
+ * - `pg` (Node): a `pg` Pool of 3 connections to PostgreSQL (db), and a `node:net` client to a
+ *   `node:net` server (cache). PostgreSQL is the one at DATABASE_URL, or with
+ *   SOCKOPTS_CLI_POSTGRES=1 one this process starts (tests/db/servers.ts) on 127.0.0.1:5432 of
+ *   the private namespace it runs in, and stops when it exits.
  *
  * Usage: <runtime> tests/cli/target.ts deno|bun|pg
  */
@@ -67,7 +69,15 @@ async function bun(): Promise<{ db: number; cache: number }> {
   return { db, cache };
 }
 
+let stopPostgres: (() => Promise<void>) | undefined;
+
 async function pool(): Promise<{ db: number; cache: number }> {
+  if (process.env.SOCKOPTS_CLI_POSTGRES === "1") {
+    const { startPostgres } = await import("../db/servers.ts");
+    const server = await startPostgres(5432, "127.0.0.1");
+    stopPostgres = server.stop;
+    process.env.DATABASE_URL = `postgres://${server.user}@127.0.0.1:5432/postgres`;
+  }
   const url = new URL(process.env.DATABASE_URL!);
   const p = new pg.Pool({ connectionString: url.href, max: 3, idleTimeoutMillis: 0 });
   p.on("error", () => {});
@@ -107,4 +117,7 @@ lines.on("line", async (line) => {
     console.log("QUERY ok");
   }
 });
-lines.on("close", () => process.exit(0));
+lines.on("close", async () => {
+  await stopPostgres?.();
+  process.exit(0);
+});
