@@ -13,7 +13,14 @@ import { getTcpInfo } from "../tcp_info.ts";
 import { getUserTimeout } from "../user_timeout.ts";
 import { UnsupportedError } from "../errors.ts";
 import { CliError, EXIT } from "./errors.ts";
-import { checkKernel, type ListedSocket, networkNamespace, openTarget, type Target } from "./remote_process.ts";
+import {
+  checkKernel,
+  type DumpScope,
+  type ListedSocket,
+  networkNamespace,
+  openTarget,
+  type Target,
+} from "./remote_process.ts";
 import type { Invocation } from "./args.ts";
 import { processTable } from "./table.ts";
 
@@ -102,8 +109,12 @@ export function inspect(target: Target, filter: CheckedFilter | undefined): Proc
 }
 
 /** Inspects one process by pid (or this one), closing it afterwards. */
-export function inspectPid(pid: number | undefined, filter: CheckedFilter | undefined): ProcessReport {
-  const target = openTarget(pid);
+export function inspectPid(
+  pid: number | undefined,
+  filter: CheckedFilter | undefined,
+  scope?: DumpScope,
+): ProcessReport {
+  const target = openTarget(pid, scope);
   try {
     return inspect(target, filter);
   } finally {
@@ -124,9 +135,10 @@ export function inspectAll(filter: CheckedFilter | undefined): { processes: Proc
   checkKernel("--all");
   const processes: ProcessReport[] = [];
   let refused = 0;
+  const scope: DumpScope = {};
   for (const pid of everyProcess()) {
     try {
-      const report = inspectPid(pid, filter);
+      const report = inspectPid(pid, filter, scope);
       if (report.sockets.length > 0) processes.push(report);
     } catch (error) {
       if (!(error instanceof CliError)) throw error;

@@ -96,14 +96,19 @@ function selfTarget(): Target {
   };
 }
 
-// The last dump, by namespace: `ls --all` lists many processes of one namespace from one dump.
-// Valid until the next dump (sock_diag.ts reuses its storage), so only this module dumps here.
-let lastDump: { namespace: string; table: DiagTable } | undefined;
+/**
+ * One sock_diag dump per network namespace for a pass over many processes (`ls --all`): valid
+ * only until the next dump (sock_diag.ts reuses its storage), so processes are visited grouped by
+ * namespace and a pass keeps only the last one.
+ */
+export interface DumpScope {
+  last?: { readonly namespace: string; readonly table: DiagTable };
+}
 
-function dumpFor(pid: number, namespace: string | undefined): DiagTable | undefined {
+function dumpFor(pid: number, namespace: string | undefined, scope: DumpScope | undefined): DiagTable | undefined {
   if (!sockDiagAvailable()) return undefined;
-  if (namespace !== undefined && lastDump?.namespace === namespace) return lastDump.table;
-  lastDump = undefined;
+  if (namespace !== undefined && scope?.last?.namespace === namespace) return scope.last.table;
+  if (scope !== undefined) scope.last = undefined;
   let table: DiagTable;
   if (namespace !== undefined && namespace === networkNamespace("thread-self")) table = dumpTcp();
   else {
@@ -121,7 +126,7 @@ function dumpFor(pid: number, namespace: string | undefined): DiagTable | undefi
       closeFd(netlink);
     }
   }
-  if (namespace !== undefined) lastDump = { namespace, table };
+  if (scope !== undefined && namespace !== undefined) scope.last = { namespace, table };
   return table;
 }
 
@@ -183,7 +188,7 @@ function byCookie(table: DiagTable | undefined): Map<number, number> {
   return map;
 }
 
-function remoteTarget(pid: number): Target {
+function remoteTarget(pid: number, scope: DumpScope | undefined): Target {
   let pidfd: number;
   try {
     pidfd = openPidfd(pid);
@@ -206,7 +211,7 @@ function remoteTarget(pid: number): Target {
         if (error instanceof ProcessCallError) throw explain(pid, error, `list the fds of process ${pid}`);
         throw error;
       }
-      const table = dumpFor(pid, namespace);
+      const table = dumpFor(pid, namespace, scope);
       const records = byCookie(table);
       for (const fd of fds) {
         const dup = takeFd(pidfd, fd);
@@ -240,6 +245,8 @@ function remoteTarget(pid: number): Target {
 /**
  * The process to work on: another one by pid (Linux 5.6+), or this one.
  * @param pid The process, or `undefined` for this one.
+ * @param scope Shares one dump per namespace among the processes of one pass (`ls --all`); without
+ *   it, every listing dumps afresh.
  * @returns The target; {@link Target.close} it when done.
  * @throws {CliError} no such process (3), not permitted (4) or unsupported (5), each saying why.
  * @example Listing a process's TCP sockets
@@ -251,11 +258,8 @@ function remoteTarget(pid: number): Target {
  * target.close();
  * ```
  */
-export function openTarget(pid: number | undefined): Target {
-  if (pid === undefined) {
-    lastDump = undefined; // the library's own listing dumps into the same storage
-    return selfTarget();
-  }
+export function openTarget(pid: number | undefined, scope?: DumpScope): Target {
+  if (pid === undefined) return selfTarget();
   checkKernel("--pid");
-  return remoteTarget(pid);
+  return remoteTarget(pid, scope);
 }

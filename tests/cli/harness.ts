@@ -4,12 +4,13 @@
  * the runtime running the suite, optionally as another user.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { binDir, childEnv, root } from "../support/exec.ts";
 import { scriptArgs } from "../support/runtime.ts";
+import { HOST_NETNS } from "../e2e/namespace.ts";
 import type { OwnView } from "./own_sockets.ts";
 
 /** The command's entry point. */
@@ -21,10 +22,11 @@ const RUNTIME: Record<TargetKind, string[]> = {
   deno: [join(binDir, "deno"), "run", "-A"],
   bun: [join(binDir, "bun")],
   pg: [join(binDir, "node")],
+  "dead-peer": [join(binDir, "deno"), "run", "-A"],
 };
 
 /** What ./target.ts builds its sockets with. */
-export type TargetKind = "deno" | "bun" | "pg";
+export type TargetKind = "deno" | "bun" | "pg" | "dead-peer";
 
 /** A running target. */
 export interface Target {
@@ -37,6 +39,8 @@ export interface Target {
   report(): Promise<OwnView>;
   /** pg only: a query on every pooled connection. */
   query(): Promise<void>;
+  /** dead-peer only: cuts both servers off and reports how each client ended (at most 8 s). */
+  cut(): Promise<Record<string, { code: string | null; ms: number }>>;
   /** Closes its stdin and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -66,9 +70,11 @@ export function startTarget(kind: TargetKind, options: TargetOptions = {}): Prom
       ...command,
     ]
     : command;
+  // nftables (tests/e2e/nft.ts) refuses to load unless it sees it runs in a namespace of its own.
+  const netns: Record<string, string> = options.isolated ? { [HOST_NETNS]: readlinkSync("/proc/self/ns/net") } : {};
   const child = spawn(argv[0], argv.slice(1), {
     cwd: root,
-    env: childEnv(options.env),
+    env: childEnv({ ...netns, ...options.env }),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
@@ -100,6 +106,7 @@ export function startTarget(kind: TargetKind, options: TargetOptions = {}): Prom
         ...ready,
         report: async () => JSON.parse(await ask("report", "REPORT ")) as OwnView,
         query: async () => void await ask("query", "QUERY "),
+        cut: async () => JSON.parse(await ask("cut", "CUT ")),
         stop: () => stopChild(child),
       };
       // The first answer opens what the runtime opens on first use (Deno: two sockets for its

@@ -12,7 +12,11 @@
  *   SOCKOPTS_CLI_POSTGRES=1 one this process starts (tests/db/servers.ts) on 127.0.0.1:5432 of
  *   the private namespace it runs in, and stops when it exits.
  *
- * Usage: <runtime> tests/cli/target.ts deno|bun|pg
+ * - `dead-peer` (Deno, in a private network namespace): a `Deno.connect` client to each of two
+ *   echo servers, keep-alive as the kernel made it; `cut` makes a round trip on both, drops every
+ *   packet of both servers (nftables) and prints `CUT {json}`: how each client ended within 8 s.
+ *
+ * Usage: <runtime> tests/cli/target.ts deno|bun|pg|dead-peer
  */
 /// <reference types="npm:@types/bun@1.4.4" />
 import net from "node:net";
@@ -27,6 +31,7 @@ const kind = process.argv[2];
 const dir = mkdtempSync(join(tmpdir(), "sockopts-cli-target-"));
 const keep: unknown[] = [openSync(join(dir, "file"), "w")];
 let query: (() => Promise<void>) | undefined;
+let cut: (() => Promise<unknown>) | undefined;
 let ports: { db: number; cache: number };
 
 async function deno(): Promise<{ db: number; cache: number }> {
@@ -96,7 +101,25 @@ async function pool(): Promise<{ db: number; cache: number }> {
   return { db: Number(url.port), cache };
 }
 
+async function deadPeer(): Promise<{ db: number; cache: number }> {
+  const { connect, echoServer } = await import("../e2e/connections.ts");
+  const { dropPort } = await import("../e2e/nft.ts");
+  const { roundTrip, watch } = await import("../e2e/observation.ts");
+  const servers = [await echoServer(), await echoServer()];
+  const clients = [await connect("Deno.Conn", servers[0].port), await connect("Deno.Conn", servers[1].port)];
+  keep.push(servers, clients);
+  cut = async () => {
+    for (const client of clients) await roundTrip(client);
+    for (const server of servers) await dropPort(server.port);
+    const start = performance.now();
+    const [db, cache] = await Promise.all(clients.map((c) => watch(c.ended, start, 8_000)));
+    return { db, cache };
+  };
+  return { db: servers[0].port, cache: servers[1].port };
+}
+
 if (kind === "deno") ports = await deno();
+else if (kind === "dead-peer") ports = await deadPeer();
 else if (kind === "bun") ports = await bun();
 else if (kind === "pg") ports = await pool();
 else {
@@ -115,7 +138,7 @@ lines.on("line", async (line) => {
   else if (line === "query") {
     await query!();
     console.log("QUERY ok");
-  }
+  } else if (line === "cut") console.log(`CUT ${JSON.stringify(await cut!())}`);
 });
 lines.on("close", async () => {
   await stopPostgres?.();
