@@ -101,15 +101,17 @@ function readValue(flag: string, kind: Kind, text: string): unknown {
 /** Splits argv into the command and its flags' values; every flag must be the command's. */
 function scan(
   argv: readonly string[],
-): { command: Invocation["command"]; help?: Command; values: Map<string, unknown> } {
+): { command: Invocation["command"]; help?: Command; values: Map<string, unknown>; texts: Map<string, string> } {
   const values = new Map<string, unknown>();
+  // Each value as written, for messages: `--idle 10h`, not the milliseconds it was read as.
+  const texts = new Map<string, string>();
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
     if (topic !== undefined && !isCommand(topic)) {
       throw usage(`Cannot show help: no command "${topic}" (ls, set, watch)`);
     }
-    return { command: "help", help: topic, values };
+    return { command: "help", help: topic, values, texts };
   }
   if (!isCommand(first)) {
     throw usage(`Cannot read the command line: no command "${first}"; expected ls, set or watch (sockopts --help)`);
@@ -117,7 +119,7 @@ function scan(
   const flags = FLAGS[first];
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i];
-    if (word === "--help" || word === "-h") return { command: first, help: first, values };
+    if (word === "--help" || word === "-h") return { command: first, help: first, values, texts };
     const eq = word.indexOf("=");
     const flag = eq > 0 ? word.slice(0, eq) : word;
     const kind = flags[flag];
@@ -134,8 +136,9 @@ function scan(
     const text = eq > 0 ? word.slice(eq + 1) : rest[++i];
     if (text === undefined) throw usage(`Cannot read ${flag}: it needs a value (sockopts ${first} --help)`);
     values.set(flag, readValue(flag, kind, text));
+    texts.set(flag, text);
   }
-  return { command: first, values };
+  return { command: first, values, texts };
 }
 
 /** The filter the flags give, checked by the library's checkFilter, its messages in flags' words. */
@@ -154,16 +157,16 @@ function filterOf(values: Map<string, unknown>, every: boolean): CheckedFilter |
 }
 
 // Each setting checked alone first, so that a refusal names its flag.
-function checked(flag: string, text: unknown, settings: SocketSettings): void {
+function checked(flag: string, text: string | undefined, settings: SocketSettings): void {
   try {
     checkSettings(settings);
   } catch (error) {
     if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
-    throw usage(`Cannot read ${flag} ${String(text)}: ${(error as Error).message}`);
+    throw usage(`Cannot read ${flag} ${text}: ${(error as Error).message}`);
   }
 }
 
-function settingsOf(values: Map<string, unknown>): CheckedSettings {
+function settingsOf(values: Map<string, unknown>, texts: Map<string, string>): CheckedSettings {
   const given = (flag: string) => values.get(flag) as number | undefined;
   const detectWithin = given("--detect-within");
   const keepAlive: Record<string, unknown> = {};
@@ -177,7 +180,7 @@ function settingsOf(values: Map<string, unknown>): CheckedSettings {
         "Cannot read the command line: --detect-within sets keep-alive and the user timeout itself; give it alone",
       );
     }
-    checked("--detect-within", `${detectWithin}ms`, { detectWithin });
+    checked("--detect-within", texts.get("--detect-within"), { detectWithin });
     return checkSettings({ detectWithin });
   }
   if (!others) {
@@ -192,9 +195,9 @@ function settingsOf(values: Map<string, unknown>): CheckedSettings {
     );
   }
   for (const [flag, field] of fields) {
-    if (field in keepAlive) checked(flag, values.get(flag), { keepAlive: { [field]: keepAlive[field] } });
+    if (field in keepAlive) checked(flag, texts.get(flag), { keepAlive: { [field]: keepAlive[field] } });
   }
-  if (userTimeout !== undefined) checked("--user-timeout", `${userTimeout}ms`, { userTimeout });
+  if (userTimeout !== undefined) checked("--user-timeout", texts.get("--user-timeout"), { userTimeout });
   const asked: SocketSettings = {
     ...(Object.keys(keepAlive).length > 0 ? { keepAlive: keepAlive as KeepAliveOptions } : {}),
     ...(userTimeout !== undefined ? { userTimeout } : {}),
@@ -216,7 +219,7 @@ function settingsOf(values: Map<string, unknown>): CheckedSettings {
  * ```
  */
 export function parseArgs(argv: readonly string[]): Invocation {
-  const { command, help, values } = scan(argv);
+  const { command, help, values, texts } = scan(argv);
   const base = {
     command,
     help,
@@ -248,5 +251,5 @@ export function parseArgs(argv: readonly string[]): Invocation {
         "(or --all-sockets for every TCP socket of the process, the runtime's own included)",
     );
   }
-  return { ...base, filter, settings: settingsOf(values) };
+  return { ...base, filter, settings: settingsOf(values, texts) };
 }

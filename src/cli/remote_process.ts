@@ -156,9 +156,9 @@ export function checkKernel(flag: string): void {
 function tooOld(call: string): CliError {
   const kernel = kernelVersion()?.text ?? "unknown";
   return new CliError(
-    `Cannot use --pid: ${call} is not available (ENOSYS); it needs Linux 5.6 or later, and this kernel reports ` +
-      `${kernel}, so a seccomp filter (a container's profile, a sandbox) blocks it: allow ${call}, or run ` +
-      "sockopts outside that sandbox",
+    `Cannot use --pid: ${call} is not available (ENOSYS); --pid needs Linux 5.6 or later, and this kernel ` +
+      `reports ${kernel}, so a seccomp filter (a container's profile, a sandbox) blocks it: allow ${call}, or ` +
+      "run sockopts outside that sandbox",
     EXIT.unsupported,
   );
 }
