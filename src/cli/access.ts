@@ -58,12 +58,6 @@ const CONTAINER_HINT = "in Docker, `docker run --cap-add SYS_PTRACE --pid contai
  * @param what What was refused, such as `take the fds of process 4242`.
  * @param how The call and its errno, such as `pidfd_getfd: EPERM`.
  * @returns The error to throw, exit code 4.
- * @example Explaining a refused pidfd_getfd
- * ```ts
- * import { notPermitted } from "./access.ts";
- *
- * console.log(notPermitted(1, "take the fds of process 1", "pidfd_getfd: EPERM").message);
- * ```
  */
 export function notPermitted(pid: number, what: string, how: string): CliError {
   const mine = (globalThis as { process?: { getuid?: () => number } }).process?.getuid?.() ?? -1;

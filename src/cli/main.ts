@@ -23,7 +23,19 @@ import { ls } from "./ls.ts";
 import { set } from "./set.ts";
 import { watch } from "./watch.ts";
 
-/** Where the command writes: its output and its one-line errors. */
+/**
+ * Where the command writes: its output and its one-line errors.
+ *
+ * @example Collecting what a command prints
+ * ```ts
+ * import { main, type Output } from "jsr:@sockopts/sockopts/cli";
+ *
+ * let text = "";
+ * const output: Output = { out: (t) => void (text += t), err: (t) => void (text += t), terminal: false };
+ * await main(["ls", "--help"], output);
+ * console.log(text.split("\n")[0]); // "sockopts ls: every TCP socket of a process, …"
+ * ```
+ */
 export interface Output {
   /** Output: tables, JSON, reports. */
   readonly out: (text: string) => void;
