@@ -1,0 +1,112 @@
+/**
+ * `sockopts ls --pid` at about 20,000 fds (issue 24's target: within 2× the library's own
+ * in-process `tcpSockets()`), part of `npm run bench`, written to bench/LISTING_CLI.md.
+ *
+ * A Deno process (bench/listing_target.ts) holds 4,900 loopback connections (9,800 TCP sockets)
+ * and files up to ~20,000 fds, in a network namespace of its own when this runs as root (so the
+ * command enters it, as it would a container's); each round it times its own `tcpSockets()`, and
+ * then each runtime times the command's work on it (bench/listing_cli_worker.ts: the listing,
+ * every socket's settings and TCP_INFO read through a duplicate of its fd, the table), and the
+ * whole command is timed as an operator runs it, runtime start-up included.
+ *
+ * Flags: `--rounds N` (default 3), `--no-write`.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LineWorker, output } from "./processes.ts";
+
+const ROOT = join(import.meta.dirname!, "..");
+const CONNECTIONS = 4_900;
+const FD_LIMIT_MARGIN = 300;
+const ROUNDS_EACH = 9;
+
+const args = Deno.args;
+const rounds = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 3;
+const write = !args.includes("--no-write");
+
+function limitOfFds(): number {
+  const text = Deno.readTextFileSync("/proc/self/limits");
+  const line = text.split("\n").find((l) => l.startsWith("Max open files"))!;
+  return Number(line.split(/\s+/)[3]);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
+const RUNTIMES: Record<string, string[]> = {
+  deno: [bin("deno"), "run", "-A"],
+  bun: [bin("bun")],
+  node: [bin("node")],
+};
+
+const root = Deno.uid() === 0;
+const files = Math.min(20_000, limitOfFds()) - 2 * CONNECTIONS - FD_LIMIT_MARGIN;
+const targetCommand = [Deno.execPath(), "run", "-A", "bench/listing_target.ts", String(CONNECTIONS), String(files)];
+const target = await LineWorker.start(
+  "target",
+  root ? "unshare" : targetCommand[0],
+  root ? ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", ...targetCommand] : targetCommand.slice(1),
+  ROOT,
+);
+const { pid, fds, tcp } = target.ready as { pid: number; fds: number; tcp: number };
+console.error(`target ${pid}: ${fds} fds, ${tcp} TCP sockets`);
+
+const inProcess: number[] = [];
+const work: Record<string, number[]> = { deno: [], bun: [], node: [] };
+const whole: Record<string, number[]> = { deno: [], bun: [], node: [] };
+let sockets = 0;
+try {
+  for (let r = 0; r < rounds; r++) {
+    console.error(`round ${r + 1} of ${rounds}`);
+    inProcess.push((await target.request(`measure ${ROUNDS_EACH}`)).tcpSocketsMs as number);
+    for (const [name, runtime] of Object.entries(RUNTIMES)) {
+      const [command, ...rest] = runtime;
+      const reply = JSON.parse(
+        await output(command, [...rest, "bench/listing_cli_worker.ts", String(pid), String(ROUNDS_EACH)], ROOT),
+      );
+      work[name].push(reply.lsMs);
+      sockets = reply.sockets;
+      const started = performance.now();
+      await output(command, [...rest, "src/cli/main.ts", "ls", "--pid", String(pid)], ROOT);
+      whole[name].push(performance.now() - started);
+    }
+  }
+} finally {
+  await target.close();
+}
+
+const base = median(inProcess);
+const rows = [
+  `| in-process \`tcpSockets()\` in the target (Deno, ${tcp} TCP sockets) | ${base.toFixed(2)} | 1 | | |`,
+];
+for (const name of Object.keys(RUNTIMES)) {
+  const ms = median(work[name]);
+  rows.push(
+    `| ${name}: \`sockopts ls --pid\`, the command's work (${sockets} sockets listed, read and tabulated) | ` +
+      `${ms.toFixed(2)} | ${(ms / base).toFixed(2)} | <= 2x in-process \`tcpSockets()\` | ${
+        ms <= 2 * base ? "yes" : "**no**"
+      } |`,
+  );
+}
+for (const name of Object.keys(RUNTIMES)) {
+  const ms = median(whole[name]);
+  rows.push(
+    `| ${name}: the whole command as run, runtime start-up included | ${ms.toFixed(0)} | ${
+      (ms / base).toFixed(2)
+    } | | |`,
+  );
+}
+const table = ["| measurement | ms (median) | ratio | target | met |", "|---|---:|---:|---|---|", ...rows].join("\n");
+console.log(table);
+if (write) {
+  writeFileSync(
+    join(ROOT, "bench", "LISTING_CLI.md"),
+    `# \`sockopts ls --pid\` benchmark (issue 24)\n\n` +
+      `Written by \`deno run -A bench/listing_cli.ts\` (part of \`npm run bench\`): ${rounds} rounds; the target holds ` +
+      `${CONNECTIONS} loopback connections (both ends) plus files, ${fds} fds in all, ` +
+      `${
+        root ? "in a network namespace of its own (the command enters it)" : "in this network namespace (not root)"
+      }. ` +
+      `Each round: the target's own \`tcpSockets()\` (median of ${ROUNDS_EACH}), then each runtime's \`ls --pid\` ` +
+      `work (median of ${ROUNDS_EACH}, after 2 untimed), then the whole command once.\n\n${table}\n`,
+  );
+}
