@@ -16,6 +16,9 @@ import { helpText } from "../src/cli/help.ts";
 import { main } from "../src/cli/main.ts";
 import { formatDuration, parseDuration } from "../src/cli/units.ts";
 import { fdOf } from "../mod.ts";
+import { currentRuntime } from "../src/ffi/runtime.ts";
+import { dropNative } from "../src/libc.ts";
+import { hostFor, overrideHost } from "../src/platform.ts";
 import { readIntOption } from "./support/kernel.ts";
 import { root } from "./support/exec.ts";
 import { runtimeName } from "./support/runtime.ts";
@@ -174,6 +177,31 @@ describe(`sockopts ls of its own process (under ${runtimeName})`, () => {
   });
 });
 
+describe("--pid and --all off Linux", () => {
+  it("exit 5 before any system call: Linux-only, and what works instead", async () => {
+    const runtime = currentRuntime()!;
+    const darwin = hostFor({ ...runtime, os: "darwin" });
+    if (darwin instanceof Error) throw darwin;
+    dropNative();
+    overrideHost(darwin);
+    try {
+      for (const argv of [["ls", "--pid", "4242"], ["ls", "--all"], ["watch", "--pid", "4242"]]) {
+        const run = await inProcess(argv);
+        assert.equal(run.code, 5);
+        const flag = argv[1];
+        assert.equal(
+          run.err,
+          `sockopts: Cannot use ${flag}: it is Linux-only (this is darwin); reading another process's sockets needs ` +
+            "Linux 5.6's pidfd_getfd. `sockopts ls` without --pid lists this process's own sockets\n",
+        );
+      }
+    } finally {
+      overrideHost(undefined);
+      dropNative();
+    }
+  });
+});
+
 describe("the entry point as a program", () => {
   it("runs from the command line and exits with the command's code", async () => {
     const help = await sockopts(["ls", "--help"]);
@@ -236,6 +264,15 @@ describe(`when the kernel refuses a call the command needs (under ${runtimeName}
     assert.match(
       run.stderr,
       /^sockopts: Cannot use --pid: pidfd_getfd is not available \(ENOSYS\); --pid needs Linux 5\.6 or later, and this kernel reports [^,]+, so a seccomp filter/,
+    );
+  });
+
+  it("pidfd_open missing (ENOSYS): exit 5 as well, naming pidfd_open", async () => {
+    const run = await denied("pidfd_open", "ENOSYS", ["ls", "--pid", String(target.pid)]);
+    assert.equal(run.code, 5, run.stderr);
+    assert.match(
+      run.stderr,
+      /^sockopts: Cannot use --pid: pidfd_open is not available \(ENOSYS\); --pid needs Linux 5\.6/,
     );
   });
 

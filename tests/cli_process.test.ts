@@ -177,6 +177,41 @@ describe(`sockopts --pid refusals and namespaces (the command under ${runtimeNam
   });
   after(() => target?.stop());
 
+  it("ls --all finds the target among every process, with its sockets as --pid lists them", WAIT, async () => {
+    const all = await sockopts(["ls", "--all", "--remote-port", String(target.db), "--json"]);
+    assert.equal(all.code, 0, all.stderr);
+    const { processes, refused } = JSON.parse(all.stdout);
+    // Some processes may be out of reach even of root (a sandbox's own init here): counted, not shown.
+    assert.ok(Number.isInteger(refused), "how many could not be inspected");
+    const mine = processes.find((p: { pid: number }) => p.pid === target.pid);
+    assert.ok(mine !== undefined, "the target is listed");
+    const one = await sockopts(["ls", "--pid", String(target.pid), "--remote-port", String(target.db), "--json"]);
+    assert.deepEqual(shown(JSON.stringify(mine)), shown(one.stdout));
+    assert.equal(mine.sockets.length, 2);
+  });
+
+  it("watch, out of a terminal, prints one table per refresh", WAIT, async () => {
+    const run = await sockopts([
+      "watch",
+      "--pid",
+      String(target.pid),
+      "--remote-port",
+      String(target.db),
+      "--period",
+      "200ms",
+      "--times",
+      "3",
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const heads = run.stdout.split("\n").filter((line) => line.startsWith("sockopts watch"));
+    assert.deepEqual(
+      heads.map((line) => line.replace(/ at \d\d:\d\d:\d\d,/, " at T,")),
+      [1, 2, 3].map((n) => `sockopts watch --pid ${target.pid}: refresh ${n} at T, every 200ms of 3`),
+    );
+    assert.equal(run.stdout.match(/^FD +LOCAL/gm)?.length, 3);
+    assert.ok(!run.stdout.includes("\u001b"), "no terminal control codes");
+  });
+
   it("no such process: exit 3 and the documented message", WAIT, async () => {
     const gone = Number(execFileSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).trim());
     const run = await sockopts(["ls", "--pid", String(gone)]);
