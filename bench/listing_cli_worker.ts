@@ -1,16 +1,16 @@
 /**
  * One runtime's `sockopts ls --pid` for bench/listing_cli.ts: the command's own work (list the
  * process's TCP sockets, read each one's settings and TCP_INFO through a checked duplicate of its
- * fd, build the table), timed in this process over `rounds` runs after two untimed ones. Prints
- * `{ lsMs, sockets, tableBytes }`, the median.
+ * fd, build the table), timed in this process. Prints a ready line after two untimed runs, then
+ * answers each `measure N` line on stdin with `{ lsMs, sockets, tableBytes }`, the median of N.
  *
- * Usage: `<deno run -A | bun | node> bench/listing_cli_worker.ts <pid> <rounds>`
+ * Usage: `<deno run -A | bun | node> bench/listing_cli_worker.ts <pid>`
  */
+import { createInterface } from "node:readline";
 import { inspectPid } from "../src/cli/ls.ts";
 import { processTable } from "../src/cli/table.ts";
 
 const pid = Number(process.argv[2]);
-const rounds = Number(process.argv[3]);
 
 function ls(): { sockets: number; tableBytes: number } {
   const report = inspectPid(pid, undefined);
@@ -18,13 +18,18 @@ function ls(): { sockets: number; tableBytes: number } {
 }
 
 ls();
-ls();
-const times: number[] = [];
-let last = { sockets: 0, tableBytes: 0 };
-for (let r = 0; r < rounds; r++) {
-  const t = performance.now();
-  last = ls();
-  times.push(performance.now() - t);
-}
-times.sort((a, b) => a - b);
-console.log(JSON.stringify({ lsMs: times[Math.floor(times.length / 2)], ...last }));
+console.log(JSON.stringify(ls()));
+const lines = createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  const rounds = Number(line.split(" ")[1]);
+  const times: number[] = [];
+  let last = { sockets: 0, tableBytes: 0 };
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    last = ls();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  console.log(JSON.stringify({ lsMs: times[Math.floor(times.length / 2)], ...last }));
+});
+lines.on("close", () => process.exit(0));

@@ -230,7 +230,8 @@ function remoteTarget(pid: number, scope: DumpScope | undefined): Target {
             const r = rowFromFd(dup);
             listed = r === undefined ? undefined : row(fd, r.local, r.remote, r.state);
           }
-          if (listed !== undefined) visit({ ...listed, cookie: [low, high] }, dup);
+          // The row is this pass's own object: the cookie goes onto it rather than into a copy.
+          if (listed !== undefined) visit(Object.assign(listed, { cookie: [low, high] as const }), dup);
         } finally {
           closeFd(dup);
         }

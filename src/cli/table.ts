@@ -98,20 +98,26 @@ export function cells(s: SocketReport): string[] {
 export function aligned(headers: readonly string[], rows: readonly string[][]): string {
   const widths = headers.map((h) => h.length);
   for (const r of rows) for (let i = 0; i < r.length; i++) if (r[i].length > widths[i]) widths[i] = r[i].length;
-  const right = headers.map((h) => RIGHT.has(h));
   const last = headers.length - 1;
-  // Each filler made once: padStart / padEnd build a new one every call.
-  const pads = Array.from({ length: Math.max(...widths) + 1 }, (_, n) => " ".repeat(n));
+  // Most cells repeat ("off", "2h", "ESTABLISHED"): each column pads a value once, with its gap.
+  const padded = headers.map((h, i) => {
+    const cache = new Map<string, string>();
+    const gap = i === last ? "" : "  ";
+    const right = RIGHT.has(h);
+    const width = i === last && !right ? 0 : widths[i];
+    return (cell: string): string => {
+      let text = cache.get(cell);
+      if (text === undefined) {
+        text = (right ? cell.padStart(width) : cell.padEnd(width)) + gap;
+        if (cache.size < 256) cache.set(cell, text);
+      }
+      return text;
+    };
+  });
   const line = (r: readonly string[]) => {
-    const parts: string[] = [];
-    for (let i = 0; i < last; i++) {
-      const pad = pads[widths[i] - r[i].length];
-      if (right[i]) parts.push(pad, r[i], "  ");
-      else parts.push(r[i], pad, "  ");
-    }
-    if (right[last]) parts.push(pads[widths[last] - r[last].length]);
-    parts.push(r[last]);
-    return parts.join("");
+    let text = "";
+    for (let i = 0; i <= last; i++) text += padded[i](r[i]);
+    return text;
   };
   const lines = [line(headers)];
   for (const r of rows) lines.push(line(r));
