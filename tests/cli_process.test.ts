@@ -238,6 +238,35 @@ describe(`sockopts --pid refusals and namespaces (the command under ${runtimeNam
     },
   );
 
+  it("as nobody, nobody's own process: no privilege needed; made non-dumpable, exit 4 naming that", WAIT, async () => {
+    const mine = await startTarget("deno", { as: NOBODY });
+    try {
+      const own = await mine.report();
+      const ls = await sockopts(["ls", "--pid", String(mine.pid), "--json"], { as: NOBODY });
+      assert.equal(ls.code, 0, ls.stderr);
+      assert.deepEqual(shown(ls.stdout), own.tcp.map(asListed));
+      const set = await sockopts(
+        ["set", "--pid", String(mine.pid), "--remote-port", String(mine.db), "--idle", "33s"],
+        {
+          as: NOBODY,
+        },
+      );
+      assert.equal(set.code, 0, set.stderr);
+      onlyChanged(own, await mine.report(), mine.db, { keepAlive: 1, idleSeconds: 33 });
+      await mine.undumpable();
+      const refused = await sockopts(["ls", "--pid", String(mine.pid)], { as: NOBODY });
+      assert.equal(refused.code, 4, refused.stderr);
+      assert.equal(
+        refused.stderr,
+        `sockopts: Cannot list the fds of process ${mine.pid}: not permitted (open /proc/${mine.pid}/fd: EACCES): ` +
+          `process ${mine.pid} is not dumpable (a setuid program, or one that called prctl(PR_SET_DUMPABLE, 0)), so ` +
+          "only a process with CAP_SYS_PTRACE may take its fds: run sockopts as root (sudo sockopts …)\n",
+      );
+    } finally {
+      await mine.stop();
+    }
+  });
+
   it("a process in another network namespace: ls and set reach it from outside", WAIT, async () => {
     const isolated = await startTarget("deno", { isolated: true });
     try {

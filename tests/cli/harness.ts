@@ -41,6 +41,8 @@ export interface Target {
   query(): Promise<void>;
   /** dead-peer only: cuts both servers off and reports how each client ended (at most 8 s). */
   cut(): Promise<Record<string, { code: string | null; ms: number }>>;
+  /** deno only: makes itself non-dumpable (prctl PR_SET_DUMPABLE 0), as setuid programs are. */
+  undumpable(): Promise<void>;
   /** Closes its stdin and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -49,12 +51,29 @@ export interface Target {
 export interface TargetOptions {
   /** In a fresh network and PID namespace of its own (`unshare`), loopback up. */
   readonly isolated?: boolean;
+  /** Run as this uid and gid (through setpriv), with a home of its own. */
+  readonly as?: { readonly uid: number; readonly gid: number };
   readonly env?: Record<string, string>;
+}
+
+/** A home for another user, with the caches the runtimes write; `clean` removes it. */
+function homeFor(
+  as: { uid: number; gid: number } | undefined,
+): { env: Record<string, string>; wrap: string[]; clean(): void } {
+  if (as === undefined) return { env: {}, wrap: [], clean() {} };
+  const home = mkdtempSync(join(tmpdir(), "sockopts-cli-home-"));
+  chmodSync(home, 0o777);
+  return {
+    env: { HOME: home, DENO_DIR: join(home, "deno"), TMPDIR: home, XDG_CACHE_HOME: home },
+    wrap: ["setpriv", `--reuid=${as.uid}`, `--regid=${as.gid}`, "--clear-groups"],
+    clean: () => rmSync(home, { recursive: true, force: true }),
+  };
 }
 
 /** Starts `kind` and waits for its READY line (at most 30 s). */
 export function startTarget(kind: TargetKind, options: TargetOptions = {}): Promise<Target> {
-  const command = [...RUNTIME[kind], TARGET, kind];
+  const home = homeFor(options.as);
+  const command = [...home.wrap, ...RUNTIME[kind], TARGET, kind];
   const argv = options.isolated
     ? [
       "unshare",
@@ -74,7 +93,7 @@ export function startTarget(kind: TargetKind, options: TargetOptions = {}): Prom
   const netns: Record<string, string> = options.isolated ? { [HOST_NETNS]: readlinkSync("/proc/self/ns/net") } : {};
   const child = spawn(argv[0], argv.slice(1), {
     cwd: root,
-    env: childEnv({ ...netns, ...options.env }),
+    env: childEnv({ ...netns, ...home.env, ...options.env }),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
@@ -107,7 +126,8 @@ export function startTarget(kind: TargetKind, options: TargetOptions = {}): Prom
         report: async () => JSON.parse(await ask("report", "REPORT ")) as OwnView,
         query: async () => void await ask("query", "QUERY "),
         cut: async () => JSON.parse(await ask("cut", "CUT ")),
-        stop: () => stopChild(child),
+        undumpable: async () => void await ask("undumpable", "UNDUMPABLE"),
+        stop: () => stopChild(child).finally(home.clean),
       };
       // The first answer opens what the runtime opens on first use (Deno: two sockets for its
       // stdout writer); after it, the target's fds change only when the test changes them.
@@ -145,23 +165,22 @@ export interface CliOptions {
 
 /** Runs `sockopts <args>` under the runtime running the suite. Never rejects: the exit code says. */
 export function sockopts(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
-  let argv = [process.execPath, ...scriptArgs(MAIN, args)];
-  let home: string | undefined;
-  const env: Record<string, string> = {};
-  if (options.as !== undefined) {
-    // The other user needs a home and caches it may write (Deno's DENO_DIR, Bun's).
-    home = mkdtempSync(join(tmpdir(), "sockopts-cli-home-"));
-    chmodSync(home, 0o777);
-    Object.assign(env, { HOME: home, DENO_DIR: join(home, "deno"), TMPDIR: home, XDG_CACHE_HOME: home });
-    argv = ["setpriv", `--reuid=${options.as.uid}`, `--regid=${options.as.gid}`, "--clear-groups", ...argv];
-  }
+  // Another user needs a home and caches it may write (Deno's DENO_DIR, Bun's).
+  const home = homeFor(options.as);
+  const argv = [...home.wrap, process.execPath, ...scriptArgs(MAIN, args)];
   return new Promise((resolve) => {
     execFile(
       argv[0],
       argv.slice(1),
-      { cwd: root, env: childEnv(env), encoding: "utf8", timeout: options.timeout ?? 60_000, killSignal: "SIGKILL" },
+      {
+        cwd: root,
+        env: childEnv(home.env),
+        encoding: "utf8",
+        timeout: options.timeout ?? 60_000,
+        killSignal: "SIGKILL",
+      },
       (error, stdout, stderr) => {
-        if (home !== undefined) rmSync(home, { recursive: true, force: true });
+        home.clean();
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
         resolve({ code, stdout, stderr });
       },

@@ -3,7 +3,8 @@
  * tests/cli_pg.test.ts: it holds TCP connections to two servers (`db` and `cache`) and the servers
  * themselves, a file and a Unix-domain listener (fds `set` must leave alone), then answers on stdin:
  * `report` prints `REPORT {json}`, what it sees of itself (./own_sockets.ts); `query` (pg) runs a
- * query on every pooled connection and prints `QUERY ok`. It exits when stdin closes.
+ * query on every pooled connection and prints `QUERY ok`; `undumpable` (Deno) makes the process
+ * non-dumpable. It exits when stdin closes.
  *
  * - `deno`: `Deno.listen` servers and `Deno.connect` clients, 2 to db and 1 to cache.
  * - `bun`: `Bun.listen` servers and `Bun.connect` clients, the same.
@@ -139,6 +140,15 @@ lines.on("line", async (line) => {
     await query!();
     console.log("QUERY ok");
   } else if (line === "cut") console.log(`CUT ${JSON.stringify(await cut!())}`);
+  else if (line === "undumpable") {
+    // prctl(PR_SET_DUMPABLE, 0) (<linux/prctl.h>: 4): what a setuid program's kernel state looks like.
+    const libc = Deno.dlopen("libc.so.6", {
+      prctl: { parameters: ["i32", "usize", "usize", "usize", "usize"], result: "i32" },
+    });
+    const done = libc.symbols.prctl(4, 0n, 0n, 0n, 0n);
+    libc.close();
+    console.log(done === 0 ? "UNDUMPABLE" : `UNDUMPABLE failed ${done}`);
+  }
 });
 lines.on("close", async () => {
   await stopPostgres?.();
