@@ -42,6 +42,9 @@ const RUNTIMES: Record<string, string[]> = {
 };
 
 const root = Deno.uid() === 0;
+// What else the machine was doing: these ratios move with it, so the file says.
+const load = () => Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+const loadBefore = load();
 const files = Math.min(20_000, limitOfFds()) - 2 * CONNECTIONS - FD_LIMIT_MARGIN;
 const targetCommand = [Deno.execPath(), "run", "-A", "bench/listing_target.ts", String(CONNECTIONS), String(files)];
 const target = await LineWorker.start(
@@ -86,6 +89,7 @@ try {
   await target.close();
 }
 
+const loadAfter = load();
 const base = median(inProcess);
 const rows = [
   `| in-process \`tcpSockets()\` in the target (Deno, ${tcp} TCP sockets) | ${base.toFixed(2)} | 1 | | |`,
@@ -122,6 +126,8 @@ if (write) {
       }. ` +
       `Each round: the target's own \`tcpSockets()\` (median of ${RUNS_EACH}), then each runtime's \`ls --pid\` work ` +
       `(median of ${RUNS_EACH}, in a worker that ran it twice untimed first); the ratio is the median over the rounds of ` +
-      `each round's ls / tcpSockets (the range in brackets), and every fifth round the whole command once.\n\n${table}\n`,
+      `each round's ls / tcpSockets (the range in brackets), and every fifth round the whole command once. ` +
+      `Load average (1 min) ${loadBefore} before and ${loadAfter} after, on ${navigator.hardwareConcurrency} cores.` +
+      `\n\n${table}\n`,
   );
 }
