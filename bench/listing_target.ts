@@ -2,7 +2,8 @@
  * The process `sockopts ls --pid` reads in bench/listing_cli.ts: `connections` loopback
  * connections (both ends held) and `files` fds on /dev/null, as bench/listing_worker.ts holds
  * them. Prints a ready line `{ pid, fds, tcp }`, then answers each `measure N` line on stdin with
- * `{ tcpSocketsMs }`: the median of N in-process `tcpSockets()` calls, the figure to compare with.
+ * `{ tcpSocketsMs, tcpSocketsCpuMs }`: the median of N in-process `tcpSockets()` calls, in wall
+ * time and in this process's CPU time (user + system), the figures to compare with.
  *
  * Usage: `deno run -A bench/listing_target.ts <connections> <files>`
  */
@@ -41,11 +42,15 @@ lines.on("line", (line) => {
   const rounds = Number(line.split(" ")[1]);
   tcpSockets(); // warm
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     tcpSockets();
     times.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
   }
-  console.log(JSON.stringify({ tcpSocketsMs: median(times) }));
+  console.log(JSON.stringify({ tcpSocketsMs: median(times), tcpSocketsCpuMs: median(cpu) }));
 });
 lines.on("close", () => process.exit(0));

@@ -41,13 +41,19 @@ const RIGHT = new Set([
 const maybe = (value: number | null, show: (n: number) => string): string => value === null ? "-" : show(value);
 
 // A process's sockets mostly share their settings, and a table of 10,000 rows would otherwise
-// format the same few durations 10,000 times each.
+// format the same few durations 10,000 times each. Keyed by the value as shown (rounded as
+// formatDuration rounds it), so round-trip times and ages repeat too.
 const shown = new Map<number, string>();
 function duration(ms: number): string {
-  let text = shown.get(ms);
+  const key = ms < 10
+    ? Math.round(ms * 100) / 100
+    : ms < 60_000
+    ? Math.round(ms / 100) * 100
+    : Math.round(ms / 1000) * 1000;
+  let text = shown.get(key);
   if (text === undefined) {
-    text = formatDuration(ms);
-    if (shown.size < 4096) shown.set(ms, text);
+    text = formatDuration(ms < 10 || ms >= 1000 ? key : Math.round(ms));
+    if (shown.size < 4096) shown.set(key, text);
   }
   return text;
 }
@@ -98,30 +104,21 @@ export function cells(s: SocketReport): string[] {
 export function aligned(headers: readonly string[], rows: readonly string[][]): string {
   const widths = headers.map((h) => h.length);
   for (const r of rows) for (let i = 0; i < r.length; i++) if (r[i].length > widths[i]) widths[i] = r[i].length;
+  const right = headers.map((h) => RIGHT.has(h));
   const last = headers.length - 1;
-  // Most cells repeat ("off", "2h", "ESTABLISHED"): each column pads a value once, with its gap.
-  const padded = headers.map((h, i) => {
-    const cache = new Map<string, string>();
-    const gap = i === last ? "" : "  ";
-    const right = RIGHT.has(h);
-    const width = i === last && !right ? 0 : widths[i];
-    return (cell: string): string => {
-      let text = cache.get(cell);
-      if (text === undefined) {
-        text = (right ? cell.padStart(width) : cell.padEnd(width)) + gap;
-        if (cache.size < 256) cache.set(cell, text);
-      }
-      return text;
-    };
-  });
+  // Each filler made once: padStart / padEnd build a new one every call.
+  const pads = Array.from({ length: Math.max(...widths) + 3 }, (_, n) => " ".repeat(n));
   const line = (r: readonly string[]) => {
     let text = "";
-    for (let i = 0; i <= last; i++) text += padded[i](r[i]);
-    return text;
+    for (let i = 0; i < last; i++) {
+      const cell = r[i];
+      text += right[i] ? pads[widths[i] - cell.length] + cell + "  " : cell + pads[widths[i] - cell.length + 2];
+    }
+    return text + (right[last] ? pads[widths[last] - r[last].length] + r[last] : r[last]);
   };
-  const lines = [line(headers)];
-  for (const r of rows) lines.push(line(r));
-  return lines.join("\n") + "\n";
+  let text = line(headers);
+  for (const r of rows) text += "\n" + line(r);
+  return text + "\n";
 }
 
 /**
