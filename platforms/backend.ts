@@ -93,9 +93,16 @@ export interface SockDiag {
 export interface TcpDump {
   /**
    * Dumps every TCP socket of the network namespace (IPv4, then IPv6).
+   * @param netlink A socket from {@link TcpDump.openSocket} to ask through (it stays open), for
+   *   another namespace's sockets; by default one opened here, in this thread's namespace.
    * @returns The records; valid until the next dump (the storage is reused).
    */
-  dumpTcp(): DiagTable;
+  dumpTcp(netlink?: number): DiagTable;
+  /**
+   * Opens a socket to ask through, which answers for the network namespace the calling thread is
+   * in when it opens; -1 when the kernel refuses. The caller closes it.
+   */
+  openSocket(): number;
 }
 
 /** What one OS provides. */

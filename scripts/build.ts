@@ -2,7 +2,8 @@
  * Builds the npm package into dist/: `npm run build` (and `npm ci` and `npm pack`, through `prepare`).
  *
  * - esbuild transpiles each module mod.ts reaches into its own ESM file (dist/mod.js,
- *   dist/src/…, dist/platforms/…), without bundling, so that an application's bundler keeps only
+ *   dist/src/…, dist/platforms/…), and each one the command reaches (dist/src/cli/main.js, the
+ *   package's `bin`, with its `#!/usr/bin/env node` line), without bundling, so that an application's bundler keeps only
  *   the modules (and, through `sideEffects: false` and the pure annotations, the declarations) the
  *   application uses: a bundle of `isSupported` alone carries no OS table. `bun:ffi` is never
  *   imported statically: the Bun adapter loads it with `import.meta.require` on the first call.
@@ -30,19 +31,23 @@ function run(command: string, args: string[]): string {
 
 rmSync(dist, { recursive: true, force: true });
 
-// 1. The JavaScript: the modules mod.ts reaches (esbuild's metafile of a throwaway bundle lists
-// them), each transpiled on its own.
+// 1. The JavaScript: the modules mod.ts and the command reach (esbuild's metafile of throwaway
+// bundles lists them), each transpiled on its own.
+const COMMAND = "src/cli/main.ts";
 mkdirSync(join(root, ".cache"), { recursive: true });
 const metafile = join(root, ".cache", "build-meta.json");
 run(bin("esbuild"), [
   "mod.ts",
+  COMMAND,
   "--bundle",
   "--format=esm",
   "--platform=neutral",
   "--external:bun:ffi",
+  // The command reads /proc through node:fs, which every runtime provides.
+  "--external:node:*",
   "--log-level=warning",
   `--metafile=${metafile}`,
-  `--outfile=${join(root, ".cache", "build-bundle.js")}`,
+  `--outdir=${join(root, ".cache", "build-bundle")}`,
 ]);
 const modules = Object.keys(JSON.parse(readFileSync(metafile, "utf8")).inputs as Record<string, unknown>).sort();
 run(bin("esbuild"), [
@@ -98,15 +103,20 @@ function rewrite(entry: string, suffix: string): Set<string> {
   return reached;
 }
 
-const scripts = rewrite(join(dist, "mod.js"), ".js");
+const scripts = new Set([
+  ...rewrite(join(dist, "mod.js"), ".js"),
+  ...rewrite(join(dist, COMMAND.replace(/\.ts$/, ".js")), ".js"),
+]);
 const declarations = rewrite(join(dist, "mod.d.ts"), ".d.ts");
 for (const file of emitted(dist, ".d.ts")) {
   if (!declarations.has(file)) rmSync(file);
 }
 for (const file of emitted(dist, ".js")) {
-  if (!scripts.has(file)) throw new Error(`${relative(root, file)} was emitted but mod.js does not reach it`);
+  if (!scripts.has(file)) {
+    throw new Error(`${relative(root, file)} was emitted but neither mod.js nor the command reach it`);
+  }
 }
-for (const dir of ["src/ffi", "src/handles", "src", "platforms"]) {
+for (const dir of ["src/ffi", "src/handles", "src/cli", "src/sys", "src", "platforms"]) {
   const path = join(dist, dir);
   if (existsSync(path) && readdirSync(path).length === 0) rmSync(path, { recursive: true });
 }

@@ -85,6 +85,8 @@ const SLOW = new Set([
   "tests/e2e.test.ts",
   "tests/demo.test.ts",
   "tests/db.test.ts",
+  "tests/cli_dead_peer.test.ts",
+  "tests/cli_pg.test.ts",
   "tests/timeline.test.ts",
   "tests/errno.test.ts",
   "tests/fd_reuse.test.ts",

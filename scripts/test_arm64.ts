@@ -33,6 +33,10 @@ const LOADER = "/lib/ld-linux-aarch64.so.1";
 // namespaces): nothing in them depends on the CPU, and each one starts many children, which
 // user-mode emulation without binfmt_misc cannot do. They run natively in `npm test`.
 const NATIVE_ONLY: Readonly<Record<string, string>> = {
+  "tests/cli.test.ts": "runs the command, and a seccomp helper built with the host's cc, as children",
+  "tests/cli_dead_peer.test.ts": "runs the command and its target in network-namespace children",
+  "tests/cli_pg.test.ts": "runs PostgreSQL, a Node pg pool and the command as children",
+  "tests/cli_process.test.ts": "runs the command and the Deno and Bun processes it reads as children",
   "tests/db.test.ts": "runs real database servers and each driver scenario in namespace children",
   "tests/dead_peer_e2e.test.ts": "network-namespace children",
   "tests/demo.test.ts": "runs npm start's demo as a child, in a network namespace",

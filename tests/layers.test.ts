@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["src/handles/"],
   ["src/options/"],
   ["src/process/"],
-  ["mod.ts"],
+  ["mod.ts", "src/cli/"],
 ];
 
 function layerOf(file: string): number {

@@ -17,6 +17,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { oldNodeBinary, root, run } from "./support/exec.ts";
@@ -133,7 +134,9 @@ describe("the npm package, from the outside", { skip: once }, () => {
     const targets = [...new Set(Object.values(entry) as string[])].map((t) => t.replace(/^\.\//, ""));
     assert.deepEqual(targets, ["dist/mod.d.ts", "dist/mod.js"]);
     assert.equal(pkg.main, "./dist/mod.js", "main, for tools that predate exports");
-    const scripts = reachable(dir, "dist/mod.js");
+    assert.deepEqual(pkg.bin, { sockopts: "./dist/src/cli/main.js" }, "the command, for npx and bunx");
+    assert.match(readFileSync(join(dir, "dist/src/cli/main.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
+    const scripts = new Set([...reachable(dir, "dist/mod.js"), ...reachable(dir, "dist/src/cli/main.js")]);
     assert.ok(scripts.size > 20, `${scripts.size} modules, not one bundle`);
     const declarations = reachable(dir, entry.types.replace(/^\.\//, ""));
     // The pages the README links travel with it (tests/readme.test.ts checks which those are).
@@ -248,6 +251,33 @@ describe("the npm package, from the outside", { skip: once }, () => {
     assert.deepEqual(result.keepAlive, PROFILE);
     assert.equal(result.userTimeout, 45_000);
     assert.equal(result.state, "ESTABLISHED");
+
+    // The command from the same install, as the README runs it: bunx --bun sockopts.
+    const server = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const ls = await run("bunx", [
+        "--bun",
+        "sockopts",
+        "ls",
+        "--pid",
+        String(process.pid),
+        "--local-port",
+        String(port),
+        "--json",
+      ], {
+        cwd: dir,
+        timeout: MINUTE,
+      });
+      const listed = JSON.parse(ls.stdout);
+      assert.equal(listed.pid, process.pid);
+      assert.deepEqual(listed.sockets.map((s: { local: string; state: string }) => [s.local, s.state]), [
+        [`127.0.0.1:${port}`, "LISTEN"],
+      ]);
+    } finally {
+      server.close();
+    }
   });
 
   it("Deno: the README's npm install line on the tarball, then deno run --allow-ffi from node_modules; deno check refuses a Promise, a string, an object", async () => {

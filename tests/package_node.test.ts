@@ -8,6 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import { root, run } from "./support/exec.ts";
@@ -84,6 +85,33 @@ describe("the npm package under Node 26, from the outside", { skip: once }, () =
     assert.equal(result.userTimeout, 45_000);
     assert.equal(result.state, "ESTABLISHED");
     assert.doesNotMatch(stderr, /ExperimentalWarning/);
+
+    // The command from the same install, as the README runs it: npx sockopts.
+    const server = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const ls = await run("npx", [
+        "sockopts",
+        "ls",
+        "--pid",
+        String(process.pid),
+        "--local-port",
+        String(port),
+        "--json",
+      ], {
+        cwd: dir,
+        timeout: MINUTE,
+      });
+      const listed = JSON.parse(ls.stdout);
+      assert.equal(listed.pid, process.pid);
+      assert.deepEqual(listed.sockets.map((s: { local: string; state: string }) => [s.local, s.state]), [
+        [`127.0.0.1:${port}`, "LISTEN"],
+      ]);
+      assert.doesNotMatch(ls.stderr, /Warning/);
+    } finally {
+      server.close();
+    }
   });
 
   it('require(): docs/migrating.md\'s net-keepalive example runs with require("sockopts")', async () => {

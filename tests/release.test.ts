@@ -59,7 +59,7 @@ it("the release workflow runs the tests on a version tag, then publishes to JSR 
 
 it("what JSR's score counts and the repository can hold: README, module doc with an example, license", () => {
   assert.equal(deno.name, "@sockopts/sockopts");
-  assert.equal(deno.exports, "./mod.ts");
+  assert.deepEqual(deno.exports, { ".": "./mod.ts", "./cli": "./src/cli/main.ts" }, "the library, and the command");
   for (const file of ["README.md", "LICENSE", "mod.ts"]) assert.ok(deno.publish.include.includes(file), file);
   const moduleDoc = /^\/\*\*([\s\S]*?)\*\//.exec(read("mod.ts"))?.[1] ?? "";
   assert.match(moduleDoc, /@module/);

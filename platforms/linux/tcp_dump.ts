@@ -54,12 +54,15 @@ export function openTcpDump(n: SystemLibrary): TcpDump | null {
     repliesView: new DataView(replies.buffer),
     records: { offsets: new Int32Array(1024), count: 0 },
   };
-  return { dumpTcp: () => dumpTcp(d) };
+  return {
+    dumpTcp: (netlink) => dumpTcp(d, netlink),
+    openSocket: () => n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG),
+  };
 }
 
-function dumpTcp(d: Dump): DiagTable {
+function dumpTcp(d: Dump, netlink: number | undefined): DiagTable {
   const { n } = d;
-  const fd = n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  const fd = netlink ?? n.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) throw new Error(`Cannot open a NETLINK_SOCK_DIAG socket: errno ${n.lib.errno()}`);
   d.records.count = 0;
   let used = 0;
@@ -72,7 +75,7 @@ function dumpTcp(d: Dump): DiagTable {
       used = receive(d, fd, used);
     }
   } finally {
-    n.fn.close(fd);
+    if (netlink === undefined) n.fn.close(fd);
   }
   return { bytes: d.replies, view: d.repliesView, count: d.records.count, offsets: d.records.offsets };
 }

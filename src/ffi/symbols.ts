@@ -120,9 +120,9 @@ export const SYMBOLS = {
     ],
     result: "isize",
   },
-  // int close(int fd); only ever called on fds sockopts itself opened: the netlink socket, the one
-  // that names the thread's network namespace, and the duplicates it configures other code's
-  // sockets through.
+  // int close(int fd); only ever called on fds sockopts itself opened: netlink sockets, the one
+  // that names the thread's network namespace, /proc directories, the duplicates it configures
+  // other code's sockets through, and the command's pidfds and duplicates of another process's fds.
   close: {
     parameters: [
       "i32", // int fd
@@ -144,7 +144,8 @@ export const SYMBOLS = {
     optional: true,
   },
   // int open(const char *pathname, int flags, ...); bound without the variadic mode, which
-  // O_RDONLY does not take. Used on Linux only, to read /proc/self/fd with getdents64.
+  // O_RDONLY does not take. Used on Linux only, to read /proc/self/fd (and the command's
+  // /proc/PID/fd and /proc/PID/ns/net) with getdents64.
   open: {
     parameters: [
       "pointer", // const char *pathname
@@ -187,6 +188,27 @@ export const OS_SYMBOLS = {
     dirfd: {
       parameters: [
         "pointer", // DIR *dirp
+      ],
+      result: "i32",
+    },
+    // long syscall(long number, ...); pidfd_open and pidfd_getfd, which glibc wraps only from 2.36.
+    // Bound with three longs after the number: x86_64 and arm64 pass variadic integers as named
+    // ones, and the kernel reads each register as its own argument type.
+    syscall: {
+      parameters: [
+        "isize", // long number
+        "isize", // long a (pidfd_open: pid_t pid; pidfd_getfd: int pidfd)
+        "isize", // long b (pidfd_open: unsigned int flags; pidfd_getfd: int targetfd)
+        "isize", // long c (pidfd_getfd: unsigned int flags)
+      ],
+      result: "isize",
+    },
+    // int setns(int fd, int nstype); moves the calling thread into another process's network
+    // namespace, for the sock_diag socket that lists its TCP sockets, and back.
+    setns: {
+      parameters: [
+        "i32", // int fd
+        "i32", // int nstype
       ],
       result: "i32",
     },

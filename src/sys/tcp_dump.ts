@@ -15,13 +15,7 @@ const DUMPS: Readonly<Record<string, (sys: SystemLibrary) => TcpDump | null>> = 
 let dump: TcpDump | null = null;
 let openedWith: Native | undefined;
 
-/**
- * Dumps every TCP socket of the network namespace (IPv4, then IPv6); only where
- * {@link sockDiagAvailable} says so.
- * @returns The records; valid until the next dump (the storage is reused).
- * @throws {Error} when the netlink socket cannot be opened or the kernel reports an error.
- */
-export function dumpTcp(): DiagTable {
+function ready(): TcpDump {
   const n = getNative("socket");
   if (openedWith !== n) {
     openedWith = n;
@@ -30,5 +24,26 @@ export function dumpTcp(): DiagTable {
   if (dump === null || !sockDiagAvailable()) {
     throw new Error("Cannot use sock_diag: this host has no NETLINK_SOCK_DIAG listing");
   }
-  return dump.dumpTcp();
+  return dump;
+}
+
+/**
+ * Dumps every TCP socket of the network namespace (IPv4, then IPv6); only where
+ * {@link sockDiagAvailable} says so.
+ * @param netlink A socket from {@link openDumpSocket} to ask through (it stays open), for another
+ *   namespace's sockets; by default one opened here, in this thread's namespace, and closed again.
+ * @returns The records; valid until the next dump (the storage is reused).
+ * @throws {Error} when the netlink socket cannot be opened or the kernel reports an error.
+ */
+export function dumpTcp(netlink?: number): DiagTable {
+  return ready().dumpTcp(netlink);
+}
+
+/**
+ * Opens a socket to dump through, answering for the network namespace the calling thread is in
+ * when it opens (src/sys/pidfd.ts opens one inside another process's namespace).
+ * @returns Its fd, or -1 when the kernel refuses; the caller closes it.
+ */
+export function openDumpSocket(): number {
+  return ready().openSocket();
 }

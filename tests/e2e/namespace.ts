@@ -11,7 +11,7 @@ import { readlinkSync } from "node:fs";
 import { scriptArgs } from "../support/runtime.ts";
 
 /** Set in the child's environment to the namespace of the process that made it. */
-const HOST_NETNS = "SOCKOPTS_E2E_HOST_NETNS";
+export const HOST_NETNS = "SOCKOPTS_E2E_HOST_NETNS";
 
 function netns(): string {
   return readlinkSync("/proc/self/ns/net");
