@@ -136,6 +136,17 @@ export const NTDLL_SYMBOLS = {
   },
 } as const;
 
+/** ntdll.dll under Wine only: its presence tells Wine from Windows (Wine names no socket
+ * `\Device\Afd`, so there sockets are told from other files by asking them, which Wine answers
+ * without blocking). Bound on its own: a runtime refuses a whole table with a missing symbol. */
+export const WINE_SYMBOLS = {
+  // const char *wine_get_version(void);
+  wine_get_version: {
+    parameters: [],
+    result: "pointer",
+  },
+} as const;
+
 /** kernel32.dll. */
 export const KERNEL32_SYMBOLS = {
   // DWORD GetCurrentProcessId(void); the pid SystemExtendedHandleInformation rows carry.

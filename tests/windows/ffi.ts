@@ -9,6 +9,7 @@ import {
   KERNEL32_SYMBOLS,
   NTDLL_SYMBOLS,
   WINDOWS_LIBRARIES,
+  WINE_SYMBOLS,
   WS2_32_SYMBOLS,
 } from "../../platforms/windows/symbols.ts";
 
@@ -23,6 +24,8 @@ export interface WindowsFfi {
   readonly ws2: Bound<typeof WS2_32_SYMBOLS>;
   readonly nt: Bound<typeof NTDLL_SYMBOLS>;
   readonly k32: Bound<typeof KERNEL32_SYMBOLS>;
+  /** Whether ntdll is Wine's (it exports wine_get_version). */
+  readonly wine: boolean;
   /** Zeroed memory whose address stays put while the view lives. */
   alloc(size: number): Uint8Array;
   /** The address of a view from {@link alloc}. */
@@ -51,6 +54,7 @@ function bindDeno(): WindowsFfi {
   };
   return {
     runtime: "deno",
+    wine: hasWine((t) => open(WINDOWS_LIBRARIES.ntdll, t)),
     ws2: open(WINDOWS_LIBRARIES.ws2_32, WS2_32_SYMBOLS),
     nt: open(WINDOWS_LIBRARIES.ntdll, NTDLL_SYMBOLS),
     k32: open(WINDOWS_LIBRARIES.kernel32, KERNEL32_SYMBOLS),
@@ -85,6 +89,7 @@ function bindBun(): WindowsFfi {
   };
   return {
     runtime: "bun",
+    wine: hasWine((t) => open(WINDOWS_LIBRARIES.ntdll, t)),
     ws2: open(WINDOWS_LIBRARIES.ws2_32, WS2_32_SYMBOLS),
     nt: open(WINDOWS_LIBRARIES.ntdll, NTDLL_SYMBOLS),
     k32: open(WINDOWS_LIBRARIES.kernel32, KERNEL32_SYMBOLS),
@@ -138,13 +143,14 @@ function bindNode(): WindowsFfi {
       out[name] = (...args) =>
         Number(fn(...args.map((a, i) => {
           if (kinds[i] === "pointer") return a === null ? 0n : addressOf(a as Uint8Array);
-          return WIDE.has(kinds[i]) || kinds[i] === "u64" ? BigInt(a as number) : a;
+          return WIDE.has(kinds[i]) ? BigInt(a as number | bigint) : a;
         })));
     }
     return out as Bound<T>;
   };
   return {
     runtime: "node",
+    wine: hasWine((t) => open(WINDOWS_LIBRARIES.ntdll, t)),
     ws2: open(WINDOWS_LIBRARIES.ws2_32, WS2_32_SYMBOLS),
     nt: open(WINDOWS_LIBRARIES.ntdll, NTDLL_SYMBOLS),
     k32: open(WINDOWS_LIBRARIES.kernel32, KERNEL32_SYMBOLS),
@@ -156,7 +162,15 @@ function bindNode(): WindowsFfi {
 /** Binds the DLLs with this runtime's FFI. */
 export function windowsFfi(): WindowsFfi {
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (g.Bun !== undefined) return bindBun();
-  if (g.Deno !== undefined) return bindDeno();
-  return bindNode();
+  return g.Bun !== undefined ? bindBun() : g.Deno !== undefined ? bindDeno() : bindNode();
+}
+
+/** Runs `open` on a table holding only Wine's extra symbol: true when ntdll has it. */
+function hasWine(open: (table: Table) => unknown): boolean {
+  try {
+    open(WINE_SYMBOLS);
+    return true;
+  } catch {
+    return false;
+  }
 }
