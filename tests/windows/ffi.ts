@@ -72,7 +72,14 @@ interface BunFfi {
 
 function bindBun(): WindowsFfi {
   const ffi = (import.meta as unknown as { require(id: string): BunFfi }).require("bun:ffi");
-  const TYPE: Record<string, string> = { i32: "i32", u32: "u32", u64: "u64", usize: "u64", isize: "i64", pointer: "ptr" };
+  const TYPE: Record<string, string> = {
+    i32: "i32",
+    u32: "u32",
+    u64: "u64",
+    usize: "u64",
+    isize: "i64",
+    pointer: "ptr",
+  };
   const open = <T extends Table>(path: string, table: T): Bound<T> => {
     const spec: Record<string, { args: string[]; returns: string }> = {};
     for (const [name, s] of Object.entries(table)) {

@@ -134,7 +134,17 @@ function keepaliveVals(socket: number, onoff: number, timeMs: number, intervalMs
   view.setUint32(4, timeMs, true);
   view.setUint32(8, intervalMs, true);
   const returned = w.alloc(4);
-  const ret = w.ws2.WSAIoctl(socket, windows.keepaliveVals.code, input, input.byteLength, null, 0, returned, null, null);
+  const ret = w.ws2.WSAIoctl(
+    socket,
+    windows.keepaliveVals.code,
+    input,
+    input.byteLength,
+    null,
+    0,
+    returned,
+    null,
+    null,
+  );
   return { ret, wsaError: ret === 0 ? 0 : w.ws2.WSAGetLastError() };
 }
 
@@ -168,12 +178,20 @@ const pair = runtime === "deno" ? await denoPair() : runtime === "bun" ? await b
 // Both handle listings, for both ends: the Bun fds must be among what they find.
 const own = ownHandles(w);
 const system = systemHandles(w);
-const clientSearch = [findSocket(w, own, pair.clientPort, pair.serverPort), findSocket(w, system, pair.clientPort, pair.serverPort)];
-const serverSearch = [findSocket(w, own, pair.serverPort, pair.clientPort), findSocket(w, system, pair.serverPort, pair.clientPort)];
+const clientSearch = [
+  findSocket(w, own, pair.clientPort, pair.serverPort),
+  findSocket(w, system, pair.clientPort, pair.serverPort),
+];
+const serverSearch = [
+  findSocket(w, own, pair.serverPort, pair.clientPort),
+  findSocket(w, system, pair.serverPort, pair.clientPort),
+];
 const client = pair.clientFd ?? clientSearch.find((s) => s.match !== null)?.match ?? null;
 const server = pair.serverFd ?? serverSearch.find((s) => s.match !== null)?.match ?? null;
 if (client === null || server === null) {
-  console.log(`FAILED ${JSON.stringify({ runtime, client: clientSearch.map(summary), server: serverSearch.map(summary) })}`);
+  console.log(
+    `FAILED ${JSON.stringify({ runtime, client: clientSearch.map(summary), server: serverSearch.map(summary) })}`,
+  );
   pair.close();
   process.exit(1);
 }
