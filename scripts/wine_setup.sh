@@ -22,7 +22,7 @@ recipe="1 trixie wine wine64 prefix=/root/.wine-sockopts"
 say() { echo "wine-setup: $*" >&2; }
 
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$recipe" ]; then
-  say "ready: $chroot_dir ($(chroot "$chroot_dir" wine --version 2>/dev/null || echo 'wine --version failed'))"
+  say "ready: $chroot_dir (Debian's wine $(chroot "$chroot_dir" dpkg-query -W -f '${Version}' wine 2>/dev/null || echo '(unknown version)'))"
   echo "$chroot_dir"
   exit 0
 fi
