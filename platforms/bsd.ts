@@ -16,8 +16,8 @@ import type {
   ErrnoName,
   OptionConstant,
   OptionName,
-  PlatformConstants,
-  PlatformTable,
+  UnixConstants,
+  UnixTable,
   TcpState,
 } from "./types.ts";
 
@@ -117,8 +117,8 @@ export const BSD_OPTIONS: { readonly [K in BsdSharedOption]: OptionConstant } = 
  * @returns The OS's full table.
  */
 export function withBsdOptions(
-  core: PlatformConstants,
+  core: UnixConstants,
   own: { readonly [K in Exclude<OptionName, CoreOptionName | BsdSharedOption>]: OptionConstant | null },
-): PlatformTable {
+): UnixTable {
   return withOptions(core, { ...BSD_OPTIONS, ...own });
 }

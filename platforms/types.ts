@@ -12,11 +12,11 @@
  * ```ts
  * import { options, type OsName } from "jsr:@sockopts/sockopts";
  *
- * const where: readonly OsName[] = options.TCP_USER_TIMEOUT.supportedOn; // ["linux", "darwin"]
+ * const where: readonly OsName[] = options.TCP_USER_TIMEOUT.supportedOn; // ["linux", "darwin", "freebsd", "windows"]
  * console.log(where.includes("freebsd")); // false
  * ```
  */
-export type OsName = "linux" | "darwin" | "freebsd";
+export type OsName = "linux" | "darwin" | "freebsd" | "windows";
 
 /**
  * How the kernel stores an option's value:
@@ -154,6 +154,11 @@ export interface OptionConstant {
   /** What the kernel does that a round trip would not show, such as Linux doubling SO_RCVBUF. Only
    * in the `options` table: the OS tables leave it to platforms/notes.ts. */
   readonly note?: string;
+  /**
+   * Windows only: the first build (`RtlGetVersion`'s dwBuildNumber) that has the option; an older
+   * build reaches it another way or not at all (README "Windows").
+   */
+  readonly minBuild?: number;
 }
 
 /**
@@ -265,22 +270,10 @@ export type FdListing =
 
 /** Every constant sockopts needs from one OS. */
 export interface PlatformConstants {
-  /** The OS, as `Deno.build.os` and `process.platform` spell it. */
+  /** The OS, as `Deno.build.os` spells it (`process.platform`'s `win32` is `windows` here). */
   readonly os: OsName;
-  /** A human name for messages ("Linux", "macOS", "FreeBSD"). */
+  /** A human name for messages ("Linux", "macOS", "FreeBSD", "Windows"). */
   readonly displayName: string;
-  /** C libraries to try by name, in order; `{arch}` becomes `x86_64` or `aarch64`. */
-  readonly libc: readonly string[];
-  /**
-   * Absolute paths to try after the names, so that Deno's narrowest grant (`--allow-ffi=<path>`)
-   * works: Deno checks a path against the grant before loading, and libc's real path cannot be
-   * found without `--allow-read`. `{arch}` as above, `{tuple}` the Debian multiarch tuple.
-   */
-  readonly libcPaths: readonly string[];
-  /** The function that returns the calling thread's `int *errno`. */
-  readonly errnoAccessor: "__errno_location" | "__error";
-  /** `fcntl` command that only fails (with EBADF) when the fd is not open. */
-  readonly F_GETFD: number;
   /** Socket-level option level. */
   readonly SOL_SOCKET: number;
   /** TCP option level. */
@@ -295,6 +288,35 @@ export interface PlatformConstants {
   /** Where `sa_family` sits in `struct sockaddr`: BSDs put a one-byte `sa_len` before a one-byte family. */
   readonly sockaddrFamily: { readonly offset: number; readonly bytes: 1 | 2 };
   /**
+   * The options every set and get reaches, each or `null` where this OS has no equivalent; the
+   * others are in the OS's full table ({@link PlatformTable}), which only `getOption`, `setOption`
+   * and the `options` table reach.
+   */
+  readonly options: { readonly [K in CoreOptionName]: OptionConstant | null };
+  /**
+   * The error numbers the OS's last-error call reports, by the errno name sockopts gives them
+   * (Windows: `WSAGetLastError()` codes; -1 where the OS has no such error and never reports it).
+   */
+  readonly errno: { readonly [K in ErrnoName]: number };
+  /** The OS's own names of those errors where they differ (Windows: `WSAENOTSOCK`), for messages. */
+  readonly errnoNative?: { readonly [K in ErrnoName]?: string };
+}
+
+/** What a Unix OS adds: where libc is, how errno is read, and how the fd table is listed. */
+export interface UnixConstants extends PlatformConstants {
+  /** C libraries to try by name, in order; `{arch}` becomes `x86_64` or `aarch64`. */
+  readonly libc: readonly string[];
+  /**
+   * Absolute paths to try after the names, so that Deno's narrowest grant (`--allow-ffi=<path>`)
+   * works: Deno checks a path against the grant before loading, and libc's real path cannot be
+   * found without `--allow-read`. `{arch}` as above, `{tuple}` the Debian multiarch tuple.
+   */
+  readonly libcPaths: readonly string[];
+  /** The function that returns the calling thread's `int *errno`. */
+  readonly errnoAccessor: "__errno_location" | "__error";
+  /** `fcntl` command that only fails (with EBADF) when the fd is not open. */
+  readonly F_GETFD: number;
+  /**
    * Where the kernel lists this process's open file descriptors: a directory of fd numbers
    * (Linux `/proc/self/fd`), FreeBSD's per-process file table (`sysctl` KERN_PROC_FILEDESC), or
    * macOS's `proc_pidinfo` PROC_PIDLISTFDS.
@@ -306,14 +328,6 @@ export interface PlatformConstants {
   readonly direntNameOffset: number;
   /** The `readdir` symbol per architecture (macOS x86_64 keeps 64-bit inodes under another name). */
   readonly readdirSymbol: { readonly x86_64: string; readonly aarch64: string };
-  /**
-   * The options every set and get reaches, each or `null` where this OS has no equivalent; the
-   * others are in the OS's full table ({@link PlatformTable}), which only `getOption`, `setOption`
-   * and the `options` table reach.
-   */
-  readonly options: { readonly [K in CoreOptionName]: OptionConstant | null };
-  /** errno numbers by name. */
-  readonly errno: { readonly [K in ErrnoName]: number };
 }
 
 /**
@@ -335,5 +349,10 @@ export type CoreOptionName =
 /** An OS's full table: its core constants and every option. */
 export interface PlatformTable extends PlatformConstants {
   /** Each option, or `null` where this OS has no equivalent. */
+  readonly options: { readonly [K in OptionName]: OptionConstant | null };
+}
+
+/** A Unix OS's full table. */
+export interface UnixTable extends PlatformTable, UnixConstants {
   readonly options: { readonly [K in OptionName]: OptionConstant | null };
 }

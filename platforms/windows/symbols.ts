@@ -1,8 +1,9 @@
 /**
- * The Windows functions a Windows backend calls, in the notation of src/ffi/symbols.ts (Deno's
- * FFI spelling, each C parameter named beside its type). Three DLLs, each bound on its own:
- * ws2_32 for the socket calls, ntdll for listing and naming the process's own handles (how a
- * Deno or Node socket, which exposes no handle, is found), kernel32 for the process id.
+ * The Windows functions the Windows backend calls, in the notation of src/ffi/symbols.ts (Deno's
+ * FFI spelling, each C parameter named beside its type), and the plan that binds them: ws2_32
+ * for the socket calls, ntdll for listing and naming the process's own handles (how a Deno or
+ * Node socket, which exposes no handle, is found) and the build number, kernel32 for the process
+ * id and whether a handle is open, and the C runtime (ucrtbase) for the adapters' memory helpers.
  *
  * Widths on x64 (the only Windows build Deno, Bun and Node ship for TCP here): `SOCKET` and
  * `HANDLE` are pointer-sized (UINT_PTR, void *), bound as `usize`, so a value read from a handle
@@ -16,6 +17,7 @@
  *
  * @module
  */
+import type { BindEntry, BindPlan, SymbolDefinition } from "../../src/ffi/symbols.ts";
 
 /** ws2_32.dll. Winsock is already started by every runtime that has a socket open (each called
  * WSAStartup), so no WSAStartup is bound: with no socket there is nothing to configure. */
@@ -126,6 +128,20 @@ export const NTDLL_SYMBOLS = {
     ],
     result: "i32",
   },
+  // NTSTATUS NtQueryInformationFile(HANDLE FileHandle, PIO_STATUS_BLOCK IoStatusBlock,
+  //   PVOID FileInformation, ULONG Length, FILE_INFORMATION_CLASS FileInformationClass);
+  // FileModeInformation (16): whether the file was opened for synchronous I/O, from the file
+  // object's flags, without waiting for the file.
+  NtQueryInformationFile: {
+    parameters: [
+      "usize", // HANDLE FileHandle
+      "pointer", // PIO_STATUS_BLOCK IoStatusBlock
+      "pointer", // PVOID FileInformation
+      "u32", // ULONG Length
+      "i32", // FILE_INFORMATION_CLASS FileInformationClass
+    ],
+    result: "i32",
+  },
   // NTSTATUS RtlGetVersion(PRTL_OSVERSIONINFOW lpVersionInformation); the real build number
   // (GetVersionEx lies to programs without a manifest), for the option gates.
   RtlGetVersion: {
@@ -138,12 +154,13 @@ export const NTDLL_SYMBOLS = {
 
 /** ntdll.dll under Wine only: its presence tells Wine from Windows (Wine names no socket
  * `\Device\Afd`, so there sockets are told from other files by asking them, which Wine answers
- * without blocking). Bound on its own: a runtime refuses a whole table with a missing symbol. */
+ * without blocking). Optional: null on Windows. */
 export const WINE_SYMBOLS = {
   // const char *wine_get_version(void);
   wine_get_version: {
     parameters: [],
     result: "pointer",
+    optional: true,
   },
 } as const;
 
@@ -154,6 +171,31 @@ export const KERNEL32_SYMBOLS = {
     parameters: [],
     result: "u32",
   },
+  // BOOL GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags); fails (ERROR_INVALID_HANDLE)
+  // only for a handle that is not open: fcntl(F_GETFD)'s counterpart, and no call to the
+  // object's driver.
+  GetHandleInformation: {
+    parameters: [
+      "usize", // HANDLE hObject
+      "pointer", // LPDWORD lpdwFlags
+    ],
+    result: "i32",
+  },
+} as const;
+
+/** The C runtime: the address a pointer stands for, as a number (for the offsets of strings
+ * NtQueryObject writes into a buffer with pointers into itself). */
+export const CRT_SYMBOLS = {
+  // void *memmove(void *dest, const void *src, size_t n); with n = 0 it copies nothing and
+  // returns dest, here read as an integer.
+  address_of: {
+    parameters: [
+      "pointer", // void *dest
+      "pointer", // const void *src
+      "usize", // size_t n
+    ],
+    result: "usize",
+  },
 } as const;
 
 /** The DLLs, by the name LoadLibrary finds them under (the system directory). */
@@ -161,4 +203,47 @@ export const WINDOWS_LIBRARIES = {
   ws2_32: "ws2_32.dll",
   ntdll: "ntdll.dll",
   kernel32: "kernel32.dll",
+  // The Universal C Runtime (Windows 10 and later); msvcrt.dll where it is missing.
+  crt: ["ucrtbase.dll", "msvcrt.dll"],
 } as const;
+
+const entries = (table: Record<string, SymbolDefinition>): BindEntry[] =>
+  Object.entries(table).map(([key, symbol]) => [key, key, symbol]);
+
+/**
+ * What the Windows backend binds: the four DLLs as one table, with the last error read from
+ * `WSAGetLastError()` (the thread's last Win32 error, which every call below sets on failure).
+ */
+export const WINDOWS_PLAN: BindPlan = {
+  libraries: [
+    { name: WINDOWS_LIBRARIES.ws2_32, paths: [WINDOWS_LIBRARIES.ws2_32], symbols: entries(WS2_32_SYMBOLS) },
+    {
+      name: WINDOWS_LIBRARIES.ntdll,
+      paths: [WINDOWS_LIBRARIES.ntdll],
+      symbols: entries({ ...NTDLL_SYMBOLS, ...WINE_SYMBOLS }),
+    },
+    { name: WINDOWS_LIBRARIES.kernel32, paths: [WINDOWS_LIBRARIES.kernel32], symbols: entries(KERNEL32_SYMBOLS) },
+    // The adapters also take memmove/memcpy (Deno) or malloc/free (Node) from it.
+    {
+      name: "the C runtime",
+      paths: WINDOWS_LIBRARIES.crt,
+      symbols: [["address_of", "memmove", CRT_SYMBOLS.address_of]],
+      crt: true,
+    },
+  ],
+  lastError: { key: "WSAGetLastError", via: "result" },
+};
+
+type Name =
+  | keyof typeof WS2_32_SYMBOLS
+  | keyof typeof NTDLL_SYMBOLS
+  | keyof typeof KERNEL32_SYMBOLS
+  | keyof typeof CRT_SYMBOLS;
+
+/**
+ * The bound functions, as the backend calls them: integers in and out as numbers (handles are
+ * small multiples of 4), pointers from the library's `pointerOf`.
+ */
+export type WindowsSymbols =
+  & { readonly [K in Name]: (...args: unknown[]) => number }
+  & { readonly wine_get_version: ((...args: unknown[]) => unknown) | null };

@@ -11,7 +11,9 @@
  *
  * On Linux a lookup the index cannot answer at once goes by inode first (src/handles/inode_lookup.ts: one
  * sock_diag question, then statx where the socket most likely is), and reaches the scans here
- * only when sock_diag does not know the socket.
+ * only when sock_diag does not know the socket. On Windows the "fds" are the socket handles of
+ * the process's handle table (platforms/windows/handles.ts), and only numbers that listing named
+ * are ever probed: any other number may be a pipe or a file.
  *
  * @module
  */
@@ -212,7 +214,8 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
   if (direct !== undefined && direct.length > 0) return direct;
   // Where sock_diag knows of no such socket here, only one it cannot see could still match (of
   // another network namespace, say): rare enough to go straight to the full listing for it.
-  if (!everyMatch && direct === undefined) {
+  // Where fd numbers are handles (Windows), a number the listing did not name is never probed.
+  if (!everyMatch && direct === undefined && currentHost().backend.listedOnly !== true) {
     probeUnseen();
     const found = confirmed(candidates(query), query);
     if (found.length > 0) return found.slice(0, 1);

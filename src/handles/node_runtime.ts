@@ -35,6 +35,9 @@ const onNode: boolean = (() => {
   return typeof g.process?.versions?.node === "string" && g.Bun === undefined && g.Deno === undefined;
 })();
 
+// libuv on Windows has no fd to give: Node's stream_wrap answers -1 for every handle there.
+const onWindows: boolean = (globalThis as { process?: { platform?: unknown } }).process?.platform === "win32";
+
 let net: NetClasses | undefined;
 
 /** node:net's own Socket (TLSSocket extends it) and Server (every http/https/http2/tls server does). */
@@ -76,6 +79,9 @@ function fdTarget(native: LibuvHandle, what: string): Target | undefined {
   // Node's Pipe handles are Unix-domain sockets (or named pipes): TCP options never apply.
   if (kind === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain" };
   if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return { kind: "fd", fd };
+  // On Windows every socket reads -1: src/handles/node.ts finds it by its addresses, among the
+  // socket handles of the process's handle table.
+  if (onWindows && fd === -1) return undefined;
   // -1 (or no fd at all): a TLS socket over a JavaScript stream, or a handle not yet open.
   return { kind: "not-ready", what, why: `its native handle holds no file descriptor (fd ${String(fd)})` };
 }

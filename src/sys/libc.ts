@@ -32,14 +32,31 @@ export function label(option: string, constant: OptionConstant): string {
 
 /** Sets an int-sized option; `value` is already in the kernel's unit and range. */
 export function setInt(fd: number, option: string, constant: OptionConstant, value: number): void {
-  (native ?? getNative("setsockopt")).view.setInt32(VALUE, value, true);
+  const n = native ?? getNative("setsockopt");
+  const calls = n.calls?.get(constant);
+  if (calls !== undefined) {
+    // The backend's own way (Windows: an older build, or an option the system may lack).
+    const set = () => calls.set(fd, value);
+    if (set() !== 0) fail(n, n.lib.errno(), "set", "setsockopt", fd, option, constant, set);
+    return;
+  }
+  n.view.setInt32(VALUE, value, true);
   setBytes(fd, option, constant, 4);
 }
 
+const READ = /* @__PURE__ */ new Int32Array(1);
+
 /** Reads an int-sized option, in the kernel's unit. */
 export function getInt(fd: number, option: string, constant: OptionConstant): number {
-  getBytes(fd, option, constant, 4);
-  return (native ?? getNative("getsockopt")).view.getInt32(VALUE, true);
+  const n = native ?? getNative("getsockopt");
+  const calls = n.calls?.get(constant);
+  if (calls !== undefined) {
+    const get = () => calls.get(fd, READ);
+    if (get() !== 0) fail(n, n.lib.errno(), "get", "getsockopt", fd, option, constant, get);
+    return READ[0];
+  }
+  // Winsock may answer a BOOL with one byte (optlen 1): the rest of the int is not its.
+  return getBytes(fd, option, constant, 4) === 1 ? n.view.getUint8(VALUE) : n.view.getInt32(VALUE, true);
 }
 
 /** Sets an option from the first `length` bytes of {@link valueBytes}, which the caller wrote. */
@@ -116,7 +133,7 @@ function fail(
     : new Set(constant.errnos.map((name) => n.platform.errno[name]));
   const errno = verifiedErrno(n, fd, reported, retry, () => n.lib.errno(), extra);
   if (errno === 0) return;
-  const { code, text } = describeErrno(n.names, errno);
+  const { code, text } = describeErrno(n.names, errno, n.platform);
   const { errno: E, IPPROTO_TCP } = n.platform;
   let detail = text;
   if (constant.level === IPPROTO_TCP && (errno === E.ENOPROTOOPT || errno === E.EOPNOTSUPP || errno === E.EINVAL)) {
@@ -155,7 +172,10 @@ function readFlag(fd: number, option: "SO_ACCEPTCONN" | "SO_KEEPALIVE"): number 
   if (constant === null) return -1;
   n.view.setUint32(CHECK_LEN, 4, true);
   const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
-  return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
+  if (ok !== 0) return -1;
+  // Winsock may answer a BOOL with one byte (optlen 1).
+  const value = n.view.getUint32(CHECK_LEN, true) === 1 ? n.view.getUint8(CHECK) : n.view.getInt32(CHECK, true);
+  return value !== 0 ? 1 : 0;
 }
 
 /** Whether the OS gives sockets a never-reused cookie (Linux SO_COOKIE). */
