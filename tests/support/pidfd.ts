@@ -80,15 +80,17 @@ export interface Holder {
 }
 
 /**
- * The processes holding the IPv4 loopback TCP socket with these local and remote ports, found
- * through /proc/net/tcp (its inode) and every /proc/PID/fd link.
+ * The processes holding the IPv4 loopback TCP socket with these local and remote ports (remote
+ * port 0: the socket listening on 127.0.0.1 at the local port), found through /proc/net/tcp (its
+ * inode) and every /proc/PID/fd link.
  */
 export function socketHolders(localPort: number, remotePort: number): Holder[] {
   const hex = (port: number) => `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const remote = remotePort === 0 ? "00000000:0000" : hex(remotePort);
   let inode: string | undefined;
   for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f[1] === hex(localPort) && f[2] === hex(remotePort)) inode = f[9];
+    if (f[1] === hex(localPort) && f[2] === remote) inode = f[9];
   }
   if (inode === undefined) return [];
   const holders: Holder[] = [];
