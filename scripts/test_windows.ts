@@ -53,7 +53,8 @@ function wine(args: string[], env: Record<string, string>, log: string): Promise
       stdio: ["ignore", out, out],
       env: { ...process.env, ...env },
     });
-    const killer = setTimeout(() => child.kill("SIGKILL"), 10 * 60_000);
+    // Each runtime's whole run takes well under a minute; a hang ends here.
+    const killer = setTimeout(() => child.kill("SIGKILL"), 4 * 60_000);
     return new Promise((resolve) =>
       child.on("close", (code) => {
         clearTimeout(killer);
@@ -94,6 +95,8 @@ function args(runtime: "deno" | "bun" | "node", report: string, files: string[])
         "node",
         "--test",
         "--test-isolation=none",
+        // A test that failed before closing its sockets must not keep the process alive.
+        "--test-force-exit",
         "--test-reporter=junit",
         `--test-reporter-destination=${report}`,
         ...files,
