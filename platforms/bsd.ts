@@ -16,9 +16,9 @@ import type {
   ErrnoName,
   OptionConstant,
   OptionName,
+  TcpState,
   UnixConstants,
   UnixTable,
-  TcpState,
 } from "./types.ts";
 
 // INT_MAX: a 32-bit int on every architecture both run on (xnu

@@ -48,9 +48,9 @@ export const OPTION_NOTES: Readonly<Record<OsName, Partial<Record<OptionName, st
     TCP_MAXSEG: "Documented for reading only; Windows refuses to set it",
     SO_ERROR: "Reading it clears the pending error",
     TCP_KEEPIDLE: "Windows 10 1709 (build 16299) and later; before that sockopts writes both keep-alive times " +
-      "with SIO_KEEPALIVE_VALS, which turns keep-alive on and cannot be read back (README \"Windows\")",
+      'with SIO_KEEPALIVE_VALS, which turns keep-alive on and cannot be read back (README "Windows")',
     TCP_KEEPINTVL: "Windows 10 1709 (build 16299) and later; before that sockopts writes both keep-alive times " +
-      "with SIO_KEEPALIVE_VALS, which turns keep-alive on and cannot be read back (README \"Windows\")",
+      'with SIO_KEEPALIVE_VALS, which turns keep-alive on and cannot be read back (README "Windows")',
     TCP_KEEPCNT: "Windows 10 1703 (build 15063) and later; before that the count is fixed at 10. Wine stops at " +
       "127 (Linux's bound) and answers WSAEINVAL above it",
     TCP_USER_TIMEOUT: "TCP_MAXRTMS, or TCP_MAXRT (whole seconds) where the system refuses it; Wine implements " +

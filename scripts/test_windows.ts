@@ -38,7 +38,12 @@ function skip(reason: string): never {
 }
 
 function bash(args: string[]) {
-  return spawnSync("bash", args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 10 * 60_000 });
+  return spawnSync("bash", args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    timeout: 10 * 60_000,
+  });
 }
 
 /**
@@ -88,7 +93,15 @@ function args(runtime: "deno" | "bun" | "node", report: string, files: string[])
       // Type-checked on Linux (`deno check tests`); under Wine only run.
       return ["deno", "test", "-A", "--no-check", "--reporter=junit", `--junit-path=${report}`, ...files];
     case "bun":
-      return ["bun", "test", "--timeout", "60000", "--reporter=junit", `--reporter-outfile=${report}`, ...files.map((f) => `./${f}`)];
+      return [
+        "bun",
+        "test",
+        "--timeout",
+        "60000",
+        "--reporter=junit",
+        `--reporter-outfile=${report}`,
+        ...files.map((f) => `./${f}`),
+      ];
     case "node":
       // One process: node --test would start a node.exe per file under Wine.
       return [
@@ -108,7 +121,9 @@ async function main(): Promise<void> {
   if (process.platform !== "linux" || process.arch !== "x64") {
     skip(`Wine tests need a Linux x86_64 host (${process.platform} ${process.arch})`);
   }
-  if (process.getuid?.() !== 0) skip("Wine tests need root (chroot, and pidfd_getfd to read the Wine process's sockets)");
+  if (process.getuid?.() !== 0) {
+    skip("Wine tests need root (chroot, and pidfd_getfd to read the Wine process's sockets)");
+  }
   const started = Date.now();
   if (!existsSync(join(chroot, ".sockopts-wine-ready"))) {
     say(`windows: no Wine chroot at ${chroot}: making one (scripts/wine_setup.sh)`);
@@ -160,7 +175,11 @@ async function main(): Promise<void> {
   } finally {
     server.close();
   }
-  say(`windows: Wine setup and runtimes ready in ${setupSeconds} s; all in ${Math.round((Date.now() - started) / 1000)} s`);
+  say(
+    `windows: Wine setup and runtimes ready in ${setupSeconds} s; all in ${
+      Math.round((Date.now() - started) / 1000)
+    } s`,
+  );
   say(`windows: ${passed} passed, ${failed} failed`);
   Deno.exit(failed === 0 ? 0 : 1);
 }

@@ -2,9 +2,9 @@
 # Runs Deno, Bun or Node for Windows under Wine 10 (the chroot scripts/wine_setup.sh makes), with
 # this clone mounted at its own path inside, so Windows sees it as Z:<path>:
 #
-#   bash scripts/wine_run.sh deno run -A tests/windows/probe.ts
-#   bash scripts/wine_run.sh bun tests/windows/probe.ts
-#   bash scripts/wine_run.sh node tests/windows/probe.ts
+#   bash scripts/wine_run.sh deno test -A --no-check tests/windows/keepalive.ts
+#   bash scripts/wine_run.sh bun test ./tests/windows/keepalive.ts
+#   bash scripts/wine_run.sh node --test tests/windows/keepalive.ts
 #   bash scripts/wine_run.sh fetch        # only fetch the three runtimes; prints where they are
 #
 # The runtimes come from npm at the versions pinned here: Deno and Bun for Windows are the
@@ -16,7 +16,8 @@
 # non-optional ones with EBADPLATFORM).
 #
 # The Windows process shares the host's network (loopback included) and PID space: its sockets are
-# Linux sockets held by Linux processes, which tests read from outside with pidfd_getfd.
+# Linux sockets held by Linux processes, which tests read from outside with pidfd_getfd
+# (scripts/test_windows.ts serves that to them; SOCKOPTS_TEST_ENV passes its address in).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -36,7 +36,10 @@ describe("Node.js through node:ffi", { skip: nodeOnly }, () => {
     assert.equal(isSupported(), true);
     const adapter = nodeAdapter()!;
     assert.equal(adapter.name, "node");
-    const lib = adapter.open(libcPlan(linux.libc, { errno_location: linux.errnoAccessor, readdir: "readdir" }), "getsockopt");
+    const lib = adapter.open(
+      libcPlan(linux.libc, { errno_location: linux.errnoAccessor, readdir: "readdir" }),
+      "getsockopt",
+    );
     // node:ffi accepts a Deno-style { parameters, result } table and then returns undefined from
     // every call: a result that comes back proves the table was translated.
     assert.ok(lib.symbols.fcntl(0, linux.F_GETFD) >= 0);

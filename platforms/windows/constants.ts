@@ -46,7 +46,15 @@ export const windowsCore: PlatformConstants = {
   options: {
     // BOOL (an int); some providers answer with a single byte, which the reads allow for.
     SO_KEEPALIVE: { native: "SO_KEEPALIVE", level: SOL_SOCKET, optname: 0x0008, unit: "bool", min: 0, max: 1 },
-    SO_TYPE: { native: "SO_TYPE", level: SOL_SOCKET, optname: 0x1008, unit: "int", min: 0, max: INT_MAX, readOnly: true },
+    SO_TYPE: {
+      native: "SO_TYPE",
+      level: SOL_SOCKET,
+      optname: 0x1008,
+      unit: "int",
+      min: 0,
+      max: INT_MAX,
+      readOnly: true,
+    },
     SO_ACCEPTCONN: {
       native: "SO_ACCEPTCONN",
       level: SOL_SOCKET,
@@ -168,7 +176,15 @@ export const windows: PlatformTable = /* @__PURE__ */ withOptions(windowsCore, {
     max: 65535,
     size: 4,
   },
-  SO_ERROR: { native: "SO_ERROR", level: SOL_SOCKET, optname: 0x1007, unit: "int", min: 0, max: INT_MAX, readOnly: true },
+  SO_ERROR: {
+    native: "SO_ERROR",
+    level: SOL_SOCKET,
+    optname: 0x1007,
+    unit: "int",
+    min: 0,
+    max: INT_MAX,
+    readOnly: true,
+  },
   // Documented for getsockopt only (Windows 10 and later): a set is left to the system to refuse.
   TCP_MAXSEG: { native: "TCP_MAXSEG", level: IPPROTO_TCP, optname: 4, unit: "bytes", min: 0, max: INT_MAX },
   TCP_QUICKACK: null,

@@ -105,11 +105,15 @@ function allHandles(b: Buffers): number[] {
       }
       return handles;
     }
-    if (status !== STATUS_INVALID_INFO_CLASS) throw failed("NtQueryInformationProcess(ProcessHandleInformation)", status);
+    if (status !== STATUS_INVALID_INFO_CLASS) {
+      throw failed("NtQueryInformationProcess(ProcessHandleInformation)", status);
+    }
     ownTable = false;
   }
-  const status = fill(b, (buffer, size, returned) =>
-    fn.NtQuerySystemInformation(NT.SystemExtendedHandleInformation, buffer, size, returned));
+  const status = fill(
+    b,
+    (buffer, size, returned) => fn.NtQuerySystemInformation(NT.SystemExtendedHandleInformation, buffer, size, returned),
+  );
   if (status < 0) throw failed("NtQuerySystemInformation(SystemExtendedHandleInformation)", status);
   const layout = NT.systemHandleInformationEx;
   const pid = fn.GetCurrentProcessId();

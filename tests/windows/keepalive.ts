@@ -49,7 +49,10 @@ describe(`Windows keep-alive (${runtime})`, () => {
         assert.equal(getKeepAliveInterval(pair.client), 10_000);
         assert.equal(getKeepAliveProbes(pair.client), 6);
         setKeepAlive(pair.server, { enable: false });
-        const [client, server] = [await kernel(pair.clientPort, pair.serverPort), await kernel(pair.serverPort, pair.clientPort)];
+        const [client, server] = [
+          await kernel(pair.clientPort, pair.serverPort),
+          await kernel(pair.serverPort, pair.clientPort),
+        ];
         if (client !== null && server !== null) {
           assert.deepEqual(client.keepAlive, { enable: true, idle: 61_000, interval: 10_000, count: 6 });
           assert.equal(server.keepAlive.enable, false);
@@ -60,44 +63,53 @@ describe(`Windows keep-alive (${runtime})`, () => {
     });
   }
 
-  it("detectWithin and setUserTimeout: TCP_MAXRTMS where Windows has it, UnsupportedError under Wine", LIMIT, async () => {
-    const [make] = pairMakers();
-    const pair = await make();
-    try {
-      setKeepAlive(pair.client, { idle: 50_000, interval: 5_000, count: 5 });
-      if (underWine) {
-        // Wine implements neither TCP_MAXRTMS nor TCP_MAXRT: the user timeout is refused as
-        // unsupported, before keep-alive is touched.
-        for (const call of [() => setUserTimeout(pair.client, 20_000), () => setKeepAlive(pair.client, { detectWithin: 30_000 })]) {
-          assert.throws(call, (error: unknown) => {
-            assert.ok(error instanceof UnsupportedError, String(error));
-            assert.equal(error.os, "windows");
-            assert.equal(error.option, "TCP_USER_TIMEOUT");
-            assert.match(error.message, /neither TCP_MAXRTMS nor TCP_MAXRT/);
-            return true;
+  it(
+    "detectWithin and setUserTimeout: TCP_MAXRTMS where Windows has it, UnsupportedError under Wine",
+    LIMIT,
+    async () => {
+      const [make] = pairMakers();
+      const pair = await make();
+      try {
+        setKeepAlive(pair.client, { idle: 50_000, interval: 5_000, count: 5 });
+        if (underWine) {
+          // Wine implements neither TCP_MAXRTMS nor TCP_MAXRT: the user timeout is refused as
+          // unsupported, before keep-alive is touched.
+          for (
+            const call of [
+              () => setUserTimeout(pair.client, 20_000),
+              () => setKeepAlive(pair.client, { detectWithin: 30_000 }),
+            ]
+          ) {
+            assert.throws(call, (error: unknown) => {
+              assert.ok(error instanceof UnsupportedError, String(error));
+              assert.equal(error.os, "windows");
+              assert.equal(error.option, "TCP_USER_TIMEOUT");
+              assert.match(error.message, /neither TCP_MAXRTMS nor TCP_MAXRT/);
+              return true;
+            });
+          }
+          assert.throws(() => getUserTimeout(pair.client), UnsupportedError);
+          const k = await kernel(pair.clientPort, pair.serverPort);
+          assert.deepEqual(k!.keepAlive, { enable: true, idle: 50_000, interval: 5_000, count: 5 });
+          assert.equal(k!.userTimeout, 0);
+        } else {
+          setUserTimeout(pair.client, 20_000);
+          assert.equal(getUserTimeout(pair.client), 20_000);
+          setKeepAlive(pair.client, { detectWithin: 30_000 });
+          const plan = deadPeerPlan(30_000);
+          assert.equal(getUserTimeout(pair.client), plan.userTimeout);
+          assert.deepEqual(getKeepAlive(pair.client), {
+            enable: true,
+            idle: plan.idle,
+            interval: plan.interval,
+            count: plan.count,
           });
         }
-        assert.throws(() => getUserTimeout(pair.client), UnsupportedError);
-        const k = await kernel(pair.clientPort, pair.serverPort);
-        assert.deepEqual(k!.keepAlive, { enable: true, idle: 50_000, interval: 5_000, count: 5 });
-        assert.equal(k!.userTimeout, 0);
-      } else {
-        setUserTimeout(pair.client, 20_000);
-        assert.equal(getUserTimeout(pair.client), 20_000);
-        setKeepAlive(pair.client, { detectWithin: 30_000 });
-        const plan = deadPeerPlan(30_000);
-        assert.equal(getUserTimeout(pair.client), plan.userTimeout);
-        assert.deepEqual(getKeepAlive(pair.client), {
-          enable: true,
-          idle: plan.idle,
-          interval: plan.interval,
-          count: plan.count,
-        });
+      } finally {
+        await pair.close();
       }
-    } finally {
-      await pair.close();
-    }
-  });
+    },
+  );
 
   it("Deno.TlsConn and Deno.serve", { ...LIMIT, skip: only("deno") }, async () => {
     const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });

@@ -98,7 +98,10 @@ describe(`Windows options (${runtime})`, () => {
           assert.equal(error.code, "EINVAL");
           assert.equal(error.errno, 10022);
           assert.equal(error.syscall, "setsockopt");
-          assert.match(error.message, /^Cannot set TCP_KEEPCNT on fd \d+: EINVAL \(WSAEINVAL 10022: invalid argument\)$/);
+          assert.match(
+            error.message,
+            /^Cannot set TCP_KEEPCNT on fd \d+: EINVAL \(WSAEINVAL 10022: invalid argument\)$/,
+          );
           return true;
         });
         assert.equal(getKeepAlive(pair.client).count, 5);
