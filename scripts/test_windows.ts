@@ -10,6 +10,9 @@
  *   Anything missing that cannot be made: one loud SKIPPED line, exit 0.
  * - Every test a runtime skips is named in a loud line, with the reason.
  * - Ends with one `windows: N passed, N failed` line, and exits 1 when anything failed.
+ * - On Windows itself (the release workflow's `windows-latest` job) it runs the same files with
+ *   the runtimes `npm ci` installed, natively: no Wine, no oracle (Winsock's answers are the
+ *   kernel's there).
  *
  * Run with `deno run -A scripts/test_windows.ts [tests/windows/file.ts…]`.
  */
@@ -46,18 +49,22 @@ function bash(args: string[]) {
   });
 }
 
+const native = process.platform === "win32";
+
 /**
- * Runs a Windows program under Wine with its output in `log`, without blocking: the kernel oracle
- * answers from this process's event loop meanwhile.
+ * Runs a Windows program (under Wine, or natively on Windows through npx) with its output in
+ * `log`, without blocking: the kernel oracle answers from this process's event loop meanwhile.
  */
 function wine(args: string[], env: Record<string, string>, log: string): Promise<number | null> {
   const out = openSync(log, "w");
   try {
-    const child = spawn("bash", [join(root, "scripts/wine_run.sh"), ...args], {
-      cwd: root,
-      stdio: ["ignore", out, out],
-      env: { ...process.env, ...env },
-    });
+    const child = native
+      ? spawn(`npx ${args.map((arg) => `"${arg}"`).join(" ")}`, { cwd: root, stdio: ["ignore", out, out], shell: true })
+      : spawn("bash", [join(root, "scripts/wine_run.sh"), ...args], {
+        cwd: root,
+        stdio: ["ignore", out, out],
+        env: { ...process.env, ...env },
+      });
     // Each runtime's whole run takes well under a minute; a hang ends here.
     const killer = setTimeout(() => child.kill("SIGKILL"), 4 * 60_000);
     return new Promise((resolve) =>
@@ -117,14 +124,15 @@ function args(runtime: "deno" | "bun" | "node", report: string, files: string[])
   }
 }
 
-async function main(): Promise<void> {
+/** Makes Wine ready (Linux), or returns at once on Windows. */
+function prepare(): void {
+  if (native) return;
   if (process.platform !== "linux" || process.arch !== "x64") {
     skip(`Wine tests need a Linux x86_64 host (${process.platform} ${process.arch})`);
   }
   if (process.getuid?.() !== 0) {
     skip("Wine tests need root (chroot, and pidfd_getfd to read the Wine process's sockets)");
   }
-  const started = Date.now();
   if (!existsSync(join(chroot, ".sockopts-wine-ready"))) {
     say(`windows: no Wine chroot at ${chroot}: making one (scripts/wine_setup.sh)`);
     const setup = bash([join(root, "scripts/wine_setup.sh")]);
@@ -132,6 +140,11 @@ async function main(): Promise<void> {
   }
   const fetched = bash([join(root, "scripts/wine_run.sh"), "fetch"]);
   if (fetched.status !== 0) skip(`cannot fetch the Windows runtimes from npm:\n${(fetched.stderr ?? "").slice(-2000)}`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  prepare();
   const setupSeconds = Math.round((Date.now() - started) / 1000);
 
   const asked = process.argv.slice(2);
@@ -142,7 +155,8 @@ async function main(): Promise<void> {
   rmSync(join(root, work), { recursive: true, force: true });
   mkdirSync(join(root, work), { recursive: true });
 
-  const { server, port } = await startKernelOracle();
+  // No Linux kernel beneath real Windows: no oracle there.
+  const oracle = native ? undefined : await startKernelOracle();
   let passed = 0;
   let failed = 0;
   try {
@@ -151,9 +165,9 @@ async function main(): Promise<void> {
       const log = join(root, work, `${runtime}.log`);
       const t0 = Date.now();
       // Output to a file: Node for Windows under Wine cannot open a Linux pipe as its stdout. The
-      // report's path as Windows sees it (Z: is the Linux root).
-      const status = await wine(args(runtime, `Z:${report}`, files), {
-        SOCKOPTS_TEST_ENV: `SOCKOPTS_ORACLE=127.0.0.1:${port}`,
+      // report's path as Windows sees it (under Wine, Z: is the Linux root).
+      const status = await wine(args(runtime, native ? report : `Z:${report}`, files), {
+        SOCKOPTS_TEST_ENV: `SOCKOPTS_ORACLE=127.0.0.1:${oracle?.port}`,
       }, log);
       const seconds = Math.round((Date.now() - t0) / 1000);
       const outcomes = readJunit(report);
@@ -173,13 +187,10 @@ async function main(): Promise<void> {
       failed += runFailed;
     }
   } finally {
-    server.close();
+    oracle?.server.close();
   }
-  say(
-    `windows: Wine setup and runtimes ready in ${setupSeconds} s; all in ${
-      Math.round((Date.now() - started) / 1000)
-    } s`,
-  );
+  const where = native ? "natively on Windows" : `Wine and the runtimes ready in ${setupSeconds} s`;
+  say(`windows: ${where}; all in ${Math.round((Date.now() - started) / 1000)} s`);
   say(`windows: ${passed} passed, ${failed} failed`);
   Deno.exit(failed === 0 ? 0 : 1);
 }
