@@ -40,7 +40,9 @@ interface Scratch {
   readonly lengthPtr: Pointer;
   readonly vals: Uint8Array;
   readonly valsPtr: Pointer;
-  readonly returned: Pointer;
+  /** WSAIoctl's lpcbBytesReturned: held here, since a pointer does not keep its memory alive. */
+  readonly returned: Uint8Array;
+  readonly returnedPtr: Pointer;
   readonly name: Uint8Array;
   readonly namePtr: Pointer;
   readonly nameLength: Uint8Array;
@@ -56,6 +58,7 @@ function scratch(sys: SystemLibrary): Scratch {
   const vals = bytes(KEEPALIVE_VALS.size);
   const name = bytes(256);
   const nameLength = bytes(4);
+  const returned = bytes(4);
   return {
     sys,
     fn: sys.fn as unknown as WindowsSymbols,
@@ -65,7 +68,8 @@ function scratch(sys: SystemLibrary): Scratch {
     lengthPtr: lib.pointerOf(length),
     vals,
     valsPtr: lib.pointerOf(vals),
-    returned: lib.pointerOf(bytes(4)),
+    returned,
+    returnedPtr: lib.pointerOf(returned),
     name,
     namePtr: lib.pointerOf(name),
     nameLength,
@@ -125,7 +129,7 @@ function keepAliveVals(s: Scratch, fd: number, which: "idle" | "interval", secon
   v.setUint32(4, next.idle * 1000, true); // keepalivetime, ms
   v.setUint32(8, next.interval * 1000, true); // keepaliveinterval, ms
   const none = null as unknown as Pointer;
-  const ok = s.fn.WSAIoctl(fd, KEEPALIVE_VALS.code, s.valsPtr, KEEPALIVE_VALS.size, none, 0, s.returned, none, none);
+  const ok = s.fn.WSAIoctl(fd, KEEPALIVE_VALS.code, s.valsPtr, KEEPALIVE_VALS.size, none, 0, s.returnedPtr, none, none);
   if (ok !== 0) return -1;
   s.written.set(fd, next);
   return 0;
