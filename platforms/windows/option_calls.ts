@@ -19,7 +19,7 @@ import type { Pointer } from "../../src/ffi/symbols.ts";
 import { UnsupportedError } from "../../src/errors.ts";
 import type { OptionCalls, SystemLibrary } from "../backend.ts";
 import type { OptionConstant } from "../types.ts";
-import { BUILD, KEEPALIVE_VALS, TCP_MAXRT, windows, windowsCore } from "./constants.ts";
+import { BUILD, KEEPALIVE_VALS, TCP_MAXRT, WINDOWS_FASTOPEN, windowsCore } from "./constants.ts";
 import type { WindowsSymbols } from "./symbols.ts";
 
 const WSAENOPROTOOPT = windowsCore.errno.ENOPROTOOPT;
@@ -197,7 +197,7 @@ function userTimeout(s: Scratch, constant: OptionConstant, build: number): Optio
  */
 export function windowsOptionCalls(sys: SystemLibrary, build: number): Map<OptionConstant, OptionCalls> {
   const s = scratch(sys);
-  const o = windows.options;
+  const o = windowsCore.options;
   const calls = new Map<OptionConstant, OptionCalls>();
   calls.set(o.TCP_USER_TIMEOUT!, userTimeout(s, o.TCP_USER_TIMEOUT!, build));
   if (build < o.TCP_KEEPIDLE!.minBuild!) {
@@ -224,6 +224,8 @@ export function windowsOptionCalls(sys: SystemLibrary, build: number): Map<Optio
       },
     });
   }
-  if (build < o.TCP_FASTOPEN!.minBuild!) calls.set(o.TCP_FASTOPEN!, missing("TCP_FASTOPEN", o.TCP_FASTOPEN!, build));
+  if (build < WINDOWS_FASTOPEN.minBuild!) {
+    calls.set(WINDOWS_FASTOPEN, missing("TCP_FASTOPEN", WINDOWS_FASTOPEN, build));
+  }
   return calls;
 }
