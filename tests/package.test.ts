@@ -202,11 +202,14 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // recognising Bun's closed node:http servers 45.1 kB, writing macOS's and FreeBSD's shared
     // numbers once (platforms/bsd.ts) 44.9 kB again, and the lookup by inode (a Deno handle's first
     // lookup through sock_diag and statx instead of every fd's addresses) 50.4 kB: its sock_diag
-    // part 3.2 kB, the search 2.3 kB.
+    // part 3.2 kB, the search 2.3 kB; then the Windows backend 63.9 kB: its option calls for older
+    // builds and the user timeout 3.0 kB, the handle-table listing 2.6 kB, its core table and NT
+    // layouts 2.4 kB, the binding plan of four DLLs 1.6 kB, the backend and the adapters' plans of
+    // several libraries the rest (every backend is in every bundle: the host picks one at run time).
     // The bound keeps a little headroom, so
     // code that starts pulling in more fails here. What it must not carry: the option table, the
     // OS tables' other options, their notes and TCP info layouts, and string or struct values.
-    assert.ok(keepAlive.bytes <= 51_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 51 kB`);
+    assert.ok(keepAlive.bytes <= 65_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 65 kB`);
     assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
     assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
     assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");
