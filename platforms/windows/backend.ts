@@ -1,7 +1,7 @@
 /**
  * Windows: Winsock (ws2_32) for the socket calls, with `WSAGetLastError()` for the last error;
- * ntdll and kernel32 for the process's handle table (the socket handles are the fd table: Deno
- * and Node expose no socket handle, so the core finds one by its addresses among them) and the
+ * ntdll and kernel32 for the process's handle table (the socket handles are the fd table: where a
+ * runtime exposes no socket handle, the core finds one by its addresses among them) and the
  * build number, which decides how the keep-alive times are set (platforms/windows/option_calls.ts).
  * A SOCKET is a pointer-sized handle, a small multiple of 4: it travels through the core as the
  * number an fd would be.

@@ -1,6 +1,6 @@
 /**
  * The socket handles of this process, from its own handle table: what `listFds` is on Windows,
- * where Deno and Node expose no socket handle and the core finds one by its addresses among
+ * where a runtime exposes no socket handle and the core finds one by its addresses among
  * these.
  *
  * 1. List the process's handles: `NtQueryInformationProcess(ProcessHandleInformation)` (Windows

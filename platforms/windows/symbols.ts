@@ -1,11 +1,11 @@
 /**
- * The Windows functions the Windows backend calls, in the notation of src/ffi/symbols.ts (Deno's
- * FFI spelling, each C parameter named beside its type), and the plan that binds them: ws2_32
- * for the socket calls, ntdll for listing and naming the process's own handles (how a Deno or
- * Node socket, which exposes no handle, is found) and the build number, kernel32 for the process
+ * The Windows functions the Windows backend calls, in the notation of src/ffi/symbols.ts (each C
+ * parameter named beside its type), and the plan that binds them: ws2_32
+ * for the socket calls, ntdll for listing and naming the process's own handles (how a socket
+ * whose runtime exposes no handle is found) and the build number, kernel32 for the process
  * id and whether a handle is open, and the C runtime (ucrtbase) for the adapters' memory helpers.
  *
- * Widths on x64 (the only Windows build Deno, Bun and Node ship for TCP here): `SOCKET` and
+ * Widths on x64 (the Windows build the supported runtimes ship): `SOCKET` and
  * `HANDLE` are pointer-sized (UINT_PTR, void *), bound as `usize`, so a value read from a handle
  * table passes as is; `int`, `DWORD`, `ULONG`, `NTSTATUS` and `BOOL` are 32-bit (LLP64).
  * A process's own pseudo handle, `GetCurrentProcess()`, is `(HANDLE)-1`: bound as `isize`.
@@ -223,7 +223,7 @@ export const WINDOWS_PLAN: BindPlan = {
       symbols: entries({ ...NTDLL_SYMBOLS, ...WINE_SYMBOLS }),
     },
     { name: WINDOWS_LIBRARIES.kernel32, paths: [WINDOWS_LIBRARIES.kernel32], symbols: entries(KERNEL32_SYMBOLS) },
-    // The adapters also take memmove/memcpy (Deno) or malloc/free (Node) from it.
+    // The runtime adapters also take their memory helpers (memmove/memcpy, malloc/free) from it.
     {
       name: "the C runtime",
       paths: WINDOWS_LIBRARIES.crt,
