@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { configureSockets, fdOf, getKeepAlive, keepConfigured, tcpSockets } from "../../mod.ts";
+import { configureSockets, fdOf, getKeepAlive, keepConfigured, setKeepAlive, tcpSockets } from "../../mod.ts";
 import { kernel, netPair, pairMakers, runtime } from "./support.ts";
 
 const LIMIT = { timeout: 60_000 };
@@ -31,6 +31,30 @@ describe(`Windows process sockets (${runtime})`, () => {
       }
     } finally {
       for (const pair of pairs) await pair.close();
+    }
+  });
+
+  it("finds and lists IPv6 sockets too", LIMIT, async () => {
+    const net = await import("node:net");
+    const accepted = Promise.withResolvers<import("node:net").Socket>();
+    const server = net.createServer((socket) => accepted.resolve(socket));
+    await new Promise<void>((resolve) => server.listen(0, "::1", resolve));
+    const port = (server.address() as import("node:net").AddressInfo).port;
+    const client = net.connect(port, "::1");
+    await new Promise((resolve) => client.once("connect", resolve));
+    const end = await accepted.promise;
+    try {
+      setKeepAlive(client, { idle: 36_000 });
+      setKeepAlive(server, { idle: 37_000 });
+      assert.equal(getKeepAlive(client).idle, 36_000);
+      assert.equal(getKeepAlive(server).idle, 37_000);
+      const row = tcpSockets().find((r) => r.fd === fdOf(client));
+      assert.equal(row?.local.family, "IPv6");
+      assert.equal(row?.remoteText, `[::1]:${port}`);
+    } finally {
+      client.destroy();
+      end.destroy();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
