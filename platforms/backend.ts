@@ -1,16 +1,21 @@
 /**
  * The seam between sockopts and an OS: what each folder under `platforms/` provides, behind one
- * interface. A backend gets the OS's system library already bound (it never loads or caches one
- * itself), so that everything above `platforms/` reaches the OS through {@link OsBackend} alone,
- * and a new OS is one new folder.
+ * interface. A backend says what to bind (libc, or Windows's DLLs) and gets it back bound (it
+ * never loads or caches a library itself), so that everything above `platforms/` reaches the OS
+ * through {@link OsBackend} alone, and a new OS is one new folder.
  *
  * @module
  */
 import type { Library } from "../src/ffi/adapter.ts";
-import type { Symbols } from "../src/ffi/symbols.ts";
-import type { PlatformConstants } from "./types.ts";
+import type { BindPlan, Symbols } from "../src/ffi/symbols.ts";
+import type { OptionConstant, PlatformConstants } from "./types.ts";
 
-/** The OS's system library (libc), bound by the runtime's FFI, and the OS's constants. */
+/**
+ * The OS's system library (libc; on Windows ws2_32, ntdll, kernel32 and ucrtbase as one table),
+ * bound by the runtime's FFI, and the OS's constants. The core calls `setsockopt`, `getsockopt`,
+ * `getsockname` and `getpeername` in their POSIX shape on every OS (a Windows `SOCKET` is passed
+ * as the number the fd would be).
+ */
 export interface SystemLibrary {
   readonly platform: PlatformConstants;
   readonly lib: Library;
@@ -105,12 +110,54 @@ export interface TcpDump {
   openSocket(): number;
 }
 
+/**
+ * How one option is set and read on this system where a plain setsockopt/getsockopt of its
+ * constant is not the way: a Windows build older than the option (keep-alive times through
+ * SIO_KEEPALIVE_VALS, a fixed probe count), or an option the system may lack at run time.
+ */
+export interface OptionCalls {
+  /**
+   * Sets the value, already in the constant's kernel unit.
+   * @returns 0, or -1 with the last error set (the core reports it as it does for setsockopt).
+   * @throws {UnsupportedError} where this system cannot set it at all.
+   */
+  set(fd: number, value: number): number;
+  /**
+   * Reads the value into `into[0]`, in the constant's kernel unit.
+   * @returns 0, or -1 with the last error set.
+   * @throws {UnsupportedError} where this system cannot read it at all.
+   */
+  get(fd: number, into: Int32Array): number;
+}
+
 /** What one OS provides. */
 export interface OsBackend {
   /** The OS's core constants (options, errno, layouts). */
   readonly constants: PlatformConstants;
   /**
-   * Every open fd of this process, from the kernel's own table.
+   * What to bind on this architecture: libc on Unix; ws2_32, ntdll, kernel32 and the C runtime
+   * on Windows, whose last error is `WSAGetLastError()` rather than errno.
+   * @param arch `x86_64` or `aarch64`, as the runtime adapter reports it.
+   */
+  library(arch: string): BindPlan;
+  /**
+   * Whether `fd` is open, where `fcntl(F_GETFD)` is not how to ask (Windows:
+   * `GetHandleInformation`). Absent: fcntl.
+   */
+  isOpen?(sys: SystemLibrary, fd: number): boolean;
+  /**
+   * The options this system sets or reads some other way, by their constant in
+   * {@link constants} (the same objects as in the OS's full table). Asked once, after binding.
+   */
+  optionCalls?(sys: SystemLibrary): ReadonlyMap<OptionConstant, OptionCalls>;
+  /**
+   * The fd numbers are handles (Windows): only those {@link listFds} returns may be probed, never
+   * the numbers between them, which may name pipes or files that a socket call could block on.
+   */
+  readonly listedOnly?: boolean;
+  /**
+   * Every open fd of this process, from the kernel's own table (Windows: the socket handles of
+   * the process's handle table, each with `socket: true`).
    * @throws {Error} when the kernel's table cannot be read, or a listing proves incomplete.
    */
   listFds(sys: SystemLibrary): FdEntry[];

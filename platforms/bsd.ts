@@ -16,9 +16,9 @@ import type {
   ErrnoName,
   OptionConstant,
   OptionName,
-  PlatformConstants,
-  PlatformTable,
   TcpState,
+  UnixConstants,
+  UnixTable,
 } from "./types.ts";
 
 // INT_MAX: a 32-bit int on every architecture both run on (xnu
@@ -117,8 +117,8 @@ export const BSD_OPTIONS: { readonly [K in BsdSharedOption]: OptionConstant } = 
  * @returns The OS's full table.
  */
 export function withBsdOptions(
-  core: PlatformConstants,
+  core: UnixConstants,
   own: { readonly [K in Exclude<OptionName, CoreOptionName | BsdSharedOption>]: OptionConstant | null },
-): PlatformTable {
+): UnixTable {
   return withOptions(core, { ...BSD_OPTIONS, ...own });
 }

@@ -1,7 +1,7 @@
 /**
  * What each OS's kernel does with an option that a round trip would not show (the `note` of an
  * `OptionConstant` in the `options` table), from the same sources as the OS tables beside it
- * (linux.ts, darwin.ts, freebsd.ts). Kept apart from those tables so that code reaching the OS
+ * (platforms/<os>/constants.ts). Kept apart from those tables so that code reaching the OS
  * constants (every set and get) does not carry this prose: only the `options` table merges it in.
  *
  * @module
@@ -40,5 +40,21 @@ export const OPTION_NOTES: Readonly<Record<OsName, Partial<Record<OptionName, st
     TCP_MAXSEG: "Can only lower the current MSS (EINVAL above it); 176 is net.inet.tcp.minmss (216) − 40",
     TCP_CONGESTION: "Only algorithms whose cc_* module is loaded; another name fails with ESRCH",
     TCP_FASTOPEN: "On (1) or off (0); needs net.inet.tcp.fastopen.server_enable (or client_enable)",
+  },
+  windows: {
+    SO_REUSEADDR: "Lets another socket bind the same address and port even while this one listens " +
+      "(SO_EXCLUSIVEADDRUSE is Windows's way to forbid that)",
+    SO_LINGER: "struct linger holds two u_shorts: at most 65535 s",
+    TCP_MAXSEG: "Documented for reading only; Windows refuses to set it",
+    SO_ERROR: "Reading it clears the pending error",
+    TCP_KEEPIDLE: "Windows 10 1709 (build 16299) and later; before that sockopts writes both keep-alive times " +
+      'with SIO_KEEPALIVE_VALS, which turns keep-alive on and cannot be read back (README "Windows")',
+    TCP_KEEPINTVL: "Windows 10 1709 (build 16299) and later; before that sockopts writes both keep-alive times " +
+      'with SIO_KEEPALIVE_VALS, which turns keep-alive on and cannot be read back (README "Windows")',
+    TCP_KEEPCNT: "Windows 10 1703 (build 15063) and later; before that the count is fixed at 10. Wine stops at " +
+      "127 (Linux's bound) and answers WSAEINVAL above it",
+    TCP_USER_TIMEOUT: "TCP_MAXRTMS, or TCP_MAXRT (whole seconds) where the system refuses it; Wine implements " +
+      "neither (UnsupportedError)",
+    TCP_FASTOPEN: "Windows 10 1607 (build 14393) and later; client side, before connect()",
   },
 };

@@ -13,9 +13,9 @@ import type { CoreOptionName, OptionConstant, OptionName, PlatformConstants, Pla
  * @param more Its other options.
  * @returns Both, as one table with every option.
  */
-export function withOptions(
-  core: PlatformConstants,
+export function withOptions<C extends PlatformConstants>(
+  core: C,
   more: { readonly [K in Exclude<OptionName, CoreOptionName>]: OptionConstant | null },
-): PlatformTable {
+): C & PlatformTable {
   return { ...core, options: { ...core.options, ...more } };
 }

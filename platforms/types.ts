@@ -12,11 +12,11 @@
  * ```ts
  * import { options, type OsName } from "jsr:@sockopts/sockopts";
  *
- * const where: readonly OsName[] = options.TCP_USER_TIMEOUT.supportedOn; // ["linux", "darwin"]
+ * const where: readonly OsName[] = options.TCP_USER_TIMEOUT.supportedOn; // ["linux", "darwin", "freebsd", "windows"]
  * console.log(where.includes("freebsd")); // false
  * ```
  */
-export type OsName = "linux" | "darwin" | "freebsd";
+export type OsName = "linux" | "darwin" | "freebsd" | "windows";
 
 /**
  * How the kernel stores an option's value:
@@ -154,6 +154,11 @@ export interface OptionConstant {
   /** What the kernel does that a round trip would not show, such as Linux doubling SO_RCVBUF. Only
    * in the `options` table: the OS tables leave it to platforms/notes.ts. */
   readonly note?: string;
+  /**
+   * Windows only: the first build (`RtlGetVersion`'s dwBuildNumber) that has the option; an older
+   * build reaches it another way or not at all (README "Windows").
+   */
+  readonly minBuild?: number;
 }
 
 /**
@@ -265,10 +270,40 @@ export type FdListing =
 
 /** Every constant sockopts needs from one OS. */
 export interface PlatformConstants {
-  /** The OS, as `Deno.build.os` and `process.platform` spell it. */
+  /** The OS, as `Deno.build.os` spells it (`process.platform`'s `win32` is `windows` here). */
   readonly os: OsName;
-  /** A human name for messages ("Linux", "macOS", "FreeBSD"). */
+  /** A human name for messages ("Linux", "macOS", "FreeBSD", "Windows"). */
   readonly displayName: string;
+  /** Socket-level option level. */
+  readonly SOL_SOCKET: number;
+  /** TCP option level. */
+  readonly IPPROTO_TCP: number;
+  /** Address families, to name a socket in an error. */
+  readonly AF_UNIX: number;
+  readonly AF_INET: number;
+  readonly AF_INET6: number;
+  /** Socket types, to name a socket in an error. */
+  readonly SOCK_STREAM: number;
+  readonly SOCK_DGRAM: number;
+  /** Where `sa_family` sits in `struct sockaddr`: BSDs put a one-byte `sa_len` before a one-byte family. */
+  readonly sockaddrFamily: { readonly offset: number; readonly bytes: 1 | 2 };
+  /**
+   * The options every set and get reaches, each or `null` where this OS has no equivalent; the
+   * others are in the OS's full table ({@link PlatformTable}), which only `getOption`, `setOption`
+   * and the `options` table reach.
+   */
+  readonly options: { readonly [K in CoreOptionName]: OptionConstant | null };
+  /**
+   * The error numbers the OS's last-error call reports, by the errno name sockopts gives them
+   * (Windows: `WSAGetLastError()` codes; -1 where the OS has no such error and never reports it).
+   */
+  readonly errno: { readonly [K in ErrnoName]: number };
+  /** The OS's own names of those errors where they differ (Windows: `WSAENOTSOCK`), for messages. */
+  readonly errnoNative?: { readonly [K in ErrnoName]?: string };
+}
+
+/** What a Unix OS adds: where libc is, how errno is read, and how the fd table is listed. */
+export interface UnixConstants extends PlatformConstants {
   /** C libraries to try by name, in order; `{arch}` becomes `x86_64` or `aarch64`. */
   readonly libc: readonly string[];
   /**
@@ -292,19 +327,6 @@ export interface PlatformConstants {
   readonly SO_NETNS_COOKIE: number | null;
   /** The flag that opens a socket close-on-exec (`socket(2)`'s type argument), or `null` where it is not needed. */
   readonly SOCK_CLOEXEC: number | null;
-  /** Socket-level option level. */
-  readonly SOL_SOCKET: number;
-  /** TCP option level. */
-  readonly IPPROTO_TCP: number;
-  /** Address families, to name a socket in an error. */
-  readonly AF_UNIX: number;
-  readonly AF_INET: number;
-  readonly AF_INET6: number;
-  /** Socket types, to name a socket in an error. */
-  readonly SOCK_STREAM: number;
-  readonly SOCK_DGRAM: number;
-  /** Where `sa_family` sits in `struct sockaddr`: BSDs put a one-byte `sa_len` before a one-byte family. */
-  readonly sockaddrFamily: { readonly offset: number; readonly bytes: 1 | 2 };
   /**
    * Where the kernel lists this process's open file descriptors: a directory of fd numbers
    * (Linux `/proc/self/fd`), FreeBSD's per-process file table (`sysctl` KERN_PROC_FILEDESC), or
@@ -317,14 +339,6 @@ export interface PlatformConstants {
   readonly direntNameOffset: number;
   /** The `readdir` symbol per architecture (macOS x86_64 keeps 64-bit inodes under another name). */
   readonly readdirSymbol: { readonly x86_64: string; readonly aarch64: string };
-  /**
-   * The options every set and get reaches, each or `null` where this OS has no equivalent; the
-   * others are in the OS's full table ({@link PlatformTable}), which only `getOption`, `setOption`
-   * and the `options` table reach.
-   */
-  readonly options: { readonly [K in CoreOptionName]: OptionConstant | null };
-  /** errno numbers by name. */
-  readonly errno: { readonly [K in ErrnoName]: number };
 }
 
 /**
@@ -346,5 +360,10 @@ export type CoreOptionName =
 /** An OS's full table: its core constants and every option. */
 export interface PlatformTable extends PlatformConstants {
   /** Each option, or `null` where this OS has no equivalent. */
+  readonly options: { readonly [K in OptionName]: OptionConstant | null };
+}
+
+/** A Unix OS's full table. */
+export interface UnixTable extends PlatformTable, UnixConstants {
   readonly options: { readonly [K in OptionName]: OptionConstant | null };
 }

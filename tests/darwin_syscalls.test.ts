@@ -46,9 +46,9 @@ function recordingDarwin(): { host: Host; calls: Call[] } {
     version: "recording",
     os: "darwin",
     arch: "aarch64",
-    open(paths): Library {
+    open(plan): Library {
       return {
-        path: paths[0],
+        path: plan.libraries[0].paths[0],
         symbols: symbols as unknown as Symbols,
         pointerOf: (bytes) => (views.push(bytes) - 1) as unknown as Pointer,
         errno: () => 0,

@@ -66,9 +66,9 @@ describe("the duplicate a socket is configured through", () => {
         version: "recording",
         os: platform.os,
         arch,
-        open(paths): Library {
+        open(plan): Library {
           return {
-            path: paths[0],
+            path: plan.libraries[0].paths[0],
             symbols: symbols as unknown as Symbols,
             pointerOf: () => 0 as unknown as Pointer,
             errno: () => 0,

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { linux } from "../platforms/linux/constants.ts";
-import { libcCandidates } from "../src/sys/libc_paths.ts";
+import { libcCandidates } from "../platforms/unix/libc_paths.ts";
 import { PUBLIC_CALLS } from "../src/ffi/caller.ts";
 import * as sockopts from "../mod.ts";
 import { binDir, root, run } from "./support/exec.ts";

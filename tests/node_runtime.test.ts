@@ -10,7 +10,7 @@ import { PassThrough } from "node:stream";
 import tls from "node:tls";
 import { fdOf, getKeepAlive, isSupported, setKeepAlive, SocketClosedError, tcpSockets } from "../mod.ts";
 import { nodeAdapter } from "../src/ffi/node.ts";
-import { SYMBOLS } from "../src/ffi/symbols.ts";
+import { libcPlan, SYMBOLS } from "../src/ffi/symbols.ts";
 import { linux } from "../platforms/linux/constants.ts";
 import { binDir, oldNodeBinary, root, run } from "./support/exec.ts";
 import { listenerFd, tcpFd } from "./support/proc.ts";
@@ -36,7 +36,10 @@ describe("Node.js through node:ffi", { skip: nodeOnly }, () => {
     assert.equal(isSupported(), true);
     const adapter = nodeAdapter()!;
     assert.equal(adapter.name, "node");
-    const lib = adapter.open(linux.libc, { errno_location: linux.errnoAccessor, readdir: "readdir" }, "getsockopt");
+    const lib = adapter.open(
+      libcPlan(linux.libc, { errno_location: linux.errnoAccessor, readdir: "readdir" }),
+      "getsockopt",
+    );
     // node:ffi accepts a Deno-style { parameters, result } table and then returns undefined from
     // every call: a result that comes back proves the table was translated.
     assert.ok(lib.symbols.fcntl(0, linux.F_GETFD, 0) >= 0);

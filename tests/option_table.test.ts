@@ -9,6 +9,7 @@ import { type OptionName, options, optionSchema, UnsupportedError } from "../mod
 import { darwin } from "../platforms/darwin/constants.ts";
 import { freebsd } from "../platforms/freebsd/constants.ts";
 import { linux } from "../platforms/linux/constants.ts";
+import { windows } from "../platforms/windows/constants.ts";
 import { OPTION_NOTES } from "../platforms/notes.ts";
 import type { PlatformTable } from "../platforms/types.ts";
 import { optionConstant } from "../src/sys/host.ts";
@@ -16,7 +17,7 @@ import { optionConstant } from "../src/sys/host.ts";
 const LIMIT = { timeout: 60_000 };
 
 describe("the option table", () => {
-  const platforms: readonly PlatformTable[] = [linux, darwin, freebsd];
+  const platforms: readonly PlatformTable[] = [linux, darwin, freebsd, windows];
 
   it("is frozen, down to each OS's constants", LIMIT, () => {
     assert.ok(Object.isFrozen(options));
@@ -67,8 +68,14 @@ describe("the option table", () => {
     assert.deepEqual(options.TCP_QUICKACK.supportedOn, ["linux"]);
     assert.deepEqual(options.TCP_CONGESTION.supportedOn, ["linux", "freebsd"]);
     assert.deepEqual(options.TCP_NOTSENT_LOWAT.supportedOn, ["linux", "darwin"]);
-    assert.deepEqual(options.TCP_USER_TIMEOUT.supportedOn, ["linux", "darwin", "freebsd"]);
-    assert.deepEqual(options.SO_ACCEPTCONN.supportedOn, ["linux", "freebsd"]);
+    assert.deepEqual(options.TCP_USER_TIMEOUT.supportedOn, ["linux", "darwin", "freebsd", "windows"]);
+    assert.deepEqual(options.SO_ACCEPTCONN.supportedOn, ["linux", "freebsd", "windows"]);
+    assert.deepEqual(options.SO_REUSEPORT.supportedOn, ["linux", "darwin", "freebsd"]);
+    assert.equal(options.TCP_KEEPIDLE.os.windows?.native, "TCP_KEEPALIVE");
+    assert.equal(options.TCP_KEEPIDLE.os.windows?.minBuild, 16299);
+    assert.equal(options.TCP_KEEPCNT.os.windows?.minBuild, 15063);
+    assert.equal(options.TCP_USER_TIMEOUT.os.windows?.native, "TCP_MAXRTMS");
+    assert.equal(options.SO_LINGER.os.windows?.size, 4, "Winsock's struct linger: two u_shorts");
     assert.equal(options.SO_LINGER.os.darwin?.native, "SO_LINGER_SEC");
     assert.equal(options.SO_LINGER.os.darwin?.optname, 0x1080);
     assert.equal(options.TCP_KEEPIDLE.os.darwin?.native, "TCP_KEEPALIVE");
@@ -89,6 +96,6 @@ describe("the option table", () => {
         });
       }
     }
-    assert.equal(missing, 7); // macOS: 4, FreeBSD: 3
+    assert.equal(missing, 12); // macOS: 4, FreeBSD: 3, Windows: 5
   });
 });

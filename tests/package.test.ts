@@ -218,10 +218,13 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // trap-free descriptions, 1.4 kB), the debug listener's re-entry guard, link-local twins and
     // network namespaces told apart by cookie, interface and the handle's own pick (find.ts,
     // inode_lookup.ts, twins.ts, interfaces.ts, about 2.5 kB), and the runtime's own fd kept over
-    // another holder's duplicate. The bound keeps a little headroom, so
+    // another holder's duplicate. The Windows backend (its option calls for older builds and the user
+    // timeout 3.0 kB, the handle-table listing 2.6 kB, its core table and NT layouts 2.4 kB, the
+    // binding plan of four DLLs 1.6 kB; every backend is in every bundle, as the host picks one at
+    // run time) then took it to 73.4 kB. The bound keeps a little headroom, so
     // code that starts pulling in more fails here. What it must not carry: the option table, the
     // OS tables' other options, their notes and TCP info layouts, and string or struct values.
-    assert.ok(keepAlive.bytes <= 63_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 63 kB`);
+    assert.ok(keepAlive.bytes <= 75_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 75 kB`);
     assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
     assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
     assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { darwin, darwinCore } from "../platforms/darwin/constants.ts";
 import { freebsd, freebsdCore } from "../platforms/freebsd/constants.ts";
 import { linux, linuxCore } from "../platforms/linux/constants.ts";
+import { windows, windowsCore } from "../platforms/windows/constants.ts";
 import type { OptionName, PlatformTable } from "../platforms/types.ts";
 import { PermissionError, UnsupportedError } from "../mod.ts";
 import { hostFor, optionConstant } from "../src/sys/host.ts";
@@ -180,11 +181,11 @@ function fakeRuntime(os: string): RuntimeAdapter {
 
 describe("unsupported hosts", () => {
   it("name the OS", () => {
-    for (const os of ["windows", "netbsd", "android"]) {
+    for (const os of ["netbsd", "android", "win32"]) {
       const host = hostFor(fakeRuntime(os));
       assert.ok(host instanceof UnsupportedError, os);
       assert.equal(host.os, os);
-      assert.equal(host.message, `Unsupported OS: sockopts runs on Linux, macOS and FreeBSD, not on ${os}`);
+      assert.equal(host.message, `Unsupported OS: sockopts runs on Linux, macOS, FreeBSD and Windows, not on ${os}`);
     }
   });
 
@@ -194,9 +195,9 @@ describe("unsupported hosts", () => {
     assert.match(host.message, /^Unsupported runtime: sockopts needs /);
   });
 
-  it("accept the three supported OSes", () => {
-    const cores = { linux: linuxCore, darwin: darwinCore, freebsd: freebsdCore };
-    for (const p of [linux, darwin, freebsd] as PlatformTable[]) {
+  it("accept the four supported OSes", () => {
+    const cores = { linux: linuxCore, darwin: darwinCore, freebsd: freebsdCore, windows: windowsCore };
+    for (const p of [linux, darwin, freebsd, windows] as PlatformTable[]) {
       const host = hostFor(fakeRuntime(p.os));
       assert.ok(!(host instanceof UnsupportedError));
       // The host runs on the OS's core table: the full one minus the options no core call reads.

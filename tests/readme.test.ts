@@ -117,13 +117,13 @@ it("docs/options.md's table lists every option with the table's OSes and read-on
   const rows = new Map<string, string[]>();
   for (const line of section(page, "## The option table").split("\n")) {
     const cells = line.split("|").slice(1, -1).map((cell) => cell.trim());
-    if (cells.length === 6 && /^[A-Z_]+$/.test(cells[0])) rows.set(cells[0], cells);
+    if (cells.length === 7 && /^[A-Z_]+$/.test(cells[0])) rows.set(cells[0], cells);
   }
   assert.deepEqual([...rows.keys()], Object.keys(options));
   for (const [name, info] of Object.entries(options)) {
-    const [, , linux, darwin, freebsd, readOnly] = rows.get(name)!;
-    const shown = { linux, darwin, freebsd };
-    for (const os of ["linux", "darwin", "freebsd"] as const) {
+    const [, , linux, darwin, freebsd, windows, readOnly] = rows.get(name)!;
+    const shown = { linux, darwin, freebsd, windows };
+    for (const os of ["linux", "darwin", "freebsd", "windows"] as const) {
       assert.equal(shown[os].startsWith("✅"), info.supportedOn.includes(os), `${name} on ${os}: ${shown[os]}`);
       assert.equal(shown[os].startsWith("❌"), !info.supportedOn.includes(os), `${name} on ${os}: ${shown[os]}`);
       const native = info.os[os]?.native;

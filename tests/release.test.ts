@@ -44,13 +44,16 @@ it("package.json names the repository, homepage, issue tracker and engines", () 
   for (const keyword of ["deno", "bun", "node", "node-ffi"]) assert.ok(pkg.keywords.includes(keyword), keyword);
 });
 
-it("the release workflow runs the tests on a version tag, then publishes to JSR and npm with provenance", () => {
+it("the release workflow runs the tests on a version tag (Linux, real Windows, a real Mac), then publishes to JSR and npm with provenance", () => {
   assert.match(workflow, /on:\n\s+push:\n\s+tags: \["v\*\.\*\.\*"\]/);
   const [test, publish] = workflow.split(/\n {2}publish:\n/);
   assert.ok(publish !== undefined, "a publish job");
   assert.match(test, /\.ci\/run|npm test/, "the test job runs the suite");
   assert.match(test, /GITHUB_REF_NAME.*package\.json/, "the tag must name package.json's version");
-  assert.match(publish, /needs: test/, "publishing waits for the tests");
+  assert.match(publish, /needs: \[test, windows, macos\]/, "publishing waits for the tests, on every OS");
+  assert.match(publish, /if: startsWith\(github\.ref, 'refs\/tags\/v'\)/, "a run by hand publishes nothing");
+  assert.match(test, /\n {2}windows:\n {4}runs-on: windows-latest\n[\s\S]*scripts\/test_windows\.ts/);
+  assert.match(test, /\n {2}macos:\n {4}runs-on: macos-latest\n[\s\S]*npm run test:quick/);
   assert.match(publish, /permissions:\n(\s+(#.*|[\w-]+: \w+)\n)*\s+id-token: write/, "OIDC token for provenance");
   assert.match(publish, /run: npx deno publish\n/);
   assert.match(publish, /run: npm publish --provenance/);

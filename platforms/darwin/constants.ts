@@ -17,7 +17,7 @@
  * @module
  */
 import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "../bsd.ts";
-import type { PlatformConstants, PlatformTable, ProcFdInfoLayout, TcpInfoConstant } from "../types.ts";
+import type { ProcFdInfoLayout, TcpInfoConstant, UnixConstants, UnixTable } from "../types.ts";
 
 // INT_MAX (`EXTERNAL_HEADERS/architecture/*/_limits.h`, `bsd/arm/_limits.h`).
 const INT_MAX = 2147483647;
@@ -32,7 +32,7 @@ const MAX_LINGER_SECONDS = 327;
 /** `struct proc_fdinfo` as PROC_PIDLISTFDS fills it (explained in {@link darwinCore}). */
 export const DARWIN_PROC_FDINFO: ProcFdInfoLayout = { flavor: 1, size: 8, fd: 0, type: 4, typeSocket: 2 };
 
-export const darwinCore: PlatformConstants = {
+export const darwinCore: UnixConstants = {
   os: "darwin",
   displayName: "macOS",
   // libSystem re-exports libsystem_c (readdir), libsystem_kernel (socket calls, __error) and
@@ -126,7 +126,7 @@ export const darwinCore: PlatformConstants = {
  * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
  * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
  */
-export const darwin: PlatformTable = /* @__PURE__ */ withBsdOptions(darwinCore, {
+export const darwin: UnixTable = /* @__PURE__ */ withBsdOptions(darwinCore, {
   // SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF, SO_ERROR and TCP_MAXSEG come from bsd.ts,
   // the same as FreeBSD's.
   // Plain SO_LINGER (0x80) counts clock ticks on macOS; SO_LINGER_SEC counts seconds.

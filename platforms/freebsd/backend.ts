@@ -5,11 +5,13 @@
  * @module
  */
 import type { OsBackend } from "../backend.ts";
+import { unixLibc } from "../unix/libc.ts";
 import { FREEBSD_KINFO_FILE, freebsdCore } from "./constants.ts";
 import { listKinfoFiles } from "./kinfo_files.ts";
 
 /** The FreeBSD backend. */
 export const freebsdBackend: OsBackend = {
   constants: freebsdCore,
+  library: (arch) => unixLibc(freebsdCore, arch),
   listFds: (sys) => listKinfoFiles(sys, FREEBSD_KINFO_FILE),
 };

@@ -17,7 +17,7 @@
  * @module
  */
 import { BSD_ERRNO, BSD_TCP_STATES, withBsdOptions } from "../bsd.ts";
-import type { KinfoFileLayout, PlatformConstants, PlatformTable, TcpInfoConstant } from "../types.ts";
+import type { KinfoFileLayout, TcpInfoConstant, UnixConstants, UnixTable } from "../types.ts";
 
 // INT_MAX (`sys/x86/include/_limits.h`, `sys/arm64/include/_limits.h`).
 const INT_MAX = 2147483647;
@@ -44,7 +44,7 @@ export const FREEBSD_KINFO_FILE: KinfoFileLayout = {
   typeSocket: 2,
 };
 
-export const freebsdCore: PlatformConstants = {
+export const freebsdCore: UnixConstants = {
   os: "freebsd",
   displayName: "FreeBSD",
   // lib/libc/Versions.def and the shared library's SONAME since FreeBSD 7.
@@ -148,7 +148,7 @@ export const freebsdCore: PlatformConstants = {
  * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
  * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
  */
-export const freebsd: PlatformTable = /* @__PURE__ */ withBsdOptions(freebsdCore, {
+export const freebsd: UnixTable = /* @__PURE__ */ withBsdOptions(freebsdCore, {
   // SO_REUSEADDR, SO_REUSEPORT, SO_RCVBUF, SO_SNDBUF, SO_ERROR and TCP_MAXSEG come from bsd.ts,
   // the same as macOS's.
   // struct linger (sys/sys/socket.h): int l_onoff, int l_linger, in seconds.

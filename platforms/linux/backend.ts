@@ -5,6 +5,7 @@
  * @module
  */
 import type { OsBackend } from "../backend.ts";
+import { unixLibc } from "../unix/libc.ts";
 import { listDirectory } from "../unix/fd_directory.ts";
 import { linuxCore } from "./constants.ts";
 import { openSockDiag } from "./sock_diag.ts";
@@ -12,6 +13,7 @@ import { openSockDiag } from "./sock_diag.ts";
 /** The Linux backend. */
 export const linuxBackend: OsBackend = {
   constants: linuxCore,
-  listFds: (sys) => listDirectory(sys, sys.platform.fdDirectory).map((fd) => ({ fd })),
+  library: (arch) => unixLibc(linuxCore, arch),
+  listFds: (sys) => listDirectory(sys, linuxCore.fdDirectory).map((fd) => ({ fd })),
   openSockDiag,
 };

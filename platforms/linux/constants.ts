@@ -14,12 +14,12 @@
  * @module
  */
 import { withOptions } from "../table.ts";
-import type { PlatformConstants, PlatformTable, TcpInfoConstant } from "../types.ts";
+import type { TcpInfoConstant, UnixConstants, UnixTable } from "../types.ts";
 
 const INT_MAX = 2147483647;
 
 /** Linux's socket-option constants. */
-export const linuxCore: PlatformConstants = {
+export const linuxCore: UnixConstants = {
   os: "linux",
   displayName: "Linux",
   // glibc first; Alpine's musl names its libc after the architecture.
@@ -120,7 +120,7 @@ export const linuxCore: PlatformConstants = {
  * table (the options every set and get reaches); only `getOption`, `setOption` and the `options`
  * table reach this one, so a bundle of `setKeepAlive` leaves the other options out.
  */
-export const linux: PlatformTable = /* @__PURE__ */ withOptions(linuxCore, {
+export const linux: UnixTable = /* @__PURE__ */ withOptions(linuxCore, {
   SO_REUSEADDR: { native: "SO_REUSEADDR", level: 1, optname: 2, unit: "bool", min: 0, max: 1 },
   SO_REUSEPORT: { native: "SO_REUSEPORT", level: 1, optname: 15, unit: "bool", min: 0, max: 1 },
   // sk_setsockopt clamps to net.core.rmem_max, doubles the value and keeps at least

@@ -8,6 +8,7 @@
 import { nativeBytes } from "../../src/ffi/adapter.ts";
 import type { Library } from "../../src/ffi/adapter.ts";
 import type { SystemLibrary } from "../backend.ts";
+import type { UnixConstants } from "../types.ts";
 
 // The directory last read, NUL-terminated, and the library its bytes belong to.
 let directory: string | undefined;
@@ -27,7 +28,8 @@ const NAME = /* @__PURE__ */ new Uint8Array(12);
  */
 export function listDirectory(n: SystemLibrary, path: string): number[] {
   const { lib, fn } = n;
-  const nameOffset = n.platform.direntNameOffset;
+  // Only Unix hosts list a directory of fds.
+  const nameOffset = (n.platform as UnixConstants).direntNameOffset;
   // Native memory belongs to the library that allocated it (tests reload libc for other hosts).
   if (directoryBytes === undefined || directoryLib !== lib || directory !== path) {
     directoryLib = lib;

@@ -3,11 +3,11 @@
  *
  * @module
  */
-import type { Pointer, SymbolNames, Symbols } from "./symbols.ts";
+import type { BindPlan, Pointer, Symbols } from "./symbols.ts";
 
-/** libc, bound by one runtime. */
+/** The system library (libc, or Windows's DLLs), bound by one runtime. */
 export interface Library {
-  /** The file that was opened, such as `libc.so.6`. */
+  /** The files that were opened, such as `libc.so.6` (comma-separated where a plan has several). */
   readonly path: string;
   /** The bound functions. */
   readonly symbols: Symbols;
@@ -18,7 +18,10 @@ export interface Library {
   allocate?(size: number): Uint8Array;
   /** The address of a byte view's first byte; the view must stay alive as long as the pointer. */
   pointerOf(view: Uint8Array): Pointer;
-  /** The calling thread's errno, read straight from the address the accessor returned at bind time. */
+  /**
+   * The calling thread's last error: errno, read straight from the address the accessor returned
+   * at bind time, or what the plan's last-error function returns (Windows: `WSAGetLastError()`).
+   */
   errno(): number;
   /** Whether a pointer a C function returned is NULL. */
   isNull(pointer: Pointer): boolean;
@@ -39,13 +42,23 @@ export interface RuntimeAdapter {
   /** `x86_64` or `aarch64` (whatever the runtime reports, normalised to those names). */
   readonly arch: string;
   /**
-   * Binds the symbol table from the first library in `paths` that opens, binding the symbols in
-   * `names` under the C names given there. `call` names the C function the caller is about to
-   * make (`setsockopt`, `getsockopt`, …), for the message when nothing opens; that message names
-   * every path tried and why it failed.
+   * Binds every library of `plan` (each from the first of its paths that opens) into one table,
+   * with the last error read as the plan says. `call` names the C function the caller is about
+   * to make (`setsockopt`, `getsockopt`, …), for the message when a library does not open; that
+   * message names the library, every path tried and why it failed.
    * @throws {PermissionError} where the runtime withholds FFI (Deno without `--allow-ffi`).
    */
-  open(paths: readonly string[], names: SymbolNames, call: string): Library;
+  open(plan: BindPlan, call: string): Library;
+}
+
+/**
+ * The OS as sockopts names it from `process.platform`: the same as `Deno.build.os`, so
+ * `win32` is `windows`.
+ * @param platform `process.platform`.
+ * @returns The OS name.
+ */
+export function osName(platform: string): string {
+  return platform === "win32" ? "windows" : platform;
 }
 
 /**

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { type NativeType, type Pointer, type SymbolNames, type Symbols, symbolsToBind } from "./symbols.ts";
+import { type Library, osName, type RuntimeAdapter } from "./adapter.ts";
+import type { BindPlan, LibraryPlan, NativeType, Pointer, Symbols } from "./symbols.ts";
 
 // The part of `bun:ffi` used here, declared locally so the package needs no Bun types to check.
 interface BunFFI {
@@ -37,15 +37,16 @@ function loadFFI(): BunFFI {
   return (import.meta as unknown as { require(id: string): BunFFI }).require("bun:ffi");
 }
 
-function open(paths: readonly string[], names: SymbolNames, call: string): Library {
-  const ffi = loadFFI();
+type Bound = Record<string, unknown>;
+
+// Binds one library from the first path that opens; symbols come back under their keys.
+function openLibrary(ffi: BunFFI, plan: LibraryPlan, call: string): { path: string; symbols: Bound } {
   // Bun has no per-symbol `name`, so renamed symbols are bound under their C names.
-  const wanted = symbolsToBind(names);
   type Entry = { args: readonly string[]; returns: string };
   const table: Record<string, Entry> = {};
   // Bun's dlopen fails whole when one symbol is missing, so optional ones are bound one by one.
   const optional: Record<string, Entry> = {};
-  for (const [, cName, symbol] of wanted) {
+  for (const [, cName, symbol] of plan.symbols) {
     const entry = {
       args: symbol.parameters.map((type: NativeType) => BUN_TYPE[type]),
       returns: BUN_TYPE[symbol.result],
@@ -54,7 +55,7 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
     else table[cName] = entry;
   }
   const failures: string[] = [];
-  for (const path of paths) {
+  for (const path of plan.paths) {
     let lib;
     try {
       lib = ffi.dlopen(path, table);
@@ -62,7 +63,7 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
       failures.push(`${path}: ${(error as Error).message}`);
       continue;
     }
-    const bound: Record<string, unknown> = { ...lib.symbols };
+    const bound: Bound = { ...lib.symbols };
     for (const [name, entry] of Object.entries(optional)) {
       try {
         bound[name] = ffi.dlopen(path, { [name]: entry }).symbols[name];
@@ -70,22 +71,34 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
         bound[name] = null;
       }
     }
-    const symbols = Object.fromEntries(wanted.map(([key, cName]) => [key, bound[cName]])) as unknown as Symbols;
-    const errnoAddress = (bound[names.errno_location] as () => number)();
-    const read = ffi.read;
-    return {
-      path,
-      symbols,
-      pointerOf: (bytes) => ffi.ptr(bytes) as unknown as Pointer,
-      errno: () => read.i32(errnoAddress, 0),
-      isNull: (pointer) => (pointer as unknown) === null || (pointer as unknown) === 0,
-      cString: (pointer, offset) => String(new ffi.CString(pointer as unknown as number, offset)),
-      copyInto: (pointer, offset, into) => {
-        for (let i = 0; i < into.length; i++) into[i] = read.u8(pointer as unknown as number, offset + i);
-      },
-    };
+    return { path, symbols: Object.fromEntries(plan.symbols.map(([key, cName]) => [key, bound[cName]])) };
   }
-  throw new Error(`Cannot load libc for ${call}: ${failures.join("; ")}`);
+  throw new Error(`Cannot load ${plan.name} for ${call}: ${failures.join("; ")}`);
+}
+
+function open(plan: BindPlan, call: string): Library {
+  const ffi = loadFFI();
+  const opened = plan.libraries.map((library) => openLibrary(ffi, library, call));
+  const all: Bound = Object.assign({}, ...opened.map((library) => library.symbols));
+  const source = all[plan.lastError.key] as () => number;
+  const read = ffi.read;
+  let errno: () => number;
+  if (plan.lastError.via === "result") errno = source;
+  else {
+    const errnoAddress = source();
+    errno = () => read.i32(errnoAddress, 0);
+  }
+  return {
+    path: opened.map((library) => library.path).join(", "),
+    symbols: all as unknown as Symbols,
+    pointerOf: (bytes) => ffi.ptr(bytes) as unknown as Pointer,
+    errno,
+    isNull: (pointer) => (pointer as unknown) === null || (pointer as unknown) === 0,
+    cString: (pointer, offset) => String(new ffi.CString(pointer as unknown as number, offset)),
+    copyInto: (pointer, offset, into) => {
+      for (let i = 0; i < into.length; i++) into[i] = read.u8(pointer as unknown as number, offset + i);
+    },
+  };
 }
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
@@ -96,7 +109,8 @@ const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
  */
 export function bunOs(): string | undefined {
   const proc = (globalThis as { process?: { platform: string } }).process;
-  return (globalThis as { Bun?: BunGlobal }).Bun === undefined ? undefined : proc?.platform;
+  const platform = proc?.platform;
+  return (globalThis as { Bun?: BunGlobal }).Bun === undefined || platform === undefined ? undefined : osName(platform);
 }
 
 /** The Bun adapter, or `undefined` when this is not Bun. */
@@ -107,7 +121,7 @@ export function bunAdapter(): RuntimeAdapter | undefined {
   return {
     name: "bun",
     version: bun.version,
-    os: proc.platform,
+    os: osName(proc.platform),
     arch: ARCH[proc.arch] ?? proc.arch,
     open,
   };

@@ -5,7 +5,7 @@
  */
 import { PermissionError } from "../errors.ts";
 import type { Library, RuntimeAdapter } from "./adapter.ts";
-import { OS_SYMBOLS, type Pointer, type SymbolNames, SYMBOLS, type Symbols, symbolsToBind } from "./symbols.ts";
+import { type BindPlan, type LibraryPlan, OS_SYMBOLS, type Pointer, SYMBOLS, type Symbols } from "./symbols.ts";
 
 // Keeps the shared tables honest against Deno's own types.
 const _checked: Deno.ForeignLibraryInterface = SYMBOLS satisfies Deno.ForeignLibraryInterface;
@@ -13,16 +13,10 @@ const _checkedExtras: readonly Deno.ForeignLibraryInterface[] = Object.values(
   OS_SYMBOLS satisfies Record<string, Deno.ForeignLibraryInterface>,
 );
 
-// The common symbols under their keys (errno_location and readdir bound to the OS's C names),
-// and this OS's extras (symbols.ts OS_SYMBOLS).
-type Table = typeof SYMBOLS & {
-  readonly errno_location: (typeof SYMBOLS)["errno_location"] & { readonly name: string };
-  readonly readdir: (typeof SYMBOLS)["readdir"] & { readonly name: string };
-} & Deno.ForeignLibraryInterface;
-
 // Deno's pointer helpers (Deno.UnsafePointer.of, UnsafePointerView reads) need a blanket
 // --allow-ffi; a grant for libc's path alone covers only calls into libc. So native memory is
-// reached through libc itself, from a second handle on the same library:
+// reached through the C runtime itself (libc; ucrtbase.dll on Windows), from a second handle on
+// the same library:
 const HELPERS = {
   // void *memmove(void *dest, const void *src, size_t n); with n = 0 it copies nothing and
   // returns dest: the address of a typed array.
@@ -31,12 +25,13 @@ const HELPERS = {
   read_into: { name: "memcpy", parameters: ["buffer", "pointer", "usize"], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-function bind(path: string, lib: Deno.DynamicLibrary<Table>): Library {
-  const symbols = lib.symbols as unknown as Symbols;
-  const { address_of, read_into } = Deno.dlopen(path, HELPERS).symbols;
-  // errno lives at a fixed per-thread address, fetched once; memcpy does not touch errno.
-  const errnoAt = lib.symbols.errno_location();
-  const errnoCell = new Int32Array(1);
+type Bound = Record<string, (...args: unknown[]) => unknown>;
+
+function bind(plan: BindPlan, opened: { path: string; symbols: Bound }[]): Library {
+  const all: Bound = Object.assign({}, ...opened.map((library) => library.symbols));
+  const symbols = all as unknown as Symbols;
+  const crt = opened[Math.max(0, plan.libraries.findIndex((library) => library.crt === true))].path;
+  const { address_of, read_into } = Deno.dlopen(crt, HELPERS).symbols;
   let scratch = new Uint8Array(64);
   // Copies `length` bytes from `pointer` into scratch: only bytes the caller says are there.
   const read = (pointer: Deno.PointerValue, length: number) => {
@@ -44,14 +39,24 @@ function bind(path: string, lib: Deno.DynamicLibrary<Table>): Library {
     read_into(scratch, pointer, length as unknown as bigint); // usize takes a number too
     return scratch;
   };
-  return {
-    path,
-    symbols,
-    pointerOf: (bytes) => address_of(bytes, bytes, 0 as unknown as bigint) as unknown as Pointer,
-    errno: () => {
+  const source = all[plan.lastError.key] as () => number | Deno.PointerValue;
+  let errno: () => number;
+  if (plan.lastError.via === "result") {
+    errno = source as () => number;
+  } else {
+    // errno lives at a fixed per-thread address, fetched once; memcpy does not touch errno.
+    const errnoAt = source() as Deno.PointerValue;
+    const errnoCell = new Int32Array(1);
+    errno = () => {
       read_into(errnoCell, errnoAt, 4 as unknown as bigint);
       return errnoCell[0];
-    },
+    };
+  }
+  return {
+    path: opened.map((library) => library.path).join(", "),
+    symbols,
+    pointerOf: (bytes) => address_of(bytes, bytes, 0 as unknown as bigint) as unknown as Pointer,
+    errno,
     isNull: (pointer) => pointer === null,
     cString: (pointer, offset) => {
       // One byte further each time, so nothing past the NUL is ever read.
@@ -98,14 +103,14 @@ function reason(error: unknown): string {
   return String((error as Error).message).replace(/^(Could not open library: )+/, "Could not open library: ");
 }
 
-function open(paths: readonly string[], names: SymbolNames, call: string): Library {
-  const bound: Deno.ForeignLibraryInterface = {};
-  for (const [key, name, symbol] of symbolsToBind(names)) bound[key] = { ...symbol, name };
-  const table = bound as Table;
+function openLibrary(plan: LibraryPlan, call: string): { path: string; symbols: Bound } {
+  // Deno binds a missing `optional: true` symbol as null by itself.
+  const table: Deno.ForeignLibraryInterface = {};
+  for (const [key, name, symbol] of plan.symbols) table[key] = { ...symbol, name } as Deno.ForeignFunction;
   const failures: string[] = [];
-  const tryOpen = (path: string): Library | undefined => {
+  const tryOpen = (path: string): { path: string; symbols: Bound } | undefined => {
     try {
-      return bind(path, Deno.dlopen(path, table));
+      return { path, symbols: Deno.dlopen(path, table).symbols as unknown as Bound };
     } catch (error) {
       if (!refused(error)) failures.push(`${path}: ${reason(error)}`);
       return undefined;
@@ -114,7 +119,7 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
   // Every path is asked about first (no prompt, nothing loaded), then only granted ones opened:
   // a narrow --allow-ffi=<path> then finds its path, and nothing is prompted for.
   let prompt = false;
-  for (const path of paths) {
+  for (const path of plan.paths) {
     const state = permission(path);
     prompt ||= state === "prompt";
     if (state === "granted") {
@@ -124,21 +129,25 @@ function open(paths: readonly string[], names: SymbolNames, call: string): Libra
   }
   // Nothing granted opened: ask once, at Deno's prompt, then open as a blanket grant would.
   if (failures.length === 0 && prompt && permission() === "prompt" && request()) {
-    for (const path of paths) {
+    for (const path of plan.paths) {
       const lib = tryOpen(path);
       if (lib !== undefined) return lib;
     }
   }
-  const scoped = paths.find((path) => path.startsWith("/")) ?? paths[0];
+  const scoped = plan.paths.find((path) => path.startsWith("/")) ?? plan.paths[0];
   const relative = failures.some((failure) => !failure.startsWith("/"))
-    ? "; a relative --allow-ffi path is resolved against the working directory, so it never covers libc"
+    ? `; a relative --allow-ffi path is resolved against the working directory, so it never covers ${plan.name}`
     : "";
   const tried = failures.length === 0 ? "" : ` (tried ${failures.join("; ")}${relative})`;
-  if (permission() === "granted") throw new Error(`Cannot load libc for ${call}: ${failures.join("; ")}`);
+  if (permission() === "granted") throw new Error(`Cannot load ${plan.name} for ${call}: ${failures.join("; ")}`);
   throw new PermissionError(
-    `Cannot load libc for ${call}: Deno needs --allow-ffi, or --allow-ffi=<libc's absolute path> ` +
-      `such as ${scoped} for libc alone${tried}`,
+    `Cannot load ${plan.name} for ${call}: Deno needs --allow-ffi, or --allow-ffi=<${plan.name}'s absolute path> ` +
+      `such as ${scoped} for ${plan.name} alone${tried}`,
   );
+}
+
+function open(plan: BindPlan, call: string): Library {
+  return bind(plan, plan.libraries.map((library) => openLibrary(library, call)));
 }
 
 /**

@@ -5,15 +5,8 @@
  * @module
  */
 import { PermissionError } from "../errors.ts";
-import type { Library, RuntimeAdapter } from "./adapter.ts";
-import {
-  type NativeType,
-  type Pointer,
-  type SymbolDefinition,
-  type SymbolNames,
-  type Symbols,
-  symbolsToBind,
-} from "./symbols.ts";
+import { type Library, osName, type RuntimeAdapter } from "./adapter.ts";
+import type { BindPlan, LibraryPlan, NativeType, Pointer, SymbolDefinition, Symbols } from "./symbols.ts";
 
 interface Signature {
   readonly arguments: readonly string[];
@@ -146,24 +139,32 @@ function adapt(fn: (...args: unknown[]) => unknown, symbol: SymbolDefinition): (
   };
 }
 
-function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call: string): Library {
-  const wanted = symbolsToBind(names);
-  const table: Record<string, Signature> = { malloc: MALLOC, free: FREE };
+type Fn = (...args: unknown[]) => unknown;
+
+// Binds one library from the first path that opens; symbols come back under their keys, with
+// `extra` (bound under its own names) beside them.
+function openLibrary(
+  node: NodeFFI,
+  plan: LibraryPlan,
+  extra: Record<string, Signature>,
+  call: string,
+): { path: string; symbols: Record<string, Fn | null>; extra: Record<string, Fn> } {
+  const table: Record<string, Signature> = { ...extra };
   // node:ffi's dlopen fails whole when one symbol is missing, so optional ones are bound one by one.
   const optional: Record<string, Signature> = {};
-  for (const [, cName, symbol] of wanted) {
+  for (const [, cName, symbol] of plan.symbols) {
     if (symbol.optional === true) optional[cName] = signatureOf(symbol);
     else table[cName] = signatureOf(symbol);
   }
   const failures: string[] = [];
-  for (const path of paths) {
-    let bound: Record<string, ((...args: unknown[]) => unknown) | null>;
+  for (const path of plan.paths) {
+    let bound: Record<string, Fn | null>;
     try {
       bound = { ...node.dlopen(path, table).functions };
     } catch (error) {
       if (isAccessDenied(error)) {
         throw new PermissionError(
-          `Cannot load libc for ${call}: Node.js under the permission model needs --allow-ffi (${path})`,
+          `Cannot load ${plan.name} for ${call}: Node.js under the permission model needs --allow-ffi (${path})`,
           { cause: error },
         );
       }
@@ -178,50 +179,67 @@ function open(node: NodeFFI, paths: readonly string[], names: SymbolNames, call:
       }
     }
     const symbols = Object.fromEntries(
-      wanted.map(([key, cName, symbol]) => {
+      plan.symbols.map(([key, cName, symbol]) => {
         const fn = bound[cName];
         return [key, fn === null || fn === undefined ? null : adapt(fn, symbol)];
       }),
-    ) as unknown as Symbols;
-    const errnoAddress = bound[names.errno_location]!() as bigint;
-    if (typeof errnoAddress !== "bigint") throw new Error(`Cannot load libc: ${path} returned no errno address`);
-    const malloc = bound.malloc!;
-    const free = bound.free!;
-    // Buffers sockopts passes by address live in malloc()ed memory: V8 may move or re-home a
-    // JavaScript-owned backing store (getRawPointer on small typed arrays corrupted the heap),
-    // and plain bigint addresses also take node:ffi's fastest call path. Each block is freed
-    // once its ArrayBuffer is collected; the key is held weakly for that.
-    const blocks = new WeakMap<ArrayBufferLike, bigint>();
-    const release = new FinalizationRegistry<bigint>((address) => free(address));
-    const getInt32 = node.getInt32;
-    return {
-      path,
-      symbols,
-      allocate(size: number): Uint8Array {
-        // malloc(0) may return NULL or a unique pointer: ask for at least one byte.
-        const address = malloc(BigInt(Math.max(size, 1))) as bigint;
-        if (address === 0n) throw new Error(`Cannot allocate ${size} bytes of native memory: malloc returned NULL`);
-        const buffer = node.toArrayBuffer(address, size, false);
-        blocks.set(buffer, address);
-        release.register(buffer, address);
-        // malloc() does not zero; callers rely on fresh memory reading as zeroes, as in JavaScript.
-        return new Uint8Array(buffer).fill(0);
-      },
-      pointerOf(view: Uint8Array): Pointer {
-        const base = blocks.get(view.buffer);
-        if (base === undefined) throw new Error("Cannot take the address of memory that allocate() did not return");
-        return (base + BigInt(view.byteOffset)) as unknown as Pointer;
-      },
-      errno: () => getInt32(errnoAddress, 0),
-      isNull: (pointer) => (pointer as unknown) === 0n || (pointer as unknown) === null,
-      cString: (pointer, offset) => node.toString((pointer as unknown as bigint) + BigInt(offset)) ?? "",
-      copyInto: (pointer, offset, into) => {
-        const at = pointer as unknown as bigint;
-        for (let i = 0; i < into.length; i++) into[i] = node.getUint8(at, offset + i);
-      },
-    };
+    );
+    return { path, symbols, extra: Object.fromEntries(Object.keys(extra).map((name) => [name, bound[name]!])) };
   }
-  throw new Error(`Cannot load libc for ${call}: ${failures.join("; ")}`);
+  throw new Error(`Cannot load ${plan.name} for ${call}: ${failures.join("; ")}`);
+}
+
+function open(node: NodeFFI, plan: BindPlan, call: string): Library {
+  // malloc and free come from the plan's C runtime (libc; ucrtbase.dll on Windows).
+  const crt = Math.max(0, plan.libraries.findIndex((library) => library.crt === true));
+  const opened = plan.libraries.map((library, i) =>
+    openLibrary(node, library, i === crt ? { malloc: MALLOC, free: FREE } : {}, call)
+  );
+  const all: Record<string, Fn | null> = Object.assign({}, ...opened.map((library) => library.symbols));
+  const symbols = all as unknown as Symbols;
+  const path = opened.map((library) => library.path).join(", ");
+  const source = all[plan.lastError.key]!;
+  const getInt32 = node.getInt32;
+  let errno: () => number;
+  if (plan.lastError.via === "result") errno = source as () => number;
+  else {
+    const errnoAddress = source() as bigint;
+    if (typeof errnoAddress !== "bigint") throw new Error(`Cannot load libc: ${path} returned no errno address`);
+    errno = () => getInt32(errnoAddress, 0);
+  }
+  const { malloc, free } = opened[crt].extra;
+  // Buffers sockopts passes by address live in malloc()ed memory: V8 may move or re-home a
+  // JavaScript-owned backing store (getRawPointer on small typed arrays corrupted the heap),
+  // and plain bigint addresses also take node:ffi's fastest call path. Each block is freed
+  // once its ArrayBuffer is collected; the key is held weakly for that.
+  const blocks = new WeakMap<ArrayBufferLike, bigint>();
+  const release = new FinalizationRegistry<bigint>((address) => free(address));
+  return {
+    path,
+    symbols,
+    allocate(size: number): Uint8Array {
+      // malloc(0) may return NULL or a unique pointer: ask for at least one byte.
+      const address = malloc(BigInt(Math.max(size, 1))) as bigint;
+      if (address === 0n) throw new Error(`Cannot allocate ${size} bytes of native memory: malloc returned NULL`);
+      const buffer = node.toArrayBuffer(address, size, false);
+      blocks.set(buffer, address);
+      release.register(buffer, address);
+      // malloc() does not zero; callers rely on fresh memory reading as zeroes, as in JavaScript.
+      return new Uint8Array(buffer).fill(0);
+    },
+    pointerOf(view: Uint8Array): Pointer {
+      const base = blocks.get(view.buffer);
+      if (base === undefined) throw new Error("Cannot take the address of memory that allocate() did not return");
+      return (base + BigInt(view.byteOffset)) as unknown as Pointer;
+    },
+    errno,
+    isNull: (pointer) => (pointer as unknown) === 0n || (pointer as unknown) === null,
+    cString: (pointer, offset) => node.toString((pointer as unknown as bigint) + BigInt(offset)) ?? "",
+    copyInto: (pointer, offset, into) => {
+      const at = pointer as unknown as bigint;
+      for (let i = 0; i < into.length; i++) into[i] = node.getUint8(at, offset + i);
+    },
+  };
 }
 
 const ARCH: Record<string, string> = { x64: "x86_64", arm64: "aarch64" };
@@ -243,7 +261,7 @@ export function nodeOs(): string | undefined {
   const proc = nodeProcess();
   if (proc === undefined) return undefined;
   const node = cachedFFI(proc);
-  return node === undefined || typeof node.dlopen !== "function" ? undefined : proc.platform;
+  return node === undefined || typeof node.dlopen !== "function" ? undefined : osName(proc.platform);
 }
 
 /** The Node.js adapter, or `undefined` when this is not Node or its `node:ffi` cannot be reached. */
@@ -255,9 +273,9 @@ export function nodeAdapter(): RuntimeAdapter | undefined {
   return {
     name: "node",
     version: proc.versions.node!,
-    os: proc.platform,
+    os: osName(proc.platform),
     arch: ARCH[proc.arch] ?? proc.arch,
-    open: (paths, names, call) => open(node, paths, names, call),
+    open: (plan, call) => open(node, plan, call),
   };
 }
 

@@ -257,6 +257,52 @@ export type SymbolOs = keyof typeof OS_SYMBOLS;
  */
 export type SymbolNames = { readonly errno_location: string; readonly readdir: string; readonly os?: SymbolOs };
 
+/** One symbol to bind: the key the core calls it by, its C name in the library, and its signature. */
+export type BindEntry = readonly [key: string, cName: string, symbol: SymbolDefinition];
+
+/** One library of a {@link BindPlan}: the first of `paths` that opens, with `symbols` bound from it. */
+export interface LibraryPlan {
+  /** What messages call it (`libc`, `ws2_32.dll`). */
+  readonly name: string;
+  /** Names or paths to try, in order. */
+  readonly paths: readonly string[];
+  readonly symbols: readonly BindEntry[];
+  /**
+   * The C runtime: where an adapter takes its memory helpers (`memmove` and `memcpy` under Deno,
+   * `malloc` and `free` under Node). One library of a plan has it.
+   */
+  readonly crt?: boolean;
+}
+
+/**
+ * What an OS backend asks a runtime adapter to bind: one or more libraries, whose symbols become
+ * one table, and how the calling thread's last error is read.
+ */
+export interface BindPlan {
+  readonly libraries: readonly LibraryPlan[];
+  /**
+   * The symbol (by key) behind the last error: an accessor returning the address of the thread's
+   * `int` (errno: `__errno_location`, `__error`), read at that address after each failure, or a
+   * function returning the error itself (Windows: `WSAGetLastError`).
+   */
+  readonly lastError: { readonly key: string; readonly via: "address" | "result" };
+}
+
+/**
+ * The plan for a Unix OS: libc alone, from `paths`, with {@link SYMBOLS} and the OS's extras, and
+ * errno read through its accessor.
+ *
+ * @param paths Where libc may be, in order.
+ * @param names The platform-dependent C names and the OS whose extras to bind.
+ * @returns The plan.
+ */
+export function libcPlan(paths: readonly string[], names: SymbolNames): BindPlan {
+  return {
+    libraries: [{ name: "libc", paths, symbols: symbolsToBind(names), crt: true }],
+    lastError: { key: "errno_location", via: "address" },
+  };
+}
+
 /** One symbol as the tables spell it. */
 export interface SymbolDefinition {
   readonly parameters: readonly NativeType[];
@@ -269,7 +315,7 @@ export interface SymbolDefinition {
  * Every symbol to bind for `names.os`: the common table and that OS's extras, each with the C
  * name to look up (which differs from the key for the renamed ones). Adapters translate this.
  */
-export function symbolsToBind(names: SymbolNames): [key: string, cName: string, symbol: SymbolDefinition][] {
+export function symbolsToBind(names: SymbolNames): BindEntry[] {
   const extras: Record<string, SymbolDefinition> = names.os === undefined ? {} : OS_SYMBOLS[names.os];
   const all: Record<string, SymbolDefinition> = { ...SYMBOLS, ...extras };
   return Object.keys(all).map((key) => [

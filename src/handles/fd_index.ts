@@ -15,6 +15,9 @@
  * asked. There a socket of another network namespace (which a thread that `unshare`d can hold in
  * this fd table) is told by SO_NETNS_COOKIE and left out, and several fds holding one socket (a
  * `dup`) count as one, the runtime's own kept.
+ * On Windows the "fds" are the socket handles of the process's handle table
+ * (platforms/windows/handles.ts), and only numbers that listing named are ever probed: any other
+ * number may be a pipe or a file.
  *
  * @module
  */
@@ -271,7 +274,9 @@ export function findSockets(query: SocketQuery, everyMatch: boolean, hint?: numb
     // The runtime's own fd: the hint, or close-on-exec (a plain `dup` another holder made lacks it).
     const settled = (found: number[]) => found.length === 1 && (found[0] === hint || closeOnExec(found[0]) === 1);
     let found = distinct(confirmed(candidates(query), query), hint);
-    if (found.length === 0 || (found.length === 1 && !settled(found))) {
+    // Where fd numbers are handles (Windows), a number the listing did not name is never probed.
+    const probeAll = currentHost().backend.listedOnly !== true;
+    if (probeAll && (found.length === 0 || (found.length === 1 && !settled(found)))) {
       probeUnseen();
       found = distinct(confirmed(candidates(query), query), hint);
     }

@@ -148,7 +148,8 @@ export function describeHandle(value: unknown): string {
   const proto = Object.getPrototypeOf(value);
   const ctor = proto === null ? undefined : ownData(proto, "constructor");
   const name = typeof ctor === "function" && !proxied(ctor) ? ownData(ctor, "name") : undefined;
-  return typeof name === "string" && name !== "" && name !== "Object" ? `a ${name}` : "an object";
+  if (typeof name !== "string" || name === "" || name === "Object") return "an object";
+  return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
 }
 
 /** The `address` method the server class itself defines (or inherits from node:net's Server). */

@@ -2,9 +2,9 @@
  * `node:net`, `node:tls`, `node:http(s)` and `node:dgram` handles, as Bun and Deno implement
  * them. Each is recognised as an instance of the runtime's own class (its `node:net` or
  * `node:dgram`, loaded synchronously through `process.getBuiltinModule`). Bun's native handle
- * carries the fd, read through Bun's native getter; under Deno the socket is found by its
- * addresses. (Deno's `_handle.fdForIpc()` is no way round that: it returns a fresh dup() on
- * every call, leaking a descriptor each time.)
+ * carries the fd, read through Bun's native getter; under Deno (and under Node on Windows, whose
+ * libuv gives no fd) the socket is found by its addresses. (Deno's `_handle.fdForIpc()` is no way
+ * round that: it returns a fresh dup() on every call, leaking a descriptor each time.)
  *
  * @module
  */

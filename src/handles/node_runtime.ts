@@ -37,6 +37,9 @@ const onNode: boolean = (() => {
   return typeof g.process?.versions?.node === "string" && g.Bun === undefined && g.Deno === undefined;
 })();
 
+// libuv on Windows has no fd to give: Node's stream_wrap answers -1 for every handle there.
+const onWindows: boolean = (globalThis as { process?: { platform?: unknown } }).process?.platform === "win32";
+
 let net: NetClasses | undefined;
 
 /** node:net's own Socket (TLSSocket extends it) and Server (every http/https/http2/tls server does). */
@@ -78,6 +81,9 @@ function fdTarget(native: LibuvHandle, what: string): Target | undefined {
   // Node's Pipe handles are Unix-domain sockets (or named pipes): TCP options never apply.
   if (kind === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain" };
   if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return { kind: "fd", fd };
+  // On Windows every socket reads -1: src/handles/node.ts finds it by its addresses, among the
+  // socket handles of the process's handle table.
+  if (onWindows && fd === -1 && kind !== "TLSWrap") return undefined;
   // An open TLS socket over a JavaScript stream (tls.connect({ socket: duplex })): its TLSWrap
   // reads and writes through JavaScript, and fd -1 says it has no socket beneath.
   if (kind === "TLSWrap" && fd === -1) return { kind: "no-socket", what: "the node:tls socket", why: OVER_A_STREAM };

@@ -108,6 +108,12 @@ export function writeOption(fd: number, option: string, constant: OptionConstant
     // ASCII only (checked), so one byte a character; the kernel needs no NUL.
     const { written } = encoder.encodeInto(value, valueBytes("setsockopt"));
     setBytes(fd, option, constant, written);
+  } else if (constant.size === 4) {
+    // Winsock's struct linger: two u_shorts.
+    const view = new DataView(valueBytes("setsockopt").buffer, valueBytes("setsockopt").byteOffset, 4);
+    view.setUint16(0, value.onoff, true); // l_onoff
+    view.setUint16(2, value.seconds, true); // l_linger
+    setBytes(fd, option, constant, 4);
   } else {
     const view = new DataView(valueBytes("setsockopt").buffer, valueBytes("setsockopt").byteOffset, 8);
     view.setInt32(0, value.onoff, true); // l_onoff
@@ -128,8 +134,11 @@ export function readOption(fd: number, option: string, constant: OptionConstant)
       return decoder.decode(end === -1 ? bytes : bytes.subarray(0, end));
     }
     case "struct": {
-      getBytes(fd, option, constant, 8);
+      const size = constant.size ?? 8;
+      getBytes(fd, option, constant, size);
       const view = new DataView(valueBytes("getsockopt").buffer, valueBytes("getsockopt").byteOffset, 8);
+      // Winsock's struct linger is two u_shorts; the others two ints.
+      if (size === 4) return { enable: view.getUint16(0, true) !== 0, seconds: view.getUint16(2, true) };
       return { enable: view.getInt32(0, true) !== 0, seconds: view.getInt32(4, true) };
     }
     case "bigint": {

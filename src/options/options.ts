@@ -7,6 +7,7 @@
 import { darwin, darwinCore } from "../../platforms/darwin/constants.ts";
 import { freebsd, freebsdCore } from "../../platforms/freebsd/constants.ts";
 import { linux, linuxCore } from "../../platforms/linux/constants.ts";
+import { windows, windowsCore } from "../../platforms/windows/constants.ts";
 import { OPTION_NOTES } from "../../platforms/notes.ts";
 import type { OptionConstant, OptionName, OsName, PlatformConstants, PlatformTable } from "../../platforms/types.ts";
 import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
@@ -23,7 +24,7 @@ import { currentHost, optionConstant } from "../sys/host.ts";
 import { describeValue } from "../values.ts";
 
 const SCHEMA = optionSchema;
-const PLATFORMS: readonly PlatformTable[] = [linux, darwin, freebsd];
+const PLATFORMS: readonly PlatformTable[] = [linux, darwin, freebsd, windows];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -44,7 +45,12 @@ function buildTable(): OptionTable {
   const table: Record<string, OptionInfo> = {};
   for (const name of Object.keys(SCHEMA) as OptionName[]) {
     const entry = SCHEMA[name];
-    const os = { linux: noted(linux, name), darwin: noted(darwin, name), freebsd: noted(freebsd, name) };
+    const os = {
+      linux: noted(linux, name),
+      darwin: noted(darwin, name),
+      freebsd: noted(freebsd, name),
+      windows: noted(windows, name),
+    };
     table[name] = {
       name,
       level: entry.level,
@@ -88,8 +94,9 @@ const CORES: Readonly<Record<OsName, PlatformConstants>> = {
   linux: linuxCore,
   darwin: darwinCore,
   freebsd: freebsdCore,
+  windows: windowsCore,
 };
-const TABLES: Readonly<Record<OsName, PlatformTable>> = { linux, darwin, freebsd };
+const TABLES: Readonly<Record<OsName, PlatformTable>> = { linux, darwin, freebsd, windows };
 
 /**
  * Any option's constants on this OS, from its full table: the host runs on its OS's core table;

@@ -20,6 +20,7 @@ import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
 import { getBytes } from "../sys/libc.ts";
 import { VALUE_CAPACITY, valueBytes } from "../sys/native.ts";
 import { currentHost } from "../sys/host.ts";
+import { UnsupportedError } from "../errors.ts";
 
 export type { TcpState };
 
@@ -126,6 +127,14 @@ export function decodeTcpInfo(layout: TcpInfoConstant, bytes: Uint8Array, length
  * @returns Its struct's option name and number, state names and field layout.
  */
 export function tcpInfoLayout(os: OsName): TcpInfoConstant {
+  if (os === "windows") {
+    // SIO_TCP_INFO (WSAIoctl, Windows 10 1703) is an ioctl, not an option: not read here, and Wine
+    // answers it with WSAEOPNOTSUPP, so nothing here could check a decoder.
+    throw new UnsupportedError(
+      "Unsupported: connection statistics on Windows come from WSAIoctl(SIO_TCP_INFO), which sockopts does not read",
+      "windows",
+    );
+  }
   return os === "linux" ? linuxTcpInfo : os === "darwin" ? darwinTcpInfo : freebsdTcpInfo;
 }
 

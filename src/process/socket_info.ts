@@ -5,9 +5,9 @@
  * @module
  */
 import { displayIp, formatIp, isLinkLocal } from "../address.ts";
-import { SockoptError } from "../errors.ts";
+import { SockoptError, UnsupportedError } from "../errors.ts";
 import { type Endpoint, socketName } from "../sys/inspect.ts";
-import { socketType } from "../sys/inspect.ts";
+import { isListening, socketType } from "../sys/inspect.ts";
 import { currentHost } from "../sys/host.ts";
 import { type DiagTable, REC } from "../../platforms/backend.ts";
 import { getTcpInfo, tcpInfoLayout, type TcpState } from "../options/tcp_info.ts";
@@ -116,7 +116,9 @@ export function rowFromFd(fd: number): TcpSocketInfo | undefined {
     state = getTcpInfo(fd).state;
   } catch (error) {
     if (error instanceof SockoptError) return undefined; // closed while we looked
-    throw error;
+    if (!(error instanceof UnsupportedError)) throw error;
+    // No TCP info on this OS (Windows): what SO_ACCEPTCONN and getpeername tell.
+    state = isListening(fd) === 1 ? "LISTEN" : typeof remote === "string" ? "UNKNOWN" : "ESTABLISHED";
   }
   return row(fd, address(local), typeof remote === "string" ? null : address(remote), state);
 }

@@ -34,13 +34,26 @@ export type ErrnoNames = ReadonlyMap<number, ErrnoName>;
 /** Builds the number-to-name map of one platform. */
 export function errnoNames(platform: PlatformConstants): ErrnoNames {
   const names = new Map<number, ErrnoName>();
-  for (const [name, value] of Object.entries(platform.errno) as [ErrnoName, number][]) names.set(value, name);
+  for (const [name, value] of Object.entries(platform.errno) as [ErrnoName, number][]) {
+    // -1: an error this OS never reports (Windows has no EDOM).
+    if (value !== -1) names.set(value, name);
+  }
   return names;
 }
 
-/** `EINVAL (invalid argument)`, or `errno 140` for a number sockopts has no name for. */
-export function describeErrno(names: ErrnoNames, errno: number): { code: string; text: string } {
+/**
+ * `EINVAL (invalid argument)`, or `errno 140` for a number sockopts has no name for. Where the OS
+ * names its errors otherwise (Windows), its name and number are given too:
+ * `ENOTSOCK (WSAENOTSOCK 10038: not a socket)`.
+ */
+export function describeErrno(
+  names: ErrnoNames,
+  errno: number,
+  platform?: PlatformConstants,
+): { code: string; text: string } {
   const name = names.get(errno);
   if (name === undefined) return { code: `E${errno}`, text: `errno ${errno}` };
+  const native = platform?.errnoNative?.[name];
+  if (native !== undefined) return { code: name, text: `${name} (${native} ${errno}: ${DESCRIPTIONS[name]})` };
   return { code: name, text: `${name} (${DESCRIPTIONS[name]})` };
 }

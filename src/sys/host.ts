@@ -7,6 +7,7 @@ import type { OsBackend } from "../../platforms/backend.ts";
 import { darwinBackend } from "../../platforms/darwin/backend.ts";
 import { freebsdBackend } from "../../platforms/freebsd/backend.ts";
 import { linuxBackend } from "../../platforms/linux/backend.ts";
+import { windowsBackend } from "../../platforms/windows/backend.ts";
 import type {
   CoreOptionName,
   OptionConstant,
@@ -24,6 +25,7 @@ const BACKENDS: Readonly<Record<string, OsBackend>> = {
   linux: linuxBackend,
   darwin: darwinBackend,
   freebsd: freebsdBackend,
+  windows: windowsBackend,
 };
 
 /** The runtime adapter, the OS backend and its constants sockopts runs with. */
@@ -44,7 +46,7 @@ let runsHere: boolean | undefined;
 export function runsOnThisHost(): boolean {
   if (runsHere === undefined) {
     const os = runtimeOs();
-    runsHere = os === "linux" || os === "darwin" || os === "freebsd";
+    runsHere = os === "linux" || os === "darwin" || os === "freebsd" || os === "windows";
   }
   return runsHere;
 }
@@ -66,7 +68,7 @@ export function hostFor(runtime: RuntimeAdapter | undefined): Host | Unsupported
   const backend = BACKENDS[runtime.os];
   if (backend === undefined) {
     return new UnsupportedError(
-      `Unsupported OS: sockopts runs on Linux, macOS and FreeBSD, not on ${runtime.os}`,
+      `Unsupported OS: sockopts runs on Linux, macOS, FreeBSD and Windows, not on ${runtime.os}`,
       runtime.os,
     );
   }

@@ -7,13 +7,14 @@
  *
  * @module
  */
+import type { UnixConstants } from "../../platforms/types.ts";
 import { endpointKey, formatIp } from "../address.ts";
 import { ADDR, ADDR_LEN, CHECK, CHECK_LEN, COOKIE, COOKIE_LEN, getNative, type Native, native } from "./native.ts";
 
 /** Whether `fd` is open. */
 export function isOpen(n: Native, fd: number): boolean {
-  // F_GETFD fails for one reason only: fd is not open.
-  return n.fn.fcntl(fd, n.platform.F_GETFD, 0) !== -1;
+  // fcntl(F_GETFD), or the backend's own question (Windows).
+  return n.isOpen(fd);
 }
 
 /** SO_TYPE of `fd`, or -1 when getsockopt fails. */
@@ -161,8 +162,16 @@ export function noDelayFlag(fd: number): number {
  */
 export function closeOnExec(fd: number): number {
   const n = native ?? getNative("fcntl");
-  const flags = n.fn.fcntl(fd, n.platform.F_GETFD, 0);
-  return flags === -1 ? -1 : (flags & n.platform.FD_CLOEXEC) !== 0 ? 1 : 0;
+  const unix = unixOf(n);
+  // Windows handles have no such flag to tell a runtime's own from another holder's.
+  if (unix === undefined) return -1;
+  const flags = n.fn.fcntl(fd, unix.F_GETFD, 0);
+  return flags === -1 ? -1 : (flags & unix.FD_CLOEXEC) !== 0 ? 1 : 0;
+}
+
+/** The Unix constants of the loaded OS, or undefined on Windows. */
+export function unixOf(n: Native): UnixConstants | undefined {
+  return n.platform.os === "windows" ? undefined : n.platform as UnixConstants;
 }
 
 // A boolean option read through the check area, which no caller's value lives in: 1, 0, or -1
@@ -173,7 +182,10 @@ function readFlag(fd: number, option: "SO_ACCEPTCONN" | "SO_KEEPALIVE" | "TCP_NO
   if (constant === null) return -1;
   n.view.setUint32(CHECK_LEN, 4, true);
   const ok = n.fn.getsockopt(fd, constant.level, constant.optname, n.checkPtr, n.checkLenPtr);
-  return ok === 0 ? (n.view.getInt32(CHECK, true) !== 0 ? 1 : 0) : -1;
+  if (ok !== 0) return -1;
+  // Winsock may answer a BOOL with one byte (optlen 1).
+  const value = n.view.getUint32(CHECK_LEN, true) === 1 ? n.view.getUint8(CHECK) : n.view.getInt32(CHECK, true);
+  return value !== 0 ? 1 : 0;
 }
 
 /** Whether the OS gives sockets a never-reused cookie (Linux SO_COOKIE). */
@@ -212,7 +224,7 @@ export function holdsCookie(fd: number, low: number, high: number): boolean {
  */
 export function readNetns(fd: number): boolean {
   const n = native ?? getNative("getsockopt");
-  const optname = n.platform.SO_NETNS_COOKIE;
+  const optname = unixOf(n)?.SO_NETNS_COOKIE ?? null;
   if (optname === null) return false;
   n.view.setUint32(COOKIE_LEN, 8, true);
   return n.fn.getsockopt(fd, n.platform.SOL_SOCKET, optname, n.cookiePtr, n.cookieLenPtr) === 0;
@@ -225,8 +237,9 @@ export function readNetns(fd: number): boolean {
  */
 export function threadNetns(): [number, number] | undefined {
   const n = native ?? getNative("socket");
-  if (n.platform.SO_NETNS_COOKIE === null) return undefined;
-  const fd = n.fn.socket(n.platform.AF_UNIX, n.platform.SOCK_DGRAM | (n.platform.SOCK_CLOEXEC ?? 0), 0);
+  const unix = unixOf(n);
+  if (unix === undefined || unix.SO_NETNS_COOKIE === null) return undefined;
+  const fd = n.fn.socket(unix.AF_UNIX, unix.SOCK_DGRAM | (unix.SOCK_CLOEXEC ?? 0), 0);
   if (fd < 0) return undefined;
   try {
     return readNetns(fd) ? cookieParts() : undefined;

@@ -11,7 +11,7 @@ import { debugging, debugSyscall, type Syscall } from "../debug.ts";
 import { describeErrno } from "./errno.ts";
 import { SockoptError } from "../errors.ts";
 import { CHECK_LEN, getNative, LEN, type Native, native, VALUE } from "./native.ts";
-import { describeSocket, isOpen, isSocket } from "./inspect.ts";
+import { describeSocket, isOpen, isSocket, unixOf } from "./inspect.ts";
 
 /** The option as messages name it: `TCP_KEEPIDLE`, or `TCP_KEEPIDLE (TCP_KEEPALIVE)` where the OS spells it otherwise. */
 export function label(option: string, constant: OptionConstant): string {
@@ -20,14 +20,31 @@ export function label(option: string, constant: OptionConstant): string {
 
 /** Sets an int-sized option; `value` is already in the kernel's unit and range. */
 export function setInt(fd: number, option: string, constant: OptionConstant, value: number): void {
-  (native ?? getNative("setsockopt")).view.setInt32(VALUE, value, true);
+  const n = native ?? getNative("setsockopt");
+  const calls = n.calls?.get(constant);
+  if (calls !== undefined) {
+    // The backend's own way (Windows: an older build, or an option the system may lack).
+    const set = () => calls.set(fd, value);
+    if (set() !== 0) fail(n, n.lib.errno(), "set", "setsockopt", fd, option, constant, set);
+    return;
+  }
+  n.view.setInt32(VALUE, value, true);
   setBytes(fd, option, constant, 4);
 }
 
+const READ = /* @__PURE__ */ new Int32Array(1);
+
 /** Reads an int-sized option, in the kernel's unit. */
 export function getInt(fd: number, option: string, constant: OptionConstant): number {
-  getBytes(fd, option, constant, 4);
-  return (native ?? getNative("getsockopt")).view.getInt32(VALUE, true);
+  const n = native ?? getNative("getsockopt");
+  const calls = n.calls?.get(constant);
+  if (calls !== undefined) {
+    const get = () => calls.get(fd, READ);
+    if (get() !== 0) fail(n, n.lib.errno(), "get", "getsockopt", fd, option, constant, get);
+    return READ[0];
+  }
+  // Winsock may answer a BOOL with one byte (optlen 1): the rest of the int is not its.
+  return getBytes(fd, option, constant, 4) === 1 ? n.view.getUint8(VALUE) : n.view.getInt32(VALUE, true);
 }
 
 /** Sets an option from the first `length` bytes of {@link valueBytes}, which the caller wrote. */
@@ -104,7 +121,7 @@ function fail(
     : new Set(constant.errnos.map((name) => n.platform.errno[name]));
   const errno = verifiedErrno(n, fd, reported, retry, () => n.lib.errno(), extra);
   if (errno === 0) return;
-  const { code, text } = describeErrno(n.names, errno);
+  const { code, text } = describeErrno(n.names, errno, n.platform);
   const { errno: E, IPPROTO_TCP } = n.platform;
   let detail = text;
   if (constant.level === IPPROTO_TCP && (errno === E.ENOPROTOOPT || errno === E.EOPNOTSUPP || errno === E.EINVAL)) {
@@ -181,7 +198,11 @@ export function verifyErrno(
  */
 export function duplicate(fd: number): number {
   const n = native ?? getNative("fcntl");
-  const copy = n.variadicArgument ? n.fn.fcntl(fd, n.platform.F_DUPFD_CLOEXEC, 0) : n.fn.dup(fd);
+  const unix = unixOf(n);
+  // Windows: the handle itself (see docs/windows.md: a socket handle reused by another thread
+  // between the check and the set is not caught there).
+  if (unix === undefined) return fd;
+  const copy = n.variadicArgument ? n.fn.fcntl(fd, unix.F_DUPFD_CLOEXEC, 0) : n.fn.dup(fd);
   if (copy >= 0) return copy;
   const errno = n.lib.errno();
   if (!isOpen(n, fd)) return -1;
@@ -195,7 +216,8 @@ export function duplicate(fd: number): number {
   });
 }
 
-/** Closes a number {@link duplicate} returned (never any other fd). */
+/** Closes a number {@link duplicate} returned (never any other fd; on Windows, nothing). */
 export function closeDuplicate(copy: number): void {
-  (native ?? getNative("close")).fn.close(copy);
+  const n = native ?? getNative("close");
+  if (unixOf(n) !== undefined) n.fn.close(copy);
 }

@@ -1,15 +1,16 @@
 /**
- * libc opened once, on first use, with every buffer allocated then, and the errno of a failed
- * call checked against the kernel before anything reports it; libc.ts makes the calls.
+ * The system library (libc, or Windows's DLLs: whatever the OS backend's plan names) opened once,
+ * on first use, with every buffer allocated then, and the errno of a failed call checked against
+ * the kernel before anything reports it; libc.ts makes the calls.
  *
  * @module
  */
-import type { ErrnoName, PlatformConstants } from "../../platforms/types.ts";
+import type { OptionCalls } from "../../platforms/backend.ts";
+import type { ErrnoName, OptionConstant, PlatformConstants, UnixConstants } from "../../platforms/types.ts";
 import { type ErrnoNames, errnoNames } from "./errno.ts";
 import { type Library, nativeBytes } from "../ffi/adapter.ts";
 import { publicCall } from "../ffi/caller.ts";
 import type { Pointer, Symbols } from "../ffi/symbols.ts";
-import { libcCandidates } from "./libc_paths.ts";
 import { currentHost } from "./host.ts";
 
 // One block of native memory for every call. Byte offsets:
@@ -71,6 +72,10 @@ export interface Native {
   readonly plausible: ReadonlySet<number>;
   /** fcntl's variadic argument can be passed (not Apple arm64): F_DUPFD_CLOEXEC, else dup(). */
   readonly variadicArgument: boolean;
+  /** Whether `fd` is open: fcntl(F_GETFD), or the backend's own question (Windows). */
+  readonly isOpen: (fd: number) => boolean;
+  /** Options the backend sets and reads itself (platforms/backend.ts OptionCalls); null on most OSes. */
+  readonly calls: ReadonlyMap<OptionConstant, OptionCalls> | null;
 }
 
 /**
@@ -80,19 +85,22 @@ export interface Native {
 export let native: Native | undefined;
 
 function load(call: string): Native {
-  const { runtime, platform } = currentHost();
+  const { runtime, platform, backend } = currentHost();
   const arch = runtime.arch === "aarch64" ? "aarch64" : "x86_64";
-  const lib = runtime.open(libcCandidates(platform, runtime.arch), {
-    errno_location: platform.errnoAccessor,
-    readdir: platform.readdirSymbol[arch],
-    os: platform.os,
-  }, publicCall(call));
+  const lib = runtime.open(backend.library(runtime.arch), publicCall(call));
   const bytes = nativeBytes(lib, BLOCK);
   const at = (offset: number) => lib.pointerOf(bytes.subarray(offset));
+  const fn = lib.symbols;
+  const sys = { platform, lib, fn };
+  // F_GETFD fails for one reason only: fd is not open.
+  const F_GETFD = (platform as UnixConstants).F_GETFD;
+  const ask = backend.isOpen;
   return {
     platform,
     lib,
-    fn: lib.symbols,
+    fn,
+    isOpen: ask === undefined ? (fd) => fn.fcntl(fd, F_GETFD, 0) !== -1 : (fd) => ask(sys, fd),
+    calls: backend.optionCalls?.(sys) ?? null,
     bytes,
     view: new DataView(bytes.buffer),
     valuePtr: at(VALUE),

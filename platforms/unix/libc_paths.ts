@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { PlatformConstants } from "../../platforms/types.ts";
+import type { UnixConstants } from "../types.ts";
 
 /**
  * Every place libc may be for this OS and architecture, in the order to try them, without repeats.
@@ -15,7 +15,7 @@ import type { PlatformConstants } from "../../platforms/types.ts";
  * @param arch `x86_64` or `aarch64`.
  * @returns The candidates, in the order to try them.
  */
-export function libcCandidates(platform: PlatformConstants, arch: string): string[] {
+export function libcCandidates(platform: UnixConstants, arch: string): string[] {
   const tuple = `${arch}-linux-gnu`;
   const fill = (path: string) => path.replace("{arch}", arch).replace("{tuple}", tuple);
   return [...new Set([...platform.libc, ...platform.libcPaths].map(fill))];
