@@ -121,6 +121,23 @@ function closed(action: string, why: string): SocketClosedError {
   });
 }
 
+function unusable(action: string, why: string, code: "EBADF" | "ENOTCONN"): SockoptError {
+  const errno = currentHost().platform.errno[code];
+  return new SockoptError(`${action}: ${why}`, { code, errno, syscall: null, option: null, fd: null });
+}
+
+/**
+ * What a handle names, from its shape alone (no system call), for callers that report some kinds
+ * their own way (the net-keepalive entry); {@link resolveFd} is the way to its fd.
+ *
+ * @param handle An object the caller passed.
+ * @returns Its target.
+ * @throws {TypeError} for an object no recogniser knows.
+ */
+export function targetOf(handle: object): Target {
+  return recognise(handle, "Cannot find the socket");
+}
+
 function describe(value: unknown): string {
   if (typeof value === "object" && value !== null) {
     try {
@@ -177,6 +194,10 @@ function lookUp(handle: object, target: Target, action: string, everyMatch: bool
       throw new TypeError(
         `${action}: ${target.what} is a ${target.transport} socket, and TCP options apply only to TCP sockets`,
       );
+    case "no-fd":
+      throw unusable(action, `${target.what} has no usable file descriptor: ${target.why}`, "EBADF");
+    case "elsewhere":
+      throw unusable(action, `${target.what} has no socket in this process: ${target.why}`, "ENOTCONN");
   }
   const q = query(target);
   // A listener is always looked up in full, so that a second match is never missed.

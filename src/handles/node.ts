@@ -95,8 +95,31 @@ export function nodeSocket(handle: object): Target | undefined {
   if (native === null || native === undefined) {
     return socket.pending === true ? { kind: "not-ready", what, why: "it is not connected" } : { kind: "closed", what };
   }
-  // Connected, yet no IP addresses: a Unix-domain socket (a path, or nothing, in localAddress).
-  return { kind: "not-tcp", what, transport: "Unix-domain" };
+  // Connected, yet no IP addresses: a Unix-domain socket, if its native handle says so (Node's
+  // Pipe, Deno's PipeWrap; Bun's answered above). Anything else was put there by someone else
+  // (net-keepalive's own tests set `_handle = { fd: -99999 }`): no fd or address of it is trusted.
+  if (PIPES.has(nativeClass(native))) return { kind: "not-tcp", what, transport: "Unix-domain" };
+  const fd = (native as { fd?: unknown }).fd;
+  return {
+    kind: "no-fd",
+    what,
+    why: `its _handle is not ${RUNTIME}'s own socket handle (it reports fd ${
+      typeof fd === "number" ? fd : typeof fd
+    } and no addresses)`,
+    fd: typeof fd === "number" ? fd : undefined,
+  };
+}
+
+const PIPES = new Set<string | undefined>(["Pipe", "PipeWrap"]);
+const RUNTIME = "Deno" in globalThis ? "Deno" : "Bun" in globalThis ? "Bun" : "Node.js";
+
+function nativeClass(native: object): string | undefined {
+  try {
+    const name = (Object.getPrototypeOf(native) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined; // a Proxy whose getPrototypeOf trap throws
+  }
 }
 
 /** A `node:net` Server, or a `node:http` / `node:https` / `node:tls` server built on it. */

@@ -37,11 +37,14 @@ const onNode: boolean = (() => {
 
 let net: NetClasses | undefined;
 
+function load(id: string): unknown {
+  return (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(id);
+}
+
 /** node:net's own Socket (TLSSocket extends it) and Server (every http/https/http2/tls server does). */
 function netClasses(): NetClasses {
   if (net !== undefined) return net;
-  const load = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  const module = load?.("node:net") as { Socket?: unknown; Server?: unknown } | undefined;
+  const module = load("node:net") as { Socket?: unknown; Server?: unknown } | undefined;
   const ctor = (value: unknown) => (typeof value === "function" ? value as Constructor : undefined);
   return net = { Socket: ctor(module?.Socket), Server: ctor(module?.Server) };
 }
@@ -69,13 +72,17 @@ function kindOf(native: object): string | undefined {
   }
 }
 
+function isFd(fd: unknown): fd is number {
+  return typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX;
+}
+
 function fdTarget(native: LibuvHandle, what: string): Target | undefined {
   const kind = kindOf(native);
   if (kind === undefined) return undefined;
   const fd = native.fd;
   // Node's Pipe handles are Unix-domain sockets (or named pipes): TCP options never apply.
-  if (kind === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain" };
-  if (typeof fd === "number" && Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return { kind: "fd", fd };
+  if (kind === "Pipe") return { kind: "not-tcp", what, transport: "Unix-domain", fd: isFd(fd) ? fd : undefined };
+  if (isFd(fd)) return { kind: "fd", fd };
   // -1 (or no fd at all): a TLS socket over a JavaScript stream, or a handle not yet open.
   return { kind: "not-ready", what, why: `its native handle holds no file descriptor (fd ${String(fd)})` };
 }
@@ -92,10 +99,16 @@ export function nodeRuntimeSocket(handle: object): Target | undefined {
   const socket = handle as NodeHandleLike;
   const what = "the node:net socket";
   if (socket.destroyed === true) return { kind: "closed", what };
+  const native = socket._handle;
   if (socket.connecting === true) {
+    // libuv opens the socket when connect() starts (a tick after net.connect() for an IP
+    // address, after the lookup for a name): from then on its fd is the connection's own, and what
+    // is set on it stays through the handshake, as net-keepalive users rely on in
+    // `req.on("socket", …)`. Before that there is nothing to configure.
+    const target = typeof native === "object" && native !== null ? fdTarget(native, what) : undefined;
+    if (target !== undefined && target.kind !== "not-ready") return target;
     return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
   }
-  const native = socket._handle;
   if (native === null || native === undefined) {
     return socket.pending === true ? { kind: "not-ready", what, why: "it is not connected" } : { kind: "closed", what };
   }
@@ -116,5 +129,34 @@ export function nodeRuntimeServer(handle: object): Target | undefined {
   // Without a native handle the server is closed or was never listening: src/handles/node.ts
   // tells those apart.
   if (native === null || native === undefined) return undefined;
-  return fdTarget(native, "the node:net server");
+  const what = "the node:net server";
+  return fdTarget(native, what) ?? clusterWorkerServer(server, what);
+}
+
+/**
+ * A server in a cluster worker under round-robin scheduling (cluster's default but on Windows):
+ * its `_handle` is cluster's stand-in, and the listening socket is the primary's, which hands each
+ * accepted connection over. Undefined for anything else (left to the lookup by address).
+ */
+function clusterWorkerServer(server: NodeHandleLike, what: string): Target | undefined {
+  const cluster = load("node:cluster") as { isWorker?: unknown } | undefined;
+  if (cluster?.isWorker !== true) return undefined;
+  let port: unknown;
+  try {
+    port = ((server as { address?: () => unknown }).address?.() as { port?: unknown } | null)?.port;
+  } catch {
+    return undefined;
+  }
+  if (typeof port !== "number") return undefined;
+  const ppid = (globalThis as { process?: { ppid?: unknown } }).process?.ppid;
+  return {
+    kind: "elsewhere",
+    what,
+    why: `this cluster worker shares port ${port} through cluster's round-robin scheduling, and the ` +
+      `listening socket lives in the primary process (pid ${String(ppid)}), which hands each connection ` +
+      `over. Configure the listener there (configureSockets({ localPort: ${port}, listening: true }, …) ` +
+      `in the primary once the workers listen), or each connection here in the server's "connection" ` +
+      `handler, or set cluster.schedulingPolicy = cluster.SCHED_NONE before forking so that every ` +
+      `worker holds the listening socket itself`,
+  };
 }
