@@ -55,9 +55,7 @@ function rejects(fn: () => unknown, message: string): void {
   });
 }
 
-describe(`sockopts/net-keepalive beyond net-keepalive's tests, under ${runtimeName}`, {
-  skip: isDeno && "Deno has no util._errnoException; covered under Node and Bun",
-}, () => {
+describe(`sockopts/net-keepalive beyond net-keepalive's tests, under ${runtimeName}`, () => {
   it("returns true, truncates as net-keepalive does, and passes what it truncates to the kernel", async () => {
     const pair = await tcpPair();
     const s = pair.client;
