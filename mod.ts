@@ -1,13 +1,15 @@
 /**
- * Socket options for Deno and Bun, through libc's `setsockopt` and `getsockopt` and each runtime's
- * own FFI: TCP keep-alive (on/off, idle time, probe interval, probe count), the user timeout, a
+ * Socket options for Deno, Bun and Node.js 26.9+, through libc's `setsockopt` and `getsockopt` and
+ * each runtime's own FFI (`Deno.dlopen`, `bun:ffi`, `node:ffi`): TCP keep-alive (on/off, idle time, probe interval, probe count), the user timeout, a
  * typed table of common socket and TCP options (`getOption` / `setOption`), live connection
  * statistics (`getTcpInfo`) and an unchecked escape hatch, with durations in milliseconds, every
  * value checked before the system call, and errors that name the option, the value and the errno.
  *
  * In Deno, run with `--allow-ffi` (and `--allow-net` for the sockets themselves). Importing needs no
- * permission: libc is opened on the first call. Under any other runtime (Node, browsers) importing
- * works, {@link isSupported} returns `false` and every call throws {@link UnsupportedError}.
+ * permission: libc is opened on the first call. Under any other runtime (Node.js before 26.9 without
+ * `--experimental-ffi`, browsers) importing works, {@link isSupported} returns `false` and every
+ * call throws {@link UnsupportedError}. Moving from net-keepalive: `sockopts/net-keepalive` is its
+ * API, function for function.
  *
  * @example Noticing a dead peer in 45 seconds instead of 2 hours 11 minutes
  * ```ts

@@ -81,6 +81,20 @@ export const GROUPS: readonly Group[] = [
         note: "floor",
       },
       {
+        impl: "nodeffi",
+        op: "set-ffi-pointer",
+        label: "Node bare `node:ffi` `setsockopt`, pointer arguments as documented",
+        baseline: "set",
+        note: "pointer",
+      },
+      {
+        impl: "nodeffi",
+        op: "compat-set",
+        label: "Node `sockopts/net-keepalive` `setKeepAliveInterval(socket, ms)`",
+        baseline: "set",
+        note: "compat",
+      },
+      {
         impl: "node",
         op: "nk-set",
         label: "Node `net-keepalive` `setKeepAliveInterval(socket, ms)`",
@@ -134,6 +148,20 @@ export const GROUPS: readonly Group[] = [
         label: "Node bare `node:ffi` `getsockopt`, no library",
         baseline: "get",
         note: "floor",
+      },
+      {
+        impl: "nodeffi",
+        op: "get-ffi-pointer",
+        label: "Node bare `node:ffi` `getsockopt`, pointer arguments as documented",
+        baseline: "get",
+        note: "pointer",
+      },
+      {
+        impl: "nodeffi",
+        op: "compat-get",
+        label: "Node `sockopts/net-keepalive` `getKeepAliveInterval(socket)`",
+        baseline: "get",
+        note: "compat",
       },
       {
         impl: "node",
@@ -331,6 +359,11 @@ export const NOTES: Readonly<Record<string, string>> = {
     "cannot cost less than the C call.",
   builtin: "Bun's `socket.setKeepAlive(true, ms)` makes 4 calls (SO_KEEPALIVE, TCP_KEEPIDLE, and TCP_KEEPINTVL 1 s, " +
     "TCP_KEEPCNT 10); Deno's `conn.setKeepAlive(true)` makes 1 (SO_KEEPALIVE). Counted with strace on this machine.",
+  pointer: "The same bare calls with the pointer arguments declared `pointer`, as `node:ffi`'s documentation " +
+    "writes them. Node 26.10 sends a function of more than three arguments with `pointer` arguments down a " +
+    "slower path; sockopts declares them `function` and passes bigint addresses (src/ffi/node.ts), the row above.",
+  compat: "The drop-in for net-keepalive: its argument assertions (`node:assert`), then the library's call through " +
+    "the socket's own handle. Compare it with the net-keepalive row below it.",
   nodeNet: "`node:net` skips `setKeepAlive` when the settings equal its last call's, so these loops alternate the " +
     "delay (30 s, 31 s) to make every call reach the kernel: 4 calls in Bun and Node (libuv), 2 in Deno.",
 };

@@ -215,11 +215,13 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // recognising Bun's closed node:http servers 45.1 kB, writing macOS's and FreeBSD's shared
     // numbers once (platforms/bsd.ts) 44.9 kB again, and the lookup by inode (a Deno handle's first
     // lookup through sock_diag and statx instead of every fd's addresses) 50.4 kB: its sock_diag
-    // part 3.2 kB, the search 2.3 kB.
+    // part 3.2 kB, the search 2.3 kB; then 52.0 kB with Node's handle states (issue 21: a socket
+    // still connecting, a replaced _handle, and the cluster worker's message naming what to do, most
+    // of the 1.6 kB) and sock_diag's one-walk dump.
     // The bound keeps a little headroom, so
     // code that starts pulling in more fails here. What it must not carry: the option table, the
     // OS tables' other options, their notes and TCP info layouts, and string or struct values.
-    assert.ok(keepAlive.bytes <= 51_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 51 kB`);
+    assert.ok(keepAlive.bytes <= 53_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 53 kB`);
     assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
     assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
     assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");
