@@ -28,7 +28,16 @@ import { resolveFd, targetOf } from "../handle.ts";
 import { getInt, setInt } from "../libc.ts";
 import type { CoreOptionName } from "../../platforms/types.ts";
 
-/** What net-keepalive's functions take: a `net.Socket` (its declarations' own spelling). */
+/**
+ * What net-keepalive's functions take: a `net.Socket` (its declarations' own spelling).
+ *
+ * @example Typing a helper as net-keepalive's declarations did
+ * ```ts
+ * import { type NodeJSSocketWithFileDescriptor, setKeepAliveProbes } from "jsr:@sockopts/sockopts/net-keepalive";
+ *
+ * export const three = (s: NodeJSSocketWithFileDescriptor): boolean => setKeepAliveProbes(s, 3);
+ * ```
+ */
 export type NodeJSSocketWithFileDescriptor = Socket | { _handle: { _fd: number } };
 
 interface Assert {
@@ -191,7 +200,7 @@ export function setKeepAliveInterval(socket: NodeJSSocketWithFileDescriptor, mse
  * @throws {AssertionError} for a wrong argument count, a non-socket, or a socket without an fd.
  * @throws {Error} `getsockopt <CODE>` when the kernel refuses.
  *
- * @example
+ * @example Reading the interval back
  * ```ts
  * import { getKeepAliveInterval } from "jsr:@sockopts/sockopts/net-keepalive";
  * import type { Socket } from "node:net";
@@ -214,7 +223,7 @@ export function getKeepAliveInterval(socket: NodeJSSocketWithFileDescriptor): nu
  * @throws {AssertionError} for a wrong argument count, a non-socket, a non-number, or a socket without an fd.
  * @throws {Error} `setsockopt <CODE>` when the kernel refuses.
  *
- * @example
+ * @example Giving up after three probes
  * ```ts
  * import { setKeepAliveProbes } from "jsr:@sockopts/sockopts/net-keepalive";
  * import type { Socket } from "node:net";
@@ -237,7 +246,7 @@ export function setKeepAliveProbes(socket: NodeJSSocketWithFileDescriptor, cnt: 
  * @throws {AssertionError} for a wrong argument count, a non-socket, or a socket without an fd.
  * @throws {Error} `getsockopt <CODE>` when the kernel refuses.
  *
- * @example
+ * @example Reading the probe count
  * ```ts
  * import { getKeepAliveProbes } from "jsr:@sockopts/sockopts/net-keepalive";
  * import type { Socket } from "node:net";
@@ -266,7 +275,7 @@ const SECONDS = PLATFORM === "darwin";
  * @throws {AssertionError} as net-keepalive: argument count, FreeBSD ("called on unsupported platform"), socket, number, fd.
  * @throws {Error} `setsockopt <CODE>` when the kernel refuses.
  *
- * @example
+ * @example Failing unacknowledged writes after 30 seconds
  * ```ts
  * import { setUserTimeout } from "jsr:@sockopts/sockopts/net-keepalive";
  * import type { Socket } from "node:net";
@@ -292,7 +301,7 @@ export function setUserTimeout(socket: NodeJSSocketWithFileDescriptor, msecs: nu
  * @throws {AssertionError} as net-keepalive: argument count, FreeBSD, socket, fd.
  * @throws {Error} `getsockopt <CODE>` when the kernel refuses.
  *
- * @example
+ * @example Reading the user timeout
  * ```ts
  * import { getUserTimeout } from "jsr:@sockopts/sockopts/net-keepalive";
  * import type { Socket } from "node:net";
@@ -309,7 +318,17 @@ export function getUserTimeout(socket: NodeJSSocketWithFileDescriptor): number {
   return SECONDS ? value * 1000 : value;
 }
 
-/** The six functions as one plain object: what `require()` returns, and the default export. */
+/**
+ * The six functions as one plain object: what `require()` returns, and the default export.
+ *
+ * @example Passing the functions around as one value
+ * ```ts
+ * import NetKeepAlive, { type NetKeepAlive as Api } from "jsr:@sockopts/sockopts/net-keepalive";
+ *
+ * const api: Api = NetKeepAlive;
+ * console.log(typeof api.setKeepAliveInterval); // "function"
+ * ```
+ */
 export interface NetKeepAlive {
   /** {@link setKeepAliveInterval} */
   setKeepAliveInterval: typeof setKeepAliveInterval;
@@ -329,7 +348,7 @@ export interface NetKeepAlive {
  * `import NetKeepAlive from "sockopts/net-keepalive"`: a plain, writable object, so test doubles
  * (sinon, jest.spyOn) can replace its functions as they could net-keepalive's `module.exports`.
  *
- * @example
+ * @example The six functions as one object
  * ```ts
  * import NetKeepAlive from "jsr:@sockopts/sockopts/net-keepalive";
  *
