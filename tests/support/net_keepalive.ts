@@ -48,7 +48,10 @@ export async function runNetKeepAliveSuite(
 ): Promise<MochaResult> {
   const scratch = mkdtempSync(join(tmpdir(), "sockopts-net-keepalive-"));
   const hosts = join(scratch, "hosts");
-  writeFileSync(hosts, `${readFileSync("/etc/hosts", "utf8").trimEnd()}\n::ffff:127.0.0.1 localhost\n`);
+  // Any IPv6 line naming localhost (::1) would be found first: only the IPv4-mapped one is kept.
+  const own = readFileSync("/etc/hosts", "utf8").split("\n")
+    .filter((line) => !(/^\s*[0-9a-f]*:/i.test(line) && /\slocalhost(\s|$)/.test(line)));
+  writeFileSync(hosts, `::ffff:127.0.0.1 localhost\n${own.join("\n").trimEnd()}\n`);
   const mocha = join(root, "node_modules", "mocha", "bin", "mocha.js");
   const script = 'ip link set lo up && mount --bind "$1" /etc/hosts && shift && exec "$@"';
   try {
