@@ -44,6 +44,38 @@ describe("a node:net socket still connecting, under Node", { skip: nodeOnly }, (
     }
   });
 
+  it("is not configured while it tries several addresses in turn, each with a socket of its own", LIMIT, async () => {
+    const server = net.createServer((s) => s.on("error", () => {}));
+    const port = await listen(server);
+    // A name with an IPv6 and an IPv4 address, the server on IPv4 only: autoSelectFamily tries
+    // ::1 first, in a socket that then closes, and connects through a new one.
+    const client = net.connect({
+      host: "db.example",
+      port,
+      autoSelectFamily: true,
+      lookup: (_host, _options, callback) =>
+        (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [
+          { address: "::1", family: 6 },
+          { address: "127.0.0.1", family: 4 },
+        ]),
+    });
+    try {
+      await new Promise((resolve) => process.nextTick(resolve));
+      assert.equal(client.connecting, true);
+      assert.throws(() => setKeepAlive(client, PROFILE), {
+        name: "SockoptError",
+        code: "ENOTCONN",
+        message: /trying its addresses one after another \(autoSelectFamily; 1 tried so far\)/,
+      });
+      await new Promise((resolve) => client.once("connect", resolve));
+      setKeepAlive(client, PROFILE);
+      assert.deepEqual(getKeepAlive(tcpFd(client.localPort!, port)), EXPECTED);
+    } finally {
+      client.destroy();
+      server.close();
+    }
+  });
+
   it('configures an http.Agent socket in req.on("socket"), before it connects', LIMIT, async () => {
     const server = http.createServer((_req, res) => res.end("ok"));
     const port = await listen(server);

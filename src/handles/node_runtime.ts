@@ -19,6 +19,8 @@ interface NodeHandleLike {
   readonly destroyed?: unknown;
   readonly connecting?: unknown;
   readonly pending?: unknown;
+  /** Set (an array) while and after net.connect() tries several addresses in turn. */
+  readonly autoSelectFamilyAttemptedAddresses?: unknown;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -105,6 +107,18 @@ export function nodeRuntimeSocket(handle: object): Target | undefined {
     // address, after the lookup for a name): from then on its fd is the connection's own, and what
     // is set on it stays through the handshake, as net-keepalive users rely on in
     // `req.on("socket", …)`. Before that there is nothing to configure.
+    // Except while it tries several addresses in turn (autoSelectFamily, for a name with IPv6 and
+    // IPv4 addresses): each attempt opens a socket of its own, so values set on this one would be
+    // lost with it.
+    const attempts = socket.autoSelectFamilyAttemptedAddresses;
+    if (Array.isArray(attempts)) {
+      return {
+        kind: "not-ready",
+        what,
+        why: `it is still connecting, trying its addresses one after another (autoSelectFamily; ${attempts.length} ` +
+          'tried so far), each attempt with a socket of its own; wait for its "connect" event',
+      };
+    }
     const target = typeof native === "object" && native !== null ? fdTarget(native, what) : undefined;
     if (target !== undefined && target.kind !== "not-ready") return target;
     return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
