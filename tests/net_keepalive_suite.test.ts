@@ -12,7 +12,7 @@ import { AssertionError } from "node:assert";
 import net from "node:net";
 import { join } from "node:path";
 import NetKeepAlive, * as Named from "../src/compat/net_keepalive.ts";
-import { getKeepAlive, getUserTimeout } from "../mod.ts";
+import { getKeepAlive, getUserTimeout, setKeepAlive } from "../mod.ts";
 import { root, run } from "./support/exec.ts";
 import { netKeepAliveSandbox, noTcpdump, runNetKeepAliveSuite } from "./support/net_keepalive.ts";
 import { tcpPair } from "./support/net.ts";
@@ -155,6 +155,33 @@ describe("sockopts/net-keepalive under Node, in the states net-keepalive users m
     try {
       await new Promise((resolve) => process.nextTick(resolve));
       assert.equal(client.connecting, true);
+      assert.equal(NetKeepAlive.setKeepAliveProbes(client, 4), true);
+      await new Promise((resolve) => client.once("connect", resolve));
+      assert.equal(getKeepAlive(client).count, 4);
+    } finally {
+      client.destroy();
+      server.close();
+    }
+  });
+
+  it("configures an autoSelectFamily attempt's socket, as net-keepalive did, where the main API waits", async () => {
+    const server = net.createServer((s) => s.on("error", () => {}));
+    await new Promise<void>((resolve) => server.listen(0, "::1", resolve));
+    // Both families, the server on ::1, tried first: the first attempt is the one that connects.
+    const client = net.connect({
+      host: "db.example",
+      port: (server.address() as net.AddressInfo).port,
+      autoSelectFamily: true,
+      lookup: (_host, _options, callback) =>
+        (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [
+          { address: "::1", family: 6 },
+          { address: "127.0.0.1", family: 4 },
+        ]),
+    });
+    try {
+      await new Promise((resolve) => process.nextTick(resolve));
+      assert.ok(client.connecting && Array.isArray(client.autoSelectFamilyAttemptedAddresses));
+      assert.throws(() => setKeepAlive(client, { count: 4 }), { code: "ENOTCONN" });
       assert.equal(NetKeepAlive.setKeepAliveProbes(client, 4), true);
       await new Promise((resolve) => client.once("connect", resolve));
       assert.equal(getKeepAlive(client).count, 4);

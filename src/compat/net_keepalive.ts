@@ -99,8 +99,11 @@ function socketFd(socket: object, syscall: string): number {
       // net-keepalive asserts `fd && fd !== -1`: fd 0 fails it too.
       if (target.fd === 0) unableToGetFd();
       return target.fd;
-    case "closed":
     case "not-ready":
+      // An autoSelectFamily attempt's own fd: net-keepalive set options on it, and so does this.
+      if (target.fd !== undefined && target.fd !== 0) return target.fd;
+      return unableToGetFd();
+    case "closed":
       return unableToGetFd();
     case "not-tcp":
       // The runtime's own fd: the kernel refuses TCP options on it, as it did for net-keepalive.

@@ -111,15 +111,16 @@ export function nodeRuntimeSocket(handle: object): Target | undefined {
     // IPv4 addresses): each attempt opens a socket of its own, so values set on this one would be
     // lost with it.
     const attempts = socket.autoSelectFamilyAttemptedAddresses;
+    const target = typeof native === "object" && native !== null ? fdTarget(native, what) : undefined;
     if (Array.isArray(attempts)) {
       return {
         kind: "not-ready",
         what,
+        fd: target?.kind === "fd" ? target.fd : undefined,
         why: `it is still connecting, trying its addresses one after another (autoSelectFamily; ${attempts.length} ` +
           'tried so far), each attempt with a socket of its own; wait for its "connect" event',
       };
     }
-    const target = typeof native === "object" && native !== null ? fdTarget(native, what) : undefined;
     if (target !== undefined && target.kind !== "not-ready") return target;
     return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
   }

@@ -38,8 +38,12 @@ export type Target =
   }
   /** The handle's socket is gone; `final`: and the handle can never hold one again. */
   | { readonly kind: "closed"; readonly what: string; readonly final?: boolean }
-  /** The handle has no socket yet (connecting, or a server not listening). */
-  | { readonly kind: "not-ready"; readonly what: string; readonly why: string }
+  /**
+   * The handle has no socket yet (connecting, or a server not listening). `fd`: the runtime's own
+   * fd of a connection attempt that may not be the one that connects (the net-keepalive entry
+   * uses it, as net-keepalive did).
+   */
+  | { readonly kind: "not-ready"; readonly what: string; readonly why: string; readonly fd?: number }
   /**
    * A Unix-domain or UDP handle: TCP options do not apply. `fd`: the runtime's own fd for it, for
    * callers that let the kernel refuse (the net-keepalive entry).
