@@ -10,7 +10,8 @@
  * prompt works too. Node.js 26.9 and later need no flag (26.1 to 26.8: `--experimental-ffi`);
  * under Node's permission model, `--allow-ffi`. Importing needs no permission: libc is opened on
  * the first call. Elsewhere (older Node, browsers, Windows) importing works,
- * {@link isSupported} returns `false` and every call throws {@link UnsupportedError}.
+ * {@link isSupported} returns `false` and every call throws {@link UnsupportedError}. Moving from
+ * net-keepalive: `sockopts/net-keepalive` is its API, function for function.
  *
  * @example Noticing a dead peer in 45 seconds instead of 2 hours 11 minutes
  * ```ts

@@ -82,12 +82,15 @@ interface NodeFFI {
 
 // Bigint addresses into malloc()ed memory, and pointer arguments declared "function", as sockopts
 // does (src/ffi/node.ts says why: node:ffi 26.10's fastest path for a five-argument function).
-function nodeBare(): BareFfi {
+// `documented`: the same calls with the pointer arguments declared "pointer", as node:ffi's
+// documentation writes them, the floor a library written the obvious way reaches.
+function nodeBare(documented: boolean): BareFfi {
   const ffi = (globalThis as unknown as { process: { getBuiltinModule(id: string): NodeFFI } }).process
     .getBuiltinModule("node:ffi");
+  const p = documented ? "pointer" : "function";
   const { functions } = ffi.dlopen("libc.so.6", {
-    setsockopt: { arguments: ["int32", "int32", "int32", "function", "uint32"], return: "int32" },
-    getsockopt: { arguments: ["int32", "int32", "int32", "function", "function"], return: "int32" },
+    setsockopt: { arguments: ["int32", "int32", "int32", p, "uint32"], return: "int32" },
+    getsockopt: { arguments: ["int32", "int32", "int32", p, p], return: "int32" },
     malloc: { arguments: ["uint64"], return: "pointer" },
   });
   const valuePtr = functions.malloc(8n) as bigint;
@@ -102,7 +105,7 @@ function nodeBare(): BareFfi {
   );
 }
 
-/** The bare binding for this runtime. */
-export function bareFfi(runtime: "bun" | "deno" | "node"): BareFfi {
-  return runtime === "bun" ? bunBare() : runtime === "node" ? nodeBare() : denoBare();
+/** The bare binding for this runtime; `documented` (Node): pointer arguments declared "pointer". */
+export function bareFfi(runtime: "bun" | "deno" | "node", documented = false): BareFfi {
+  return runtime === "bun" ? bunBare() : runtime === "node" ? nodeBare(documented) : denoBare();
 }

@@ -1,7 +1,8 @@
 /**
- * The listing part of `npm run bench` (issue 14): tcpSockets() and the keepConfigured policy at
- * about 20,000 open fds (9,800 of them TCP sockets), against a C program doing the least work for
- * the same answer (bench/c/listing.c), in the same run. Each process runs in a fresh private
+ * The listing part of `npm run bench` (issues 14 and 21): tcpSockets() and the keepConfigured
+ * policy at about 20,000 open fds (9,800 of them TCP sockets), under Bun, Deno and Node, against a C
+ * program doing the least work for the same answer (bench/c/listing.c), in the same run; and a
+ * policy tick in a small process (10 connections) in each runtime, Node's against Bun's and Deno's. Each process runs in a fresh private
  * network namespace when this runs as root, so every sock_diag dump sees exactly its own sockets.
  *
  * Prints a table and writes bench/LISTING.md. Flags: `--rounds N` (3 runs of each process),
@@ -50,26 +51,33 @@ const cc = Deno.env.get("CC") ?? "cc";
 const binary = join(await Deno.makeTempDir({ prefix: "sockopts-listing-" }), "listing");
 await output(cc, ["-O2", "-Wall", "-o", binary, join(ROOT, "bench", "c", "listing.c")], ROOT);
 const bun = join(ROOT, "node_modules", ".bin", "bun");
+const node = join(ROOT, "node_modules", ".bin", "node");
 const worker = "bench/listing_worker.ts";
+// The small process: a server and 10 connections to it (21 TCP sockets and the runtime's own fds,
+// 30 to 45 in all), as an application with a pool holds; its tick is mostly the kernel's walk of
+// the TCP hash tables, whatever the runtime.
+const SMALL = 10;
+const SMALL_ROUNDS = 41;
+
+const RUNTIMES = ["bun", "deno", "node"] as const;
+type Runtime = typeof RUNTIMES[number];
+function command(rt: Runtime, ...args: (string | number)[]): string[] {
+  const rest = [worker, ...args.map(String)];
+  if (rt === "deno") return [Deno.execPath(), "run", "-A", "--v8-flags=--expose-gc", ...rest];
+  if (rt === "node") return [node, "--expose-gc", ...rest];
+  return [bun, ...rest];
+}
 
 const c: Record<string, number>[] = [];
-const js: Record<"deno" | "bun", Record<string, number>[]> = { deno: [], bun: [] };
+const cSmall: Record<string, number>[] = [];
+const js: Record<Runtime, Record<string, number>[]> = { deno: [], bun: [], node: [] };
+const small: Record<Runtime, Record<string, number>[]> = { deno: [], bun: [], node: [] };
 const lookups: Record<string, number[]> = { connect: [], listen: [], serve: [] };
 for (let r = 0; r < runs; r++) {
   console.error(`round ${r + 1} of ${runs}`);
-  js.deno.push(
-    await json([
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--v8-flags=--expose-gc",
-      worker,
-      String(CONNECTIONS),
-      String(files),
-      String(JS_ROUNDS),
-    ]),
-  );
-  js.bun.push(await json([bun, worker, String(CONNECTIONS), String(files), String(JS_ROUNDS)]));
+  for (const rt of RUNTIMES) js[rt].push(await json(command(rt, CONNECTIONS, files, JS_ROUNDS)));
+  for (const rt of RUNTIMES) small[rt].push(await json(command(rt, SMALL, 0, SMALL_ROUNDS)));
+  cSmall.push(await json([binary, String(SMALL), "0", String(C_ROUNDS)]));
   // The C program holds as many fds as the runtimes did (they hold a few hundred of their own).
   const fds = js.deno.at(-1)!.fds;
   c.push(await json([binary, String(CONNECTIONS), String(fds - 2 * CONNECTIONS - 4), String(C_ROUNDS)]));
@@ -107,7 +115,7 @@ const rows: Row[] = [
   { what: "C getdents of /proc/self/fd", ms: m(c, "getdentsMs"), ratio: "", target: "", met: null },
   { what: "C one fstat per fd", ms: m(c, "fstatMs"), ratio: "", target: "", met: null },
 ];
-for (const rt of ["bun", "deno"] as const) {
+for (const rt of RUNTIMES) {
   const list = m(js[rt], "tcpSocketsMs");
   const none = m(js[rt], "tickNoneMs");
   const hundred = m(js[rt], "tick100Ms");
@@ -145,6 +153,36 @@ for (const rt of ["bun", "deno"] as const) {
     },
   );
 }
+// Node's tick against Bun's and Deno's, in the same process shape (issue 21: within 1.5x).
+const smallDump = m(cSmall, "dumpMs");
+rows.push({
+  what: `C one sock_diag dump, small process (${m(cSmall, "fds")} fds)`,
+  ms: smallDump,
+  ratio: "",
+  target: "",
+  met: null,
+});
+for (const rt of RUNTIMES) {
+  const tick = m(small[rt], "tickNoneMs");
+  const others = Math.min(m(small.bun, "tickNoneMs"), m(small.deno, "tickNoneMs"));
+  rows.push({
+    what: `${rt} policy tick, nothing new, small process (${m(small[rt], "fds")} fds, ${
+      m(small[rt], "tcp")
+    } TCP sockets)`,
+    ms: tick,
+    ratio: (tick / smallDump).toFixed(2),
+    target: rt === "node" ? "<= 1.5x the lower of Bun's and Deno's" : "",
+    met: rt === "node" ? tick <= 1.5 * others : null,
+  });
+}
+const largeOthers = Math.min(m(js.bun, "tickNoneMs"), m(js.deno, "tickNoneMs"));
+rows.push({
+  what: "node policy tick, nothing new (large process), against the lower of Bun's and Deno's",
+  ms: m(js.node, "tickNoneMs"),
+  ratio: (m(js.node, "tickNoneMs") / largeOthers).toFixed(2),
+  target: "<= 1.5x",
+  met: m(js.node, "tickNoneMs") <= 1.5 * largeOthers,
+});
 for (const [kind, values] of Object.entries(lookups)) {
   const ms = median(values);
   rows.push({
@@ -165,18 +203,19 @@ const lines = [
 ];
 const table = lines.join("\n");
 console.log(table);
-const period = (rt: "bun" | "deno") => 100 * m(js[rt], "tickNoneMs");
+const period = (rt: Runtime) => 100 * m(js[rt], "tickNoneMs");
 console.log(
-  `\nadaptive period at this size: bun ${period("bun").toFixed(0)} ms, deno ${
-    period("deno").toFixed(0)
-  } ms (100 x tick: 1% of one core)`,
+  `\nadaptive period at this size: ${
+    RUNTIMES.map((rt) => `${rt} ${period(rt).toFixed(0)} ms`).join(", ")
+  } (100 x tick: 1% of one core)`,
 );
 if (write) {
   writeFileSync(
     join(ROOT, "bench", "LISTING.md"),
-    `# Listing and policy benchmark (issue 14)\n\n` +
+    `# Listing and policy benchmark (issues 14 and 21)\n\n` +
       `Written by \`deno run -A bench/listing.ts\` (part of \`npm run bench\`): ${runs} runs of each process, ` +
-      `${CONNECTIONS} loopback connections (both ends held) plus files up to ~${limit} fds, each process in its own ` +
+      `${CONNECTIONS} loopback connections (both ends held) plus files up to ~${limit} fds, and a small process of ` +
+      `${SMALL} connections, each process in its own ` +
       `network namespace${
         root ? "" : " (not here: not root, so the dumps also saw other processes' sockets)"
       }.\n\n${table}\n`,

@@ -2,7 +2,7 @@
  * One runtime's side of bench/listing.ts: opens `connections` loopback connections (both ends in
  * this process) and `files` fds on /dev/null, then prints one JSON line of medians in ms.
  *
- * Usage: `<deno run -A | bun> bench/listing_worker.ts <connections> <files> <rounds> [lookup-kind]`
+ * Usage: `<deno run -A | bun | node --expose-gc> bench/listing_worker.ts <connections> <files> <rounds> [lookup-kind]`
  *
  * Without a lookup kind: tcpSockets(), a policy tick that finds nothing new, a tick that finds 100
  * new connections, and one socket's configuration (identity confirmed, detectWithin applied, read
@@ -21,8 +21,9 @@ const NEW = 100;
 const NEW_ROUNDS = 41; // the dump alone varies by several ms from tick to tick here: many rounds, then the median
 
 /**
- * A full garbage collection before each measured tick (Deno with --v8-flags=--expose-gc, Bun's
- * Bun.gc), so that no tick pays for the collection the 100 new node:net sockets made due.
+ * A full garbage collection before each measured tick (Deno with --v8-flags=--expose-gc, Node with
+ * --expose-gc, Bun's Bun.gc), so that no tick pays for the collection the 100 new node:net sockets
+ * made due.
  */
 function collect(): void {
   const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };

@@ -10,7 +10,8 @@ import net from "node:net";
 import process from "node:process";
 import * as sockopts from "../mod.ts";
 import { getKeepAlive, getKeepAliveInterval, setKeepAlive, setKeepAliveInterval, type SocketHandle } from "../mod.ts";
-import { bareFfi } from "./bare_ffi.ts";
+import NetKeepAlive from "../src/compat/net_keepalive.ts";
+import { type BareFfi, bareFfi } from "./bare_ffi.ts";
 import { assertConnection, fdOfConnection } from "./oracle.ts";
 import type { Op, Ops } from "./serve.ts";
 import { serve } from "./serve.ts";
@@ -198,6 +199,9 @@ function nodeNetOp(): Op {
 }
 
 const pending = handlePending();
+let documentedFfi: BareFfi | undefined;
+// Bound on first use: only the Node worker is asked for these rows.
+const documented = (): BareFfi => documentedFfi ??= bareFfi(runtime, true);
 
 const ops: Ops = {
   "set-fd": {
@@ -231,6 +235,44 @@ const ops: Ops = {
     },
     loop(calls) {
       for (let i = 0; i < calls; i++) if (bare.get(fd) !== 10) fail("bare getsockopt", bare.get(fd));
+    },
+  },
+  "set-ffi-pointer": {
+    check: checkFd,
+    loop(calls) {
+      for (let i = 0; i < calls; i++) if (documented().set(fd, 10) !== 0) fail("bare setsockopt", -1);
+    },
+  },
+  "get-ffi-pointer": {
+    check() {
+      checkFd();
+      documented().set(fd, 10);
+    },
+    loop(calls) {
+      const ffi = documented();
+      for (let i = 0; i < calls; i++) if (ffi.get(fd) !== 10) fail("bare getsockopt", ffi.get(fd));
+    },
+  },
+  // sockopts/net-keepalive, the drop-in: net-keepalive's argument checks, then the library's call.
+  "compat-set": {
+    check: checkHandle,
+    loop(calls) {
+      for (let i = 0; i < calls; i++) {
+        if (NetKeepAlive.setKeepAliveInterval(handle as net.Socket, INTERVAL_MS) !== true) fail("compat set", false);
+      }
+    },
+    after: () => getKeepAliveInterval(fd) === INTERVAL_MS || fail("TCP_KEEPINTVL", getKeepAliveInterval(fd)),
+  },
+  "compat-get": {
+    check() {
+      checkHandle();
+      setKeepAliveInterval(fd, INTERVAL_MS);
+    },
+    loop(calls) {
+      for (let i = 0; i < calls; i++) {
+        const got = NetKeepAlive.getKeepAliveInterval(handle as net.Socket);
+        if (got !== INTERVAL_MS) fail("compat get", got);
+      }
     },
   },
   "set-handle": pending ?? {

@@ -17,12 +17,13 @@
  * Run with `deno run --allow-read --allow-write --allow-run --allow-env scripts/build.ts`.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
+const COMPAT = join("src", "compat");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 
 function run(command: string, args: string[]): string {
@@ -36,8 +37,11 @@ rmSync(dist, { recursive: true, force: true });
 const COMMAND = "src/cli/main.ts";
 mkdirSync(join(root, ".cache"), { recursive: true });
 const metafile = join(root, ".cache", "build-meta.json");
+// The entries: the library, and `sockopts/net-keepalive` (src/compat/), which imports node:
+// builtins only through process.getBuiltinModule and its types.
+const ENTRIES = ["mod.ts", "src/compat/net_keepalive.ts"];
 run(bin("esbuild"), [
-  "mod.ts",
+  ...ENTRIES,
   COMMAND,
   "--bundle",
   "--format=esm",
@@ -106,17 +110,39 @@ function rewrite(entry: string, suffix: string): Set<string> {
 const scripts = new Set([
   ...rewrite(join(dist, "mod.js"), ".js"),
   ...rewrite(join(dist, COMMAND.replace(/\.ts$/, ".js")), ".js"),
+  ...rewrite(join(dist, COMPAT, "net_keepalive.js"), ".js"),
 ]);
 const declarations = rewrite(join(dist, "mod.d.ts"), ".d.ts");
 for (const file of emitted(dist, ".d.ts")) {
   if (!declarations.has(file)) rmSync(file);
 }
 for (const file of emitted(dist, ".js")) {
-  if (!scripts.has(file)) {
-    throw new Error(`${relative(root, file)} was emitted but neither mod.js nor the command reach it`);
-  }
+  if (!scripts.has(file)) throw new Error(`${relative(root, file)} was emitted but no entry reaches it`);
 }
-for (const dir of ["src/ffi", "src/handles", "src/cli", "src/sys", "src", "platforms"]) {
+
+// 4. CommonJS: `require()` gets a real CommonJS file for each entry, which hands over the one ES
+// module instance (Node's and Bun's require() of an ES module), so a process that both imports
+// and requires sockopts shares its state and error classes; and TypeScript projects compiled to
+// CommonJS (`module: node16`) get declarations in CommonJS form (.d.cts), which they may load.
+writeFileSync(join(dist, "mod.cjs"), `"use strict";\nmodule.exports = require("./mod.js");\n`);
+for (const file of declarations) {
+  const twin = file.replace(/\.d\.ts$/, ".d.cts");
+  writeFileSync(
+    twin,
+    readFileSync(file, "utf8").replace(/(\bfrom\s+|\bimport\s*\(\s*)"(\.{1,2}\/[^"]+)\.js"/g, '$1"$2.cjs"'),
+  );
+}
+// net-keepalive's require() returned a plain object of its six functions: so does this one.
+writeFileSync(
+  join(dist, COMPAT, "net_keepalive.cjs"),
+  `"use strict";\nconst entry = require("./net_keepalive.js");\nmodule.exports = entry.default;\n`,
+);
+// Its declarations are written by hand, as net-keepalive's were: they name node:net's Socket,
+// which the library's own declarations must not (they name no runtime's globals).
+for (const suffix of [".d.ts", ".d.cts"]) {
+  copyFileSync(join(root, COMPAT, `net_keepalive${suffix}`), join(dist, COMPAT, `net_keepalive${suffix}`));
+}
+for (const dir of ["src/ffi", "src/handles", "src/cli", "src/sys", "src/compat", "src", "platforms"]) {
   const path = join(dist, dir);
   if (existsSync(path) && readdirSync(path).length === 0) rmSync(path, { recursive: true });
 }

@@ -77,7 +77,8 @@ const RUNTIMES: readonly Runtime[] = [
 ];
 
 /**
- * Left out of `--quick`: the kernel-level tests (network namespaces, nftables), the soak tests
+ * Left out of `--quick`: the kernel-level tests (network namespaces, nftables, net-keepalive's
+ * suite with its tcpdump capture), the soak tests
  * (thousands of processes, calls or close/reopen cycles), and the package checks that pack,
  * install and type-check the package from the outside.
  */
@@ -88,6 +89,7 @@ const SLOW = new Set([
   "tests/cli_dead_peer.test.ts",
   "tests/cli_pg.test.ts",
   "tests/timeline.test.ts",
+  "tests/net_keepalive_suite.test.ts",
   "tests/errno.test.ts",
   "tests/fd_reuse.test.ts",
   "tests/fd_reuse_kinds.test.ts",

@@ -47,6 +47,7 @@ const NATIVE_ONLY: Readonly<Record<string, string>> = {
   // Its children are always the native x86_64 Deno from node_modules/.bin, given the libc path
   // of the process that starts them: an emulated parent would hand them the aarch64 libc.
   "tests/libc_loading.test.ts": "starts the native Deno with narrowed --allow-ffi grants",
+  "tests/net_keepalive_suite.test.ts": "runs net-keepalive's mocha suite as a child in a network namespace",
   "tests/package.test.ts": "builds and installs the npm package",
   "tests/readme.test.ts": "runs the code blocks of the README and docs/ as children",
   "tests/timeline.test.ts": "measures a kernel-level scenario in a network namespace, as a child",

@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["src/handles/"],
   ["src/options/"],
   ["src/process/"],
-  ["mod.ts", "src/cli/"],
+  ["mod.ts", "src/cli/", "src/compat/"],
 ];
 
 function layerOf(file: string): number {

@@ -64,7 +64,7 @@ function lastJson(stdout: string): Record<string, unknown> {
 
 /** Every file a module (or a declaration file) reaches through its relative imports, itself included. */
 function reachable(dir: string, entry: string): Set<string> {
-  const declarations = entry.endsWith(".d.ts");
+  const declarations = entry.endsWith(".d.ts") ? ".d.ts" : entry.endsWith(".d.cts") ? ".d.cts" : undefined;
   const seen = new Set<string>();
   const pending = [entry];
   while (pending.length > 0) {
@@ -72,9 +72,9 @@ function reachable(dir: string, entry: string): Set<string> {
     if (seen.has(file)) continue;
     seen.add(file);
     const text = readFileSync(join(dir, file), "utf8");
-    for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)"(\.{1,2}\/[^"]+)"/g)) {
+    for (const m of text.matchAll(/(?:\bfrom\s+|\b(?:import|require)\s*\(\s*)"(\.{1,2}\/[^"]+)"/g)) {
       pending.push(
-        relative(dir, resolve(dirname(join(dir, file)), declarations ? m[1].replace(/\.js$/, ".d.ts") : m[1]))
+        relative(dir, resolve(dirname(join(dir, file)), declarations ? m[1].replace(/\.c?js$/, declarations) : m[1]))
           .split(sep).join("/"),
       );
     }
@@ -127,26 +127,35 @@ describe("the npm package, from the outside", { skip: once }, () => {
     const dir = join(work, "extracted", "package");
     assert.deepEqual(files(dir).sort(), packed);
 
-    const entry = pkg.exports["."];
-    assert.deepEqual(Object.keys(pkg.exports), [".", "./package.json"]);
-    assert.deepEqual(Object.keys(entry), ["types", "deno", "bun", "node", "default"], "types first, default last");
-    assert.equal(pkg.types, entry.types);
-    const targets = [...new Set(Object.values(entry) as string[])].map((t) => t.replace(/^\.\//, ""));
-    assert.deepEqual(targets, ["dist/mod.d.ts", "dist/mod.js"]);
+    assert.deepEqual(Object.keys(pkg.exports), [".", "./net-keepalive", "./package.json"]);
+    // The pages the README links travel with it (tests/readme.test.ts checks which those are).
+    const docs = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+    const expected = new Set(["package.json", "README.md", "LICENSE", ...docs]);
+    for (const name of [".", "./net-keepalive"]) {
+      const entry = pkg.exports[name];
+      // import: the ES modules and their declarations; require: a CommonJS file handing over the
+      // same ES module instance, with declarations in CommonJS form (.d.cts) for module: node16.
+      assert.deepEqual(Object.keys(entry), ["import", "require"]);
+      for (const condition of ["import", "require"]) {
+        assert.deepEqual(Object.keys(entry[condition]), ["types", "default"], "types first, default last");
+        for (const target of Object.values(entry[condition]) as string[]) {
+          for (const file of reachable(dir, target.replace(/^\.\//, ""))) expected.add(file);
+        }
+      }
+    }
+    assert.equal(pkg.types, pkg.exports["."].import.types);
     assert.equal(pkg.main, "./dist/mod.js", "main, for tools that predate exports");
     assert.deepEqual(pkg.bin, { sockopts: "./dist/src/cli/main.js" }, "the command, for npx and bunx");
     assert.match(readFileSync(join(dir, "dist/src/cli/main.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
     const scripts = new Set([...reachable(dir, "dist/mod.js"), ...reachable(dir, "dist/src/cli/main.js")]);
     assert.ok(scripts.size > 20, `${scripts.size} modules, not one bundle`);
-    const declarations = reachable(dir, entry.types.replace(/^\.\//, ""));
-    // The pages the README links travel with it (tests/readme.test.ts checks which those are).
-    const docs = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
-    const expected = new Set(["package.json", "README.md", "LICENSE", ...docs, ...scripts, ...declarations]);
+    for (const file of scripts) expected.add(file);
+    assert.ok(reachable(dir, "dist/mod.cjs").has("dist/mod.js"), "require() hands over the ES module");
     assert.deepEqual(packed, [...expected].sort());
     for (const file of expected) assert.ok(existsSync(join(dir, file)), `${file} is in the tarball`);
   });
 
-  it("publint (strict) and arethetypeswrong (ESM-only profile) find nothing wrong", async () => {
+  it("publint (strict) and arethetypeswrong (node16 profile: CommonJS and ESM) find nothing wrong", async () => {
     const bin = join(root, "node_modules", ".bin");
     // --pack false: lint the extracted files as they are (packing again would run prepare there).
     const lint = await run(join(bin, "publint"), ["--strict", "--pack", "false", join(work, "extracted", "package")], {
@@ -154,12 +163,17 @@ describe("the npm package, from the outside", { skip: once }, () => {
       timeout: MINUTE,
     });
     assert.doesNotMatch(lint.stdout + lint.stderr, /\b(Warnings|Errors):/, lint.stdout);
-    const types = await run(join(bin, "attw"), [join(work, tarball), "--profile", "esm-only", "--no-color"], {
+    // node16 leaves out node10 resolution, which predates package exports and so every subpath.
+    const types = await run(join(bin, "attw"), [join(work, tarball), "--profile", "node16", "--no-color"], {
       cwd: work,
       timeout: MINUTE,
     });
-    assert.match(types.stdout, /node16 \(from ESM\) │ 🟢 \(ESM\)/, types.stdout);
-    assert.match(types.stdout, /bundler +│ 🟢/, types.stdout);
+    // Columns: "sockopts", "sockopts/net-keepalive", "sockopts/package.json".
+    assert.match(types.stdout, /node16 \(from CJS\) │ 🟢 \(CJS\) +│ 🟢 \(CJS\) +│/, types.stdout);
+    assert.match(types.stdout, /node16 \(from ESM\) │ 🟢 \(ESM\) +│ 🟢 \(ESM\) +│/, types.stdout);
+    assert.match(types.stdout, /bundler +│ 🟢 +│ 🟢 +│/, types.stdout);
+    const judged = types.stdout.split("\n").filter((line) => !/node10|ignored/.test(line)).join("\n");
+    assert.doesNotMatch(judged, /💀|❌|🎭|⚠️/, types.stdout);
   });
 
   it("bundles of single exports keep only what they use (esbuild --minify from the packed package)", async () => {

@@ -2,17 +2,28 @@
  * The npm package under Node 26 (the pinned devDependency, first on the tests' PATH): `npm pack`,
  * then fresh projects outside the repository install the tarball with `npm install` and use it
  * through `import` (an ES module project, with the README's install and run lines) and through
- * `require()` (a CommonJS project running docs/migrating.md's net-keepalive example). Runs
- * once, in the Node test run.
+ * `require()` (a CommonJS project running docs/migrating.md's net-keepalive example), net-keepalive's
+ * own test suite and tsd against `sockopts/net-keepalive`, and a CommonJS TypeScript project
+ * (`module: node16`) using both entries. Runs once, in the Node test run.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve, sep } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { root, run } from "./support/exec.ts";
 import { isNode } from "./support/runtime.ts";
+import { netKeepAliveSandbox, noTcpdump, runNetKeepAliveSuite } from "./support/net_keepalive.ts";
 
 const once: string | false = isNode ? false : "runs once, in the Node test run";
 const fixtures = join(root, "tests", "fixtures", "package");
@@ -114,13 +125,70 @@ describe("the npm package under Node 26, from the outside", { skip: once }, () =
     }
   });
 
-  it('require(): docs/migrating.md\'s net-keepalive example runs with require("sockopts")', async () => {
+  it('require(): docs/migrating.md\'s net-keepalive example runs with require("sockopts/net-keepalive")', async () => {
     const [example] = blocks(migrating, "js");
-    assert.match(example, /require\("sockopts"\); \/\/ was: require\("net-keepalive"\)/);
+    assert.match(example, /require\("sockopts\/net-keepalive"\); \/\/ was: require\("net-keepalive"\)/);
     const dir = await project("node-cjs", "commonjs", example, "app.js");
     const { stdout, stderr } = await run("node", ["app.js"], { cwd: dir, timeout: MINUTE });
-    assert.equal(stdout.trim(), "1000 1 2500");
+    assert.equal(stdout.trim(), "true 1000 1 2500");
     // require() of an ES module prints no warning of its own on Node 26, and node:ffi's is filtered.
     assert.doesNotMatch(stderr, /Warning/);
+  });
+
+  it(
+    "net-keepalive's own unit, integration and tsd tests pass against the packed sockopts/net-keepalive",
+    { skip: netKeepAliveSandbox, timeout: 5 * MINUTE },
+    async () => {
+      const dir = await project("net-keepalive-suite", "commonjs", "", "unused.js");
+      const copy = join(root, "tests", "fixtures", "net_keepalive");
+      cpSync(copy, dir, { recursive: true });
+      // mocha, should and tsd from the repository's pinned devDependencies, as the suite's own
+      // devDependencies would be installed; @types/node for the declarations' `net` Socket.
+      for (const name of ["mocha", "should", "tsd", "@types/node"]) {
+        mkdirSync(dirname(join(dir, "node_modules", name)), { recursive: true });
+        symlinkSync(join(root, "node_modules", name), join(dir, "node_modules", name));
+      }
+      const dirs = noTcpdump ? ["test/unit"] : ["test/unit", "test/integration"];
+      if (noTcpdump) console.log(`!!! net-keepalive's integration test: SKIPPED, ${noTcpdump} !!!`);
+      const result = await runNetKeepAliveSuite(process.execPath, dir, dirs, "sockopts/net-keepalive");
+      assert.equal(result.failing, 0, result.output);
+      assert.equal(result.passing, noTcpdump ? 15 : 16, result.output);
+      if (!noTcpdump) assert.match(result.output, /^10 packets captured$/m, result.output);
+      // tsd: index.test-d.ts against the package's declarations, in a CommonJS TypeScript project
+      // (module: node16, the fixture's package.json): every setter is `boolean`.
+      await run("node", [join(root, "node_modules", "tsd", "dist", "cli.js")], { cwd: dir, timeout: 2 * MINUTE });
+    },
+  );
+
+  it("a CommonJS TypeScript project (module: node16) type-checks and runs both entries", async () => {
+    const dir = await project("node-cjs-ts", "commonjs", readFileSync(join(fixtures, "cjs_app.ts"), "utf8"), "app.ts");
+    mkdirSync(join(dir, "node_modules", "@types"), { recursive: true });
+    symlinkSync(join(root, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"));
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          module: "node16",
+          moduleResolution: "node16",
+          target: "es2022",
+          strict: true,
+          esModuleInterop: true,
+          skipLibCheck: false,
+          types: ["node"],
+          outDir: "out",
+        },
+        files: ["app.ts"],
+      }),
+    );
+    // No TS1479 / TS1471: require() of the package resolves to its CommonJS declarations.
+    await run(join(root, "node_modules", ".bin", "tsc"), ["-p", "."], { cwd: dir, timeout: 2 * MINUTE });
+    const compiled = readFileSync(join(dir, "out", "app.js"), "utf8");
+    assert.match(compiled, /require\("sockopts"\)/, "compiled to require()");
+    const { stdout } = await run("node", ["out/app.js"], { cwd: dir, timeout: MINUTE });
+    assert.deepEqual(lastJson(stdout), {
+      keepAlive: { enable: true, idle: 30_000, interval: 5_000, count: 3 },
+      netKeepAlive: [true, 4, 7],
+      sameInstance: true,
+    });
   });
 });

@@ -21,9 +21,11 @@ export const SOCK_RAW = 3;
 export const SOCK_CLOEXEC = 0o2000000;
 export const NETLINK_SOCK_DIAG = 4;
 const SOCK_DIAG_BY_FAMILY = 20;
-const NLM_F_REQUEST = 0x1;
-const NLM_F_DUMP = 0x300; // NLM_F_ROOT | NLM_F_MATCH
-const NLMSG_ERROR = 2;
+/** TCPDIAG_GETSOCK (<linux/inet_diag.h>): the older request, whose dump walks both families at once. */
+export const TCPDIAG_GETSOCK = 18;
+export const NLM_F_REQUEST = 0x1;
+export const NLM_F_DUMP = 0x300; // NLM_F_ROOT | NLM_F_MATCH
+export const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
 const IPPROTO_TCP = 6;
 export const AF_INET = 2;
@@ -154,7 +156,7 @@ export function walk(v: DataView, start: number, end: number, into: Records): nu
       status = -v.getInt32(at + 16, true);
       break;
     }
-    if (type === SOCK_DIAG_BY_FAMILY && len >= 16 + REC.size) {
+    if ((type === SOCK_DIAG_BY_FAMILY || type === TCPDIAG_GETSOCK) && len >= 16 + REC.size) {
       if (count === offsets.length) {
         const bigger = new Int32Array(offsets.length * 2);
         bigger.set(offsets);

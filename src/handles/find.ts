@@ -32,6 +32,11 @@ export function closed(action: string, why: string): SocketClosedError {
   });
 }
 
+function unusable(action: string, why: string, code: "EBADF" | "ENOTCONN"): SockoptError {
+  const errno = currentHost().platform.errno[code];
+  return new SockoptError(`${action}: ${why}`, { code, errno, syscall: null, option: null, fd: null });
+}
+
 /** An fd a runtime handle reported, checked like a number the caller passed (-0 is 0). */
 function handleFd(fd: number, action: string): number {
   if (Number.isInteger(fd) && fd >= 0 && fd <= FD_MAX) return fd | 0;
@@ -70,6 +75,10 @@ export function lookUp(handle: object, target: Target, action: string, everyMatc
       );
     case "no-socket":
       throw new TypeError(`${action}: ${target.what} has no socket of its own: ${target.why}`);
+    case "no-fd":
+      throw unusable(action, `${target.what} has no usable file descriptor: ${target.why}`, "EBADF");
+    case "elsewhere":
+      throw unusable(action, `${target.what} has no socket in this process: ${target.why}`, "ENOTCONN");
   }
   const q = query(target);
   // A listener is always looked up in full, so that a second match is never missed.

@@ -105,6 +105,19 @@ export function ownedHandle(value: object): object | null | undefined {
   return handle;
 }
 
+/**
+ * The native handle a socket the class itself constructed (it has its own stream state) holds but
+ * does not own: put there by someone else (net-keepalive's own tests set `_handle = { fd: -99999 }`).
+ * Undefined for an owned handle, no handle, or an object the class never constructed (a look-alike).
+ */
+export function foreignHandle(value: object): object | undefined {
+  if (ownData(value, "_readableState") === ABSENT) return undefined;
+  let handle = ownData(value, "_handle");
+  if (handle === ABSENT) handle = ownSymbolData(value, "kHandle");
+  if (typeof handle !== "object" || handle === null || proxied(handle)) return undefined;
+  return ownSymbolData(handle, "owner_symbol", "ownerSymbol") === value ? undefined : handle;
+}
+
 const AsyncFunction = Object.getPrototypeOf(async function () {});
 
 /**

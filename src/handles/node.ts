@@ -9,7 +9,7 @@
  * @module
  */
 import { bunFd } from "./bun.ts";
-import { bunHttpServer, genuineAddress, overAStream, ownedHandle } from "./genuine.ts";
+import { ABSENT, bunHttpServer, foreignHandle, genuineAddress, overAStream, ownData, ownedHandle } from "./genuine.ts";
 import { endpoint, listenerTarget, OVER_A_STREAM, type Target } from "./target.ts";
 
 interface NodeSocketLike {
@@ -80,9 +80,13 @@ export function nodeSocket(handle: object): Target | undefined {
   if (!instance(handle, classes().Socket)) return undefined;
   // Its own native handle, which names it as owner: not a look-alike built on the class.
   const native = ownedHandle(handle);
-  if (native === undefined) return undefined;
-  const socket = handle as NodeSocketLike;
   const what = "the node:net socket";
+  if (native === undefined) {
+    // A socket the class constructed, whose `_handle` someone replaced: no fd of it is trusted.
+    const replaced = foreignHandle(handle);
+    return replaced === undefined ? undefined : noFd(what, replaced);
+  }
+  const socket = handle as NodeSocketLike;
   if (socket.destroyed === true) return { kind: "closed", what };
   if (socket.connecting === true) {
     return { kind: "not-ready", what, why: 'it is still connecting; wait for its "connect" event' };
@@ -99,8 +103,36 @@ export function nodeSocket(handle: object): Target | undefined {
     return socket.pending === true ? { kind: "not-ready", what, why: "it is not connected" } : { kind: "closed", what };
   }
   if (overAStream(native)) return { kind: "no-socket", what: "the node:tls socket", why: OVER_A_STREAM };
-  // Connected, yet no IP addresses: a Unix-domain socket (a path, or nothing, in localAddress).
-  return { kind: "not-tcp", what, transport: "Unix-domain" };
+  // Connected, yet no IP addresses: a Unix-domain socket, if its native handle says so (Node's
+  // Pipe, Deno's PipeWrap; Bun's answered above). Anything else was put there by someone else
+  // (net-keepalive's own tests set `_handle = { fd: -99999 }`): no fd or address of it is trusted.
+  if (PIPES.has(nativeClass(native))) return { kind: "not-tcp", what, transport: "Unix-domain" };
+  return noFd(what, native);
+}
+
+/** The diagnosis of a socket whose native handle is not the runtime's own: no fd of it is used. */
+function noFd(what: string, native: object): Target {
+  const fd = ownData(native, "fd");
+  return {
+    kind: "no-fd",
+    what,
+    why: `its _handle is not ${RUNTIME}'s own socket handle (it reports fd ${
+      typeof fd === "number" ? fd : fd === ABSENT ? "undefined" : typeof fd
+    } and no addresses)`,
+    fd: typeof fd === "number" ? fd : undefined,
+  };
+}
+
+const PIPES = new Set<string | undefined>(["Pipe", "PipeWrap"]);
+const RUNTIME = "Deno" in globalThis ? "Deno" : "Bun" in globalThis ? "Bun" : "Node.js";
+
+function nativeClass(native: object): string | undefined {
+  try {
+    const name = (Object.getPrototypeOf(native) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+    return typeof name === "string" ? name : undefined;
+  } catch {
+    return undefined; // a Proxy whose getPrototypeOf trap throws
+  }
 }
 
 /** A `node:net` Server, or a `node:http` / `node:https` / `node:tls` server built on it. */

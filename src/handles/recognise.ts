@@ -58,3 +58,15 @@ export function recognise(handle: object, action: string): Target {
   }
   throw notASocket(action, handle);
 }
+
+/**
+ * What a handle names, from its shape alone (no system call), for callers that report some kinds
+ * their own way (the net-keepalive entry); resolve.ts's `resolveFd` is the way to its fd.
+ *
+ * @param handle An object the caller passed.
+ * @returns Its target.
+ * @throws {TypeError} for an object no recogniser knows.
+ */
+export function targetOf(handle: object): Target {
+  return recognise(handle, "Cannot find the socket");
+}

@@ -55,10 +55,24 @@ export type Target =
   }
   /** The handle's socket is gone; `final`: and the handle can never hold one again. */
   | { readonly kind: "closed"; readonly what: string; readonly final?: boolean }
-  /** The handle has no socket yet (connecting, or a server not listening). */
-  | { readonly kind: "not-ready"; readonly what: string; readonly why: string }
-  /** A Unix-domain or UDP handle: TCP options do not apply. */
-  | { readonly kind: "not-tcp"; readonly what: string; readonly transport: "Unix-domain" | "UDP" }
+  /**
+   * The handle has no socket yet (connecting, or a server not listening). `fd`: the runtime's own
+   * fd of a connection attempt that may not be the one that connects (the net-keepalive entry
+   * uses it, as net-keepalive did).
+   */
+  | { readonly kind: "not-ready"; readonly what: string; readonly why: string; readonly fd?: number }
+  /**
+   * A Unix-domain or UDP handle: TCP options do not apply. `fd`: the runtime's own fd for it, for
+   * callers that let the kernel refuse (the net-keepalive entry).
+   */
+  | { readonly kind: "not-tcp"; readonly what: string; readonly transport: "Unix-domain" | "UDP"; readonly fd?: number }
+  /**
+   * A TCP handle holding no usable fd: its native handle is not the runtime's own (replaced), so
+   * neither its fd nor its addresses can be trusted. `fd`: the number it reports, if any.
+   */
+  | { readonly kind: "no-fd"; readonly what: string; readonly why: string; readonly fd?: number }
+  /** A handle whose socket lives in another process (a cluster worker's server under round-robin). */
+  | { readonly kind: "elsewhere"; readonly what: string; readonly why: string }
   /** An open handle with no socket of its own (TLS over a JavaScript stream): `why` says what it runs over. */
   | { readonly kind: "no-socket"; readonly what: string; readonly why: string };
 

@@ -7,6 +7,8 @@
  */
 import type { DiagTable, SystemLibrary, TcpDump } from "../../platforms/backend.ts";
 import { openTcpDump } from "../../platforms/linux/tcp_dump.ts";
+
+export { dumpWay, usePerFamilyDumps } from "../../platforms/linux/tcp_dump.ts";
 import { getNative, type Native } from "./native.ts";
 import { sockDiagAvailable } from "./sock_diag.ts";
 
