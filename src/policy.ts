@@ -57,6 +57,19 @@ const SHARE = 100; // period = 100 × tick: 1% of one core
 
 const STATE_CONFIGURE_AGAIN = new Set(["SYN_SENT", "CLOSED"]);
 
+/**
+ * How long after a tick saw a socket established its driver's connect handler may still be
+ * pending, in ms: the runtime hands the connection to JavaScript on a later turn of the event
+ * loop (Node and Bun: the next I/O poll; Deno: up to 154 ms later, measured with 200 connections
+ * at once and the CPU saturated).
+ */
+const CONNECT_HANDLER_MS = 1_000;
+
+/** Passed once the event loop has turned and {@link CONNECT_HANDLER_MS} have gone by (see #nextTurn). */
+interface Turn {
+  passed: boolean;
+}
+
 class Policy implements SocketPolicy {
   #filter: CheckedFilter;
   #settings: CheckedSettings;
@@ -65,10 +78,14 @@ class Policy implements SocketPolicy {
   #onReport: ((report: PolicyReport) => void) | undefined;
   #scanner: Scanner = createScanner();
   #configured = new Map<number | string, ConfiguredSocket>();
-  /** Sockets configured by the last tick, checked once more by the next (without `reassert`). */
-  #recent: Seen[] = [];
-  /** Sockets configured by this tick. */
-  #now: Seen[] = [];
+  /**
+   * Sockets configured without `reassert`, checked again by every tick until their driver's
+   * connect handler has had its chance: until a tick after their {@link Turn}, which starts when
+   * a tick sees them established (none while they are still connecting).
+   */
+  #watched = new Map<Seen, Turn | undefined>();
+  /** The turn this tick waits for, once it configured an established socket. */
+  #turn: Turn | undefined;
   #timer: TimerId | undefined;
   #average = 0;
   #lastFull = -Infinity;
@@ -160,6 +177,7 @@ class Policy implements SocketPolicy {
       detail,
     }));
     let gone = 0;
+    this.#turn = undefined;
     for (const seen of found.removed) if (this.#configured.delete(seen.key)) gone++;
     for (const seen of found.added) {
       seen.matched = mismatch(this.#filter, seen.socket) === undefined;
@@ -178,7 +196,7 @@ class Policy implements SocketPolicy {
       }
     }
     if (this.#reassert) this.#reassertAll(found.added, found.changed, reasserted, failed);
-    else this.#checkRecent(reasserted, failed);
+    else this.#checkWatched(configured, reasserted, failed);
     const duration = performance.now() - started;
     this.#average = this.#totals.ticks === 0 ? duration : 0.8 * this.#average + 0.2 * duration;
     this.#totals.ticks++;
@@ -210,7 +228,9 @@ class Policy implements SocketPolicy {
       seen.configuredIn = seen.socket.state;
       this.#configured.set(seen.key, done);
       configured.push(done);
-      if (!this.#reassert) this.#now.push(seen);
+      if (!this.#reassert) {
+        this.#watched.set(seen, STATE_CONFIGURE_AGAIN.has(seen.socket.state) ? undefined : this.#nextTurn());
+      }
     } catch (error) {
       const failure = failureOf(seen, error);
       if (failure === undefined) return;
@@ -244,21 +264,39 @@ class Policy implements SocketPolicy {
   }
 
   /**
-   * A driver sets its own keep-alive in its connect handler, which can run after the tick that
-   * configured the socket (postgres, ioredis and Bun's SQL do): so each socket is checked once
-   * more on the next tick, and set again if its values were overwritten.
+   * A driver sets its own keep-alive in its socket's connect handler, which runs on a later turn
+   * of the event loop than the one where the kernel established the socket, so after any tick in
+   * between (postgres, ioredis, pg with `keepAlive` and Bun's SQL do): each watched socket is
+   * checked by every tick, and set again if its values were overwritten, until a tick after its
+   * turn. One check on the next tick is not enough: a pool's connect hooks call `refresh()` many
+   * times before other connections' handlers have run.
    */
-  #checkRecent(reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
-    const recent = this.#recent;
-    this.#recent = this.#now;
-    this.#now = [];
-    const again = new Set(this.#recent);
-    for (const seen of recent) {
-      // Gone, or configured again by this very tick (it connected since).
-      if (again.has(seen) || this.#scanner.known.get(seen.key) !== seen) continue;
+  #checkWatched(configured: ConfiguredSocket[], reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
+    const justDone = new Set(configured.map((c) => c.fd));
+    for (const [seen, turn] of this.#watched) {
+      if (this.#scanner.known.get(seen.key) !== seen) {
+        this.#watched.delete(seen); // gone
+        continue;
+      }
+      if (justDone.has(seen.fd)) continue; // configured by this very tick
       const before = this.#configured.get(seen.key);
       if (before !== undefined) this.#setAgain(seen, before, false, reasserted, failed);
+      if (turn?.passed) this.#watched.delete(seen);
     }
+  }
+
+  /**
+   * The turn this tick's established sockets wait for: two unref'd timers in a row, the first
+   * after {@link CONNECT_HANDLER_MS}, so that it passes only once that time has gone by and the
+   * event loop has polled for I/O since (a first timer can run just before the poll that delivers
+   * the connection).
+   */
+  #nextTurn(): Turn {
+    if (this.#turn !== undefined) return this.#turn;
+    const turn: Turn = { passed: false };
+    unrefTimeout(() => unrefTimeout(() => (turn.passed = true), 0), CONNECT_HANDLER_MS);
+    this.#turn = turn;
+    return turn;
   }
 
   #reassertAll(added: Seen[], changed: Seen[], reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
