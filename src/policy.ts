@@ -1,7 +1,7 @@
 /**
  * A policy that follows the process's TCP sockets: every matching socket is configured once as it
  * appears (pools that grow, drivers that reconnect), again once a connecting socket is
- * established, again on the next tick if a driver's connect handler overwrote the values, and, on
+ * established, again while it is new if a driver's connect handler overwrote the values, and, on
  * request, again whenever a driver overwrote them.
  *
  * @module
@@ -403,12 +403,12 @@ function checkOptions(
  * Keeps every TCP socket of this process that matches `filter` configured with `settings`, for as
  * long as the policy runs: sockets that appear later (a pool growing, a driver reconnecting) are
  * configured on the next tick, a socket still connecting is configured at once and again once
- * established, each is checked once more on the tick after (a driver's connect handler may have
- * set its own keep-alive) and set again if it was, and with `reassert` values a driver overwrote
- * at any time are set again. A socket is known by
- * the kernel's identity (Linux: its cookie; elsewhere fd and addresses), so a reused fd number is
- * a new socket. The first tick runs before this returns; then a timer that never keeps the
- * process alive ticks every `period` ms, and {@link SocketPolicy.refresh} ticks on demand.
+ * established, each is checked by every tick of its first second established (a driver's connect
+ * handler may have set its own keep-alive) and set again if it was, and with `reassert` values a
+ * driver overwrote at any time are set again. A socket is known by the kernel's identity (Linux:
+ * its cookie; elsewhere fd and addresses), so a reused fd number is a new socket. The first tick
+ * runs before this returns; then a timer that never keeps the process alive ticks every `period`
+ * ms, and {@link SocketPolicy.refresh} ticks on demand.
  *
  * @param filter Which sockets, as {@link configureSockets} takes it.
  * @param settings What to apply, as {@link configureSockets} takes it (`{ detectWithin }` is the usual choice).

@@ -63,7 +63,7 @@ describe(`the README's connect hooks under ${runtimeName}, drivers with their ow
         const facts = await hooked(driver, await started(), pattern);
         const { held } = facts;
         console.log(
-          `${driver}, ${pattern}: ${held.length} connections, ${facts.refreshes} refresh() calls, ${facts.ticks} ticks, ${facts.reasserted} set again`,
+          `${driver}, ${pattern}: ${held.length} connections, ${facts.refreshes} refresh() calls, ${facts.ticks} ticks, ${facts.reasserted} set again; opened in ${facts.openMs} ms, two more ticks in ${facts.ticksMs} ms`,
         );
         assert.equal(held.length, driver === "postgres" ? 2 * CONNECTIONS : CONNECTIONS, "connections open");
         const wrong = held.filter((h) =>

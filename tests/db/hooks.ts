@@ -9,7 +9,7 @@
 import pg from "pg";
 import postgres from "postgres";
 import { Redis } from "ioredis";
-import { getKeepAlive, getUserTimeout, keepConfigured } from "../../mod.ts";
+import { getKeepAlive, getUserTimeout, keepConfigured, MIN_AUTO_PERIOD } from "../../mod.ts";
 import { sleep } from "../e2e/observation.ts";
 import { connectionsTo } from "./oracle.ts";
 
@@ -46,6 +46,9 @@ export interface HookFacts {
   /** The policy's ticks and the values it set again. */
   readonly ticks: number;
   readonly reasserted: number;
+  /** How long opening the connections and waiting for the two ticks took, in ms. */
+  readonly openMs: number;
+  readonly ticksMs: number;
 }
 
 /**
@@ -58,30 +61,40 @@ export type Pattern = "at once" | "one every 2 ms";
 
 /** A client that opens `CONNECTIONS` connections and closes them. */
 interface Grower {
-  /** Sends the `i`th of `CONNECTIONS` commands, each needing a connection of its own. */
-  send(i: number): Promise<unknown>;
+  /**
+   * Takes a connection of its own (a pool's checkout, a reserved connection, a new client) after
+   * a round trip on it; the connection stays taken until {@link close}, so the pool grows to
+   * `CONNECTIONS` whatever the timing.
+   */
+  take(): Promise<unknown>;
   close(): Promise<void>;
 }
 
-const SLOW = "select pg_sleep(0.3)";
-
-function pgPool(servers: HookServers, max: number, refresh: () => void): Grower {
+function pgPool(servers: HookServers, refresh: () => void): Grower {
   // keepAlive: pg calls setKeepAlive(true, keepAliveInitialDelayMillis) in its socket's "connect" handler.
   const pool = new pg.Pool({
     host: "127.0.0.1",
     port: servers.pgPort,
     user: servers.pgUser,
     database: "postgres",
-    max,
+    max: CONNECTIONS,
     keepAlive: true,
     keepAliveInitialDelayMillis: OWN_IDLE.pg,
     connectionTimeoutMillis: 60_000,
   });
   pool.on("connect", () => refresh()); // the README's hook
   pool.on("error", () => {});
+  const taken: pg.PoolClient[] = [];
   return {
-    send: () => pool.query(SLOW),
-    close: () => pool.end(),
+    take: async () => {
+      const client = await pool.connect();
+      taken.push(client);
+      await client.query("select 1");
+    },
+    close: async () => {
+      for (const client of taken) client.release();
+      await pool.end();
+    },
   };
 }
 
@@ -89,7 +102,7 @@ function pgPool(servers: HookServers, max: number, refresh: () => void): Grower 
 function growers(driver: HookDriver, servers: HookServers, refresh: () => void): Grower[] {
   switch (driver) {
     case "pg":
-      return [pgPool(servers, CONNECTIONS, refresh)];
+      return [pgPool(servers, refresh)];
     case "postgres": {
       // postgres has no connect hook: its connections open while a pg Pool's hook refreshes the
       // same policy (both talk to one server), which is how another client's hook reaches them.
@@ -103,17 +116,26 @@ function growers(driver: HookDriver, servers: HookServers, refresh: () => void):
         connect_timeout: 60,
         onnotice: () => {},
       });
-      return [
-        { send: () => sql.unsafe(SLOW), close: () => sql.end({ timeout: 5 }) },
-        pgPool(servers, CONNECTIONS, refresh),
-      ];
+      const taken: postgres.ReservedSql[] = [];
+      const own: Grower = {
+        take: async () => {
+          const reserved = await sql.reserve();
+          taken.push(reserved);
+          await reserved`select 1`;
+        },
+        close: async () => {
+          for (const reserved of taken) reserved.release();
+          await sql.end({ timeout: 5 });
+        },
+      };
+      return [own, pgPool(servers, refresh)];
     }
     case "ioredis": {
       // One client per connection, each with the hook; keepAlive: ioredis calls
       // setKeepAlive(true, keepAlive) in its socket's "connect" handler.
       const clients: Redis[] = [];
       return [{
-        send: () => {
+        take: () => {
           const redis = new Redis({
             host: "127.0.0.1",
             port: servers.redisPort,
@@ -141,42 +163,59 @@ function growers(driver: HookDriver, servers: HookServers, refresh: () => void):
         connectionTimeout: 60,
         onconnect: () => refresh(), // the README's hook
       });
-      return [{ send: () => sql.unsafe(SLOW), close: () => sql.close({ timeout: 5 }) }];
+      const taken: Bun.ReservedSQL[] = [];
+      return [{
+        take: async () => {
+          const reserved = await sql.reserve();
+          taken.push(reserved);
+          await reserved`select 1`;
+        },
+        close: async () => {
+          await Promise.all(taken.map((reserved) => reserved.release()));
+          await sql.close({ timeout: 5 });
+        },
+      }];
     }
   }
 }
 
 /**
  * Opens `CONNECTIONS` connections of `driver` as `pattern` says under a policy with the README's
- * settings (the default period) and hooks, waits for two more of its timer's ticks, and reads
- * back what every connection of the driver holds.
+ * settings and hooks, waits for two more of its timer's ticks, and reads back what every
+ * connection of the driver holds.
  */
 export async function hooked(driver: HookDriver, servers: HookServers, pattern: Pattern): Promise<HookFacts> {
   const port = driver === "ioredis" ? servers.redisPort : servers.pgPort;
-  using policy = keepConfigured({ remotePort: port }, { detectWithin: HOOK_BOUND });
+  // The README's settings; the period fixed at the shortest the default picks, so that the two
+  // ticks waited for below do not stretch with the host's socket count (a tick dumps them all).
+  using policy = keepConfigured({ remotePort: port }, { detectWithin: HOOK_BOUND }, { period: MIN_AUTO_PERIOD });
   let refreshes = 0;
   const clients = growers(driver, servers, () => {
     refreshes++;
     policy.refresh();
   });
   try {
-    const sent: Promise<unknown>[] = [];
+    const begun = performance.now();
+    const taken: Promise<unknown>[] = [];
     for (let i = 0; i < CONNECTIONS; i++) {
-      for (const client of clients) sent.push(client.send(i));
+      for (const client of clients) taken.push(client.take());
       if (pattern === "one every 2 ms") await sleep(2);
     }
-    await Promise.all(sent);
+    await Promise.all(taken);
+    const opened = performance.now();
     // The timer's next ticks: the hooks ran their last refresh() already.
     const ticks = policy.stats.ticks;
     while (policy.stats.ticks < ticks + 2) await sleep(50);
-    // The postgres scenario's own connections are the ones its pg Pool did not open: both are
-    // checked, since both set their own keep-alive.
+    const openMs = Math.round(opened - begun);
+    const ticksMs = Math.round(performance.now() - opened);
+    // Every connection to the port: in the postgres scenario its pg Pool's too, whose own
+    // keep-alive is as much to be overwritten.
     const held = connectionsTo("127.0.0.1", port).filter((c) => c.state === "01").map(({ fd, localPort }) => ({
       localPort,
       keepAlive: getKeepAlive(fd),
       userTimeout: getUserTimeout(fd),
     }));
-    return { held, refreshes, ticks: policy.stats.ticks, reasserted: policy.stats.reasserted };
+    return { held, refreshes, ticks: policy.stats.ticks, reasserted: policy.stats.reasserted, openMs, ticksMs };
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
   }

@@ -123,7 +123,7 @@ async function settled(policy: SocketPolicy | undefined): Promise<void> {
  * The policy runs as users run it, without `reassert`: drivers that set keep-alive in their own
  * connect handler (postgres, ioredis, Bun SQL) overwrite values the policy set if it ticked between
  * the kernel's handshake and that handler (postgres: two connections of three in one run), and the
- * policy's check of each socket on the tick after it configured it must set them again.
+ * policy's checks of each new socket in the ticks after it configured it must set them again.
  */
 export async function follows(setup: Setup, name: DriverName, library: boolean): Promise<Record<string, unknown>> {
   const address = setup.address();
