@@ -1,5 +1,13 @@
 /** What the driver scenarios report to tests/db.test.ts. */
 import type { DriverName } from "./drivers.ts";
+import { SERVER_START_LIMIT_MS } from "./servers.ts";
+
+/**
+ * How long tests/db/child.ts may take before it gives up and names the scenarios still running:
+ * the servers' start-up, then every scenario of every client at once, which takes 7 s on an idle
+ * machine and 9 to 12 s with two busy loops per core beside it (its own waits are bounded by 30 s).
+ */
+export const CHILD_WATCHDOG_MS: number = SERVER_START_LIMIT_MS + 90_000;
 
 /** What tests/db/child.ts prints, as its last stdout line, after this prefix. */
 export const DB_RESULT_PREFIX = "DB-RESULT ";

@@ -26,6 +26,12 @@ export const PERIOD = 200;
 export const CONTROL_WATCH = 2 * BOUND;
 /** How long a command sent after the driver noticed is watched. */
 export const AFTER_WATCH = 3_000;
+/**
+ * How long a scenario waits, at most, for what no test times: a driver to reconnect after the
+ * server ended its sessions, a policy to tick twice more. Both take well under a second on an idle
+ * machine; this leaves a saturated one room.
+ */
+const SETTLE_LIMIT_MS = 30_000;
 
 /** The servers, as seen from inside the namespace. */
 export interface Setup {
@@ -113,7 +119,7 @@ async function settle(
 async function settled(policy: SocketPolicy | undefined): Promise<void> {
   const from = policy?.stats.ticks ?? 0;
   await sleep(2 * PERIOD + 100);
-  const end = performance.now() + 10_000;
+  const end = performance.now() + SETTLE_LIMIT_MS;
   while (policy !== undefined && policy.stats.ticks < from + 2 && performance.now() < end) await sleep(PERIOD / 2);
 }
 
@@ -139,7 +145,7 @@ export async function follows(setup: Setup, name: DriverName, library: boolean):
     await settled(policy);
     const grown = held(address, port);
     await setup.kill(name, address, tag);
-    await until(() => driver.busy(3), 10_000);
+    await until(() => driver.busy(3), SETTLE_LIMIT_MS);
     await settled(policy);
     const reconnected = held(address, port);
     return { grown, reconnected, stats: policy?.stats, driver: driver.facts() };

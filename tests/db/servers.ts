@@ -97,7 +97,8 @@ function startUntil(argv: string[], dir: string, ready: RegExp, limitMs: number)
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
     child.once("error", (error) => fail(error.message));
-    child.once("exit", (code, signal) => fail(`exited with ${code ?? signal}`));
+    // "close", not "exit": the output that says why (a port taken meanwhile) may still be in the pipes.
+    child.once("close", (code, signal) => fail(`exited with ${code ?? signal}`));
   });
 }
 
@@ -130,8 +131,14 @@ export interface PostgresServer {
 /**
  * Starts PostgreSQL on `port`, listening on `addresses` (comma-separated, as `listen_addresses`)
  * and on a Unix socket in its own directory, with durability off: these servers only answer.
+ *
+ * @param port The port, or how to pick one once the data directory is ready (initdb takes
+ *   seconds on a busy machine, long enough for another process to take a port picked before).
  */
-export async function startPostgres(port: number, addresses: string): Promise<PostgresServer> {
+export async function startPostgres(
+  port: number | (() => Promise<number>),
+  addresses: string,
+): Promise<PostgresServer> {
   const bin = pgBin();
   if (bin === undefined) throw new Error("Cannot start PostgreSQL: no server under /usr/lib/postgresql");
   const dir = mkdtempSync(join(tmpdir(), "sockopts-pg-"));
@@ -169,7 +176,14 @@ export async function startPostgres(port: number, addresses: string): Promise<Po
     shared_buffers: "16MB",
     logging_collector: "off",
   };
-  const args = ["-D", data, "-p", String(port)];
+  let chosen: number;
+  try {
+    chosen = typeof port === "number" ? port : await port();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const args = ["-D", data, "-p", String(chosen)];
   for (const [key, value] of Object.entries(settings)) args.push("-c", `${key}=${value}`);
   const argv = asUser(join(bin, "postgres"), args);
   let server: Process;
@@ -181,7 +195,7 @@ export async function startPostgres(port: number, addresses: string): Promise<Po
     throw error;
   }
   // SIGINT is PostgreSQL's fast shutdown: it ends every session and exits without waiting.
-  return { port, socketDir: dir, user: superuser, stop: () => stopProcess(server, "SIGINT") };
+  return { port: chosen, socketDir: dir, user: superuser, stop: () => stopProcess(server, "SIGINT") };
 }
 
 /** A running Redis server. */
@@ -242,11 +256,14 @@ function freePort(): Promise<number> {
 /** How many times a server is started on new ports after another process took its port meanwhile. */
 const PORT_TRIES = 3;
 
-/** Starts a server on a free port, and on another when the port was taken between the pick and the bind. */
-async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<T> {
+/**
+ * Starts a server on a free port, and again on another when a process took the port between the
+ * pick and the server's bind (the host's own connections draw their local ports from the same range).
+ */
+async function onFreePort<T>(start: (port: () => Promise<number>) => Promise<T>): Promise<T> {
   for (let attempt = 1;; attempt++) {
     try {
-      return await start(await freePort());
+      return await start(freePort);
     } catch (error) {
       if (attempt === PORT_TRIES || !/Address already in use/.test(String(error))) throw error;
     }
@@ -261,7 +278,7 @@ export async function startLoopbackServers(): Promise<LoopbackServers> {
   const begun = performance.now();
   const started = await Promise.allSettled([
     onFreePort((port) => startPostgres(port, "127.0.0.1")),
-    onFreePort((port) => startRedis(port, "127.0.0.1")),
+    onFreePort(async (port) => startRedis(await port(), "127.0.0.1")),
   ]);
   const [pg, redis] = started;
   if (pg.status === "rejected" || redis.status === "rejected") {
