@@ -124,6 +124,21 @@ async function settled(policy: SocketPolicy | undefined): Promise<void> {
 }
 
 /**
+ * Waits (at most {@link SETTLE_LIMIT_MS}) until the driver has closed its end of every connection
+ * in `before` that the server ended: none is ESTABLISHED or CLOSE_WAIT any more. A command sent
+ * before that can sit in the driver's write buffer when the close arrives, and postgres 3.4.9
+ * then never flushes that connection again (teardown cancels its pending write without clearing
+ * it), so every reconnect of it hangs until CONNECT_TIMEOUT: seen under Bun, with the client's
+ * socket ESTABLISHED and nothing sent.
+ */
+async function sessionsEnded(address: string, port: number, before: readonly HeldSettings[]): Promise<void> {
+  const old = new Set(before.map((s) => s.localPort));
+  const end = performance.now() + SETTLE_LIMIT_MS;
+  const open = () => connectionsTo(address, port).some((c) => old.has(c.localPort) && ["01", "08"].includes(c.state));
+  while (open() && performance.now() < end) await sleep(20);
+}
+
+/**
  * A pool that grows and a client that reconnects: with the policy (`library`), every connection
  * the driver opens, first or later, should hold the bound's settings; without it, the driver's own.
  * The policy runs as users run it, without `reassert`: drivers that set keep-alive in their own
@@ -145,6 +160,7 @@ export async function follows(setup: Setup, name: DriverName, library: boolean):
     await settled(policy);
     const grown = held(address, port);
     await setup.kill(name, address, tag);
+    await sessionsEnded(address, port, grown);
     await until(() => driver.busy(3), SETTLE_LIMIT_MS);
     await settled(policy);
     const reconnected = held(address, port);
