@@ -15,9 +15,9 @@ import { root, run } from "./support/exec.ts";
 import { runtimeName, scriptArgs } from "./support/runtime.ts";
 
 /**
- * How long one example program may run, in ms: a runtime's start (Deno type-checks nothing here,
- * but loads npm packages), a few round trips and a policy's ticks. Measured on the 2-core CI
- * machine: 0.3 to 1.7 s idle, up to 8.8 s with two busy loops per core beside it.
+ * How long one example program may run, in ms: a runtime's start, a few round trips and, for the
+ * policy recipe, its ticks. Measured on a 2-core machine: 0.2 to 5.6 s (the policy recipe), and up
+ * to 7.4 s with two busy loops per core beside other jobs.
  */
 const TIMEOUT = 60_000;
 const PROFILE = '{"enable":true,"idle":30000,"interval":5000,"count":3}';
