@@ -73,13 +73,15 @@ const RUNTIMES: readonly Runtime[] = [
 ];
 
 /**
- * Left out of `--quick`: the kernel-level tests (network namespaces, nftables), the soak tests
- * (thousands of processes, calls or close/reopen cycles), and the package checks that pack,
- * install and type-check the package from the outside.
+ * Left out of `--quick`: the kernel-level tests (network namespaces, nftables), the real-database
+ * tests that open dozens of connections, the soak tests (thousands of processes, calls or
+ * close/reopen cycles), and the package checks that pack, install and type-check the package from
+ * the outside.
  */
 const SLOW = new Set([
   "tests/e2e.test.ts",
   "tests/db.test.ts",
+  "tests/db_hooks.test.ts",
   "tests/timeline.test.ts",
   "tests/errno.test.ts",
   "tests/fd_reuse.test.ts",
