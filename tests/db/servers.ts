@@ -160,7 +160,8 @@ export async function startPostgres(
     await new Promise<void>((resolve, reject) => {
       execFile(program, args, { timeout: SERVER_START_LIMIT_MS, killSignal: "SIGKILL" }, (error, _out, stderr) => {
         if (error === null) resolve();
-        else reject(new Error(`${String(stderr).trim() || error.message}`));
+        else if (error.killed) reject(new Error(`initdb not done after ${SERVER_START_LIMIT_MS} ms`));
+        else reject(new Error(String(stderr).trim() || error.message));
       });
     });
   } catch (error) {
