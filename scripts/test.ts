@@ -78,9 +78,9 @@ const RUNTIMES: readonly Runtime[] = [
 
 /**
  * Left out of `--quick`: the kernel-level tests (network namespaces, nftables, net-keepalive's
- * suite with its tcpdump capture), the soak tests
- * (thousands of processes, calls or close/reopen cycles), and the package checks that pack,
- * install and type-check the package from the outside.
+ * suite with its tcpdump capture), the real-database tests that open dozens of connections, the
+ * soak tests (thousands of processes, calls or close/reopen cycles), and the package checks that
+ * pack, install and type-check the package from the outside.
  */
 const SLOW = new Set([
   "tests/e2e.test.ts",
@@ -88,6 +88,7 @@ const SLOW = new Set([
   "tests/db.test.ts",
   "tests/cli_dead_peer.test.ts",
   "tests/cli_pg.test.ts",
+  "tests/db_hooks.test.ts",
   "tests/timeline.test.ts",
   "tests/net_keepalive_suite.test.ts",
   "tests/errno.test.ts",

@@ -21,14 +21,17 @@ import { fileURLToPath } from "node:url";
 import { deadPeerPlan } from "../mod.ts";
 import { type DriverName, DRIVERS, serverOf } from "./db/drivers.ts";
 import { runIsolated } from "./db/namespace.ts";
-import { DB_RESULT_PREFIX, type DbObservation, type DbScenario } from "./db/observation.ts";
+import { CHILD_WATCHDOG_MS, DB_RESULT_PREFIX, type DbObservation, type DbScenario } from "./db/observation.ts";
 import { AFTER_WATCH, BOUND, CONTROL_WATCH, type HeldSettings } from "./db/scenarios.ts";
 import { serversUnavailable } from "./db/servers.ts";
 import { namespaceUnavailable, runtimeCommand } from "./e2e/namespace.ts";
 import { runtimeName } from "./support/runtime.ts";
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), "db", "child.ts");
-const CHILD_LIMIT_MS = 90_000;
+// The child stops itself at its watchdog and says why; this kill is for a child that cannot.
+const CHILD_LIMIT_MS = CHILD_WATCHDOG_MS + 10_000;
+// Every test waits for the one child run; each runtime's own per-test default (bun test --timeout,
+// node --test --test-timeout: 180 s; deno test: none) is replaced by this one.
 const WAIT = { timeout: CHILD_LIMIT_MS + 10_000 };
 
 const unavailable = namespaceUnavailable() || serversUnavailable();
@@ -59,7 +62,15 @@ const BEHAVIOUR: Record<DriverName, { own: Record<string, unknown>; inFlight: st
 let started: Promise<DbObservation[]> | undefined;
 
 async function runChild(): Promise<DbObservation[]> {
+  const begun = performance.now();
   const run = await runIsolated(runtimeCommand(CHILD, []), CHILD_LIMIT_MS);
+  // What a busy machine needs, in the log of every run: the servers' start-up and the whole run.
+  const startup = run.stdout.split("\n").find((l) => l.startsWith("PostgreSQL and Redis started in"));
+  console.log(
+    `db (${runtimeName}): ${startup ?? "servers not started"}; child done in ${
+      Math.round(performance.now() - begun)
+    } ms`,
+  );
   const line = run.stdout.split("\n").find((l) => l.startsWith(DB_RESULT_PREFIX));
   if (line === undefined || run.code !== 0) {
     const why = run.timedOut ? `killed after ${CHILD_LIMIT_MS} ms` : `exit ${run.code ?? run.signal}`;

@@ -45,6 +45,7 @@ async function until(done: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const closed = (socket: net.Socket) =>
   new Promise<void>((resolve) => {
@@ -220,29 +221,49 @@ describe("keepConfigured: a policy that follows the process's sockets", () => {
     }
   });
 
-  it("checks each socket once more on the next tick: a driver's connect handler cannot undo it", async () => {
+  it("checks each new socket on every tick for its first second established: a late connect handler cannot undo it", async () => {
     const db = await server();
-    const a = await connectTcp(db.port);
     try {
-      using policy = keepConfigured({ remotePort: db.port, localPort: a.localPort! }, { detectWithin: BOUND }, {
-        period: 0,
-      });
-      assert.equal(policy.report.configured.length, 1);
-      const fa = tcpFd(a.localPort!, db.port);
-      // The driver's own keep-alive call in its connect handler, run after the policy's tick.
-      a.setKeepAlive(true, 60_000);
-      assert.equal(getKeepAlive(fa).idle, 60_000);
-      const report = policy.refresh();
-      assert.deepEqual(report.reasserted.map((s) => s.fd), [fa], "set again without reassert");
-      assert.deepEqual(getKeepAlive(fa), EXPECTED);
-      assert.equal(getUserTimeout(fa), PLAN.userTimeout);
-      assert.equal(policy.stats.reasserted, 1);
-      // Checked once only: a later change stays (that is what reassert is for).
-      a.setKeepAlive(true, 50_000);
-      assert.equal(policy.refresh().reasserted.length, 0);
-      assert.equal(getKeepAlive(fa).idle, 50_000, "without reassert a later change stays");
+      // The first steps must run within the policy's second; a machine so busy that they did not
+      // gets another try on a new connection.
+      for (let attempt = 1;; attempt++) {
+        const a = await connectTcp(db.port);
+        try {
+          const begun = performance.now();
+          using policy = keepConfigured({ remotePort: db.port, localPort: a.localPort! }, { detectWithin: BOUND }, {
+            period: 0,
+          });
+          assert.equal(policy.report.configured.length, 1);
+          const fa = tcpFd(a.localPort!, db.port);
+          // Other connections' hooks refresh the policy, twice in this turn and again a few turns
+          // later, before this socket's driver has run its connect handler (Deno hands a connection
+          // to JavaScript up to 154 ms after the kernel established it; a pool's hooks fire in bursts).
+          assert.equal(policy.refresh().reasserted.length, 0);
+          assert.equal(policy.refresh().reasserted.length, 0);
+          await sleep(30);
+          assert.equal(policy.refresh().reasserted.length, 0);
+          if (performance.now() - begun > 500 && attempt < 3) continue;
+          // The driver's own keep-alive call in its connect handler, at last.
+          a.setKeepAlive(true, 60_000);
+          assert.equal(getKeepAlive(fa).idle, 60_000);
+          const report = policy.refresh();
+          assert.deepEqual(report.reasserted.map((s) => s.fd), [fa], "set again without reassert");
+          assert.deepEqual(getKeepAlive(fa), EXPECTED);
+          assert.equal(getUserTimeout(fa), PLAN.userTimeout);
+          assert.equal(policy.stats.reasserted, 1);
+          // A second after a tick saw it established, and a turn of the event loop later, the next
+          // tick checks it a last time: a later change stays (that is what reassert is for).
+          await sleep(1_100);
+          assert.equal(policy.refresh().reasserted.length, 0);
+          a.setKeepAlive(true, 50_000);
+          assert.equal(policy.refresh().reasserted.length, 0);
+          assert.equal(getKeepAlive(fa).idle, 50_000, "without reassert a later change stays");
+          return;
+        } finally {
+          a.destroy();
+        }
+      }
     } finally {
-      a.destroy();
       await db.close();
     }
   });

@@ -1,7 +1,7 @@
 /**
  * A policy that follows the process's TCP sockets: every matching socket is configured once as it
  * appears (pools that grow, drivers that reconnect), again once a connecting socket is
- * established, again on the next tick if a driver's connect handler overwrote the values, and, on
+ * established, again while it is new if a driver's connect handler overwrote the values, and, on
  * request, again whenever a driver overwrote them.
  *
  * @module
@@ -58,6 +58,19 @@ const SHARE = 100; // period = 100 × tick: 1% of one core
 
 const STATE_CONFIGURE_AGAIN = new Set(["SYN_SENT", "CLOSED"]);
 
+/**
+ * How long after a tick saw a socket established its driver's connect handler may still be
+ * pending, in ms: the runtime hands the connection to JavaScript on a later turn of the event
+ * loop (Node and Bun: the next I/O poll; Deno: up to 154 ms later, measured with 200 connections
+ * at once and the CPU saturated).
+ */
+const CONNECT_HANDLER_MS = 1_000;
+
+/** Passed once the event loop has turned and {@link CONNECT_HANDLER_MS} have gone by (see #nextTurn). */
+interface Turn {
+  passed: boolean;
+}
+
 class Policy implements SocketPolicy {
   #filter: CheckedFilter;
   #settings: CheckedSettings;
@@ -66,10 +79,14 @@ class Policy implements SocketPolicy {
   #onReport: ((report: PolicyReport) => void) | undefined;
   #scanner: Scanner = createScanner();
   #configured = new Map<number | string, ConfiguredSocket>();
-  /** Sockets configured by the last tick, checked once more by the next (without `reassert`). */
-  #recent: Seen[] = [];
-  /** Sockets configured by this tick. */
-  #now: Seen[] = [];
+  /**
+   * Sockets configured without `reassert`, checked again by every tick until their driver's
+   * connect handler has had its chance: until a tick after their {@link Turn}, which starts when
+   * a tick sees them established (none while they are still connecting).
+   */
+  #watched = new Map<Seen, Turn | undefined>();
+  /** The turn this tick waits for, once it configured an established socket. */
+  #turn: Turn | undefined;
   #timer: TimerId | undefined;
   #average = 0;
   #lastFull = -Infinity;
@@ -161,6 +178,7 @@ class Policy implements SocketPolicy {
       detail,
     }));
     let gone = 0;
+    this.#turn = undefined;
     for (const seen of found.removed) if (this.#configured.delete(seen.key)) gone++;
     for (const seen of found.added) {
       seen.matched = mismatch(this.#filter, seen.socket) === undefined;
@@ -179,7 +197,7 @@ class Policy implements SocketPolicy {
       }
     }
     if (this.#reassert) this.#reassertAll(found.added, found.changed, reasserted, failed);
-    else this.#checkRecent(reasserted, failed);
+    else this.#checkWatched(configured, reasserted, failed);
     const duration = performance.now() - started;
     this.#average = this.#totals.ticks === 0 ? duration : 0.8 * this.#average + 0.2 * duration;
     this.#totals.ticks++;
@@ -213,7 +231,9 @@ class Policy implements SocketPolicy {
       seen.configuredIn = seen.socket.state;
       this.#configured.set(seen.key, done);
       configured.push(done);
-      if (!this.#reassert) this.#now.push(seen);
+      if (!this.#reassert) {
+        this.#watched.set(seen, STATE_CONFIGURE_AGAIN.has(seen.socket.state) ? undefined : this.#nextTurn());
+      }
     } catch (error) {
       const failure = failureOf(seen, error);
       if (failure === undefined) return;
@@ -252,21 +272,39 @@ class Policy implements SocketPolicy {
   }
 
   /**
-   * A driver sets its own keep-alive in its connect handler, which can run after the tick that
-   * configured the socket (postgres, ioredis and Bun's SQL do): so each socket is checked once
-   * more on the next tick, and set again if its values were overwritten.
+   * A driver sets its own keep-alive in its socket's connect handler, which runs on a later turn
+   * of the event loop than the one where the kernel established the socket, so after any tick in
+   * between (postgres, ioredis, pg with `keepAlive` and Bun's SQL do): each watched socket is
+   * checked by every tick, and set again if its values were overwritten, until a tick after its
+   * turn. One check on the next tick is not enough: a pool's connect hooks call `refresh()` many
+   * times before other connections' handlers have run.
    */
-  #checkRecent(reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
-    const recent = this.#recent;
-    this.#recent = this.#now;
-    this.#now = [];
-    const again = new Set(this.#recent);
-    for (const seen of recent) {
-      // Gone, or configured again by this very tick (it connected since).
-      if (again.has(seen) || this.#scanner.known.get(seen.key) !== seen) continue;
+  #checkWatched(configured: ConfiguredSocket[], reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
+    const justDone = new Set(configured.map((c) => c.fd));
+    for (const [seen, turn] of this.#watched) {
+      if (this.#scanner.known.get(seen.key) !== seen) {
+        this.#watched.delete(seen); // gone
+        continue;
+      }
+      if (justDone.has(seen.fd)) continue; // configured by this very tick
       const before = this.#configured.get(seen.key);
       if (before !== undefined) this.#setAgain(seen, before, false, reasserted, failed);
+      if (turn?.passed) this.#watched.delete(seen);
     }
+  }
+
+  /**
+   * The turn this tick's established sockets wait for: two unref'd timers in a row, the first
+   * after {@link CONNECT_HANDLER_MS}, so that it passes only once that time has gone by and the
+   * event loop has polled for I/O since (a first timer can run just before the poll that delivers
+   * the connection).
+   */
+  #nextTurn(): Turn {
+    if (this.#turn !== undefined) return this.#turn;
+    const turn: Turn = { passed: false };
+    unrefTimeout(() => unrefTimeout(() => (turn.passed = true), 0), CONNECT_HANDLER_MS);
+    this.#turn = turn;
+    return turn;
   }
 
   #reassertAll(added: Seen[], changed: Seen[], reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
@@ -306,12 +344,12 @@ function checkOf(seen: Seen): SocketCheck {
  * Keeps every TCP socket of this process that matches `filter` configured with `settings`, for as
  * long as the policy runs: sockets that appear later (a pool growing, a driver reconnecting) are
  * configured on the next tick, a socket still connecting is configured at once and again once
- * established, each is checked once more on the tick after (a driver's connect handler may have
- * set its own keep-alive) and set again if it was, and with `reassert` values a driver overwrote
- * at any time are set again. A socket is known by
- * the kernel's identity (Linux: its cookie; elsewhere fd and addresses), so a reused fd number is
- * a new socket. The first tick runs before this returns; then a timer that never keeps the
- * process alive ticks every `period` ms, and {@link SocketPolicy.refresh} ticks on demand.
+ * established, each is checked by every tick of its first second established (a driver's connect
+ * handler may have set its own keep-alive) and set again if it was, and with `reassert` values a
+ * driver overwrote at any time are set again. A socket is known by the kernel's identity (Linux:
+ * its cookie; elsewhere fd and addresses), so a reused fd number is a new socket. The first tick
+ * runs before this returns; then a timer that never keeps the process alive ticks every `period`
+ * ms, and {@link SocketPolicy.refresh} ticks on demand.
  *
  * @param filter Which sockets, as {@link configureSockets} takes it.
  * @param settings What to apply, as {@link configureSockets} takes it (`{ detectWithin }` is the usual choice).

@@ -32,8 +32,8 @@ export interface PolicyReport {
   /** Sockets configured in this tick (new ones, and connecting ones now established), values read back. */
   readonly configured: ConfiguredSocket[];
   /**
-   * Sockets whose values a driver had changed, set again: those configured by the tick before
-   * (a driver's connect handler ran after it), and with `reassert` any matching socket.
+   * Sockets whose values a driver had changed, set again: those configured in the last second or
+   * so (a driver's connect handler ran after the tick), and with `reassert` any matching socket.
    */
   readonly reasserted: ConfiguredSocket[];
   /** Sockets that could not be configured, with the kernel's error. */
@@ -94,7 +94,9 @@ export interface PolicyOptions {
   readonly period?: number;
   /**
    * Each tick also re-reads every matching socket's values and sets them again where a driver
-   * changed them. Without it, each socket is checked once, on the tick after it was configured.
+   * changed them. Without it, each new socket is checked by every tick until one a second after a
+   * tick saw it established (and after the event loop has turned): long enough for its driver's
+   * connect handler, which may set its own keep-alive, to have run.
    */
   readonly reassert?: boolean;
   /** Called after every tick that configured, reasserted, failed, skipped or lost a socket, or failed. */

@@ -9,20 +9,28 @@ import { Redis } from "ioredis";
 import { assertPrivateNamespace } from "../e2e/namespace.ts";
 import { type DriverName, DRIVERS, serverOf } from "./drivers.ts";
 import { follows, idle, inFlight, type Setup, unix } from "./scenarios.ts";
-import { DB_RESULT_PREFIX, type DbObservation, type DbScenario } from "./observation.ts";
+import {
+  CHILD_WATCHDOG_MS as WATCHDOG_MS,
+  DB_RESULT_PREFIX,
+  type DbObservation,
+  type DbScenario,
+} from "./observation.ts";
 import { startPostgres, startRedis } from "./servers.ts";
-
-const WATCHDOG_MS = 60_000;
 const PG_PORT = 5432;
 const REDIS_PORT = 6379;
 
 assertPrivateNamespace();
+/** The scenarios not finished yet, named for the watchdog's message. */
+const pending = new Set<string>(["starting the servers"]);
 setTimeout(() => {
-  console.error(`driver scenarios still running after ${WATCHDOG_MS} ms`);
+  console.error(`driver scenarios still running after ${WATCHDOG_MS} ms: ${[...pending].join(", ")}`);
   process.exit(3);
 }, WATCHDOG_MS).unref?.();
 // This namespace has only loopback: the wildcard lets each scenario use its own 127.0.0.N.
+const begun = performance.now();
 const [postgres, redis] = await Promise.all([startPostgres(PG_PORT, "0.0.0.0"), startRedis(REDIS_PORT, "0.0.0.0")]);
+console.log(`PostgreSQL and Redis started in ${Math.round(performance.now() - begun)} ms`);
+pending.delete("starting the servers");
 // The scenarios' clients reach the servers over TCP; the test's own admin sessions over Unix sockets.
 const admin = new pg.Client({ host: postgres.socketDir, port: PG_PORT, user: postgres.user, database: "postgres" });
 await admin.connect();
@@ -54,10 +62,12 @@ function measure(
   library: boolean,
   run: () => Promise<Record<string, unknown>>,
 ): Promise<DbObservation> {
+  const name = `${driver} ${scenario}${library ? "" : " (control)"}`;
+  pending.add(name);
   return run().then(
     (facts) => ({ driver, scenario, library, facts }),
     (error) => ({ driver, scenario, library, facts: {}, error: String(error?.stack ?? error) }),
-  );
+  ).finally(() => pending.delete(name));
 }
 
 const runs: Promise<DbObservation>[] = [];

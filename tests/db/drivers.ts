@@ -56,6 +56,14 @@ export interface Driver {
 
 const SLOW_SQL = "select pg_sleep(0.3)";
 
+/**
+ * How long a client may take to connect, in ms, where a driver lets it be set: no scenario times
+ * a connect, and on a busy machine (every scenario of every client at once, beside other jobs)
+ * the drivers' defaults (ioredis and Bun's RedisClient 10 s, postgres and Bun's SQL 30 s) are
+ * too short; pg waits without a limit by default.
+ */
+const CONNECT_LIMIT_MS = 60_000;
+
 function openPg(endpoint: Endpoint, options: DriverOptions): Driver {
   const { ended, end } = endingSignal();
   const host = "path" in endpoint ? endpoint.path : endpoint.host;
@@ -67,6 +75,7 @@ function openPg(endpoint: Endpoint, options: DriverOptions): Driver {
     max: options.pool,
     application_name: options.tag,
     idleTimeoutMillis: 0,
+    connectionTimeoutMillis: CONNECT_LIMIT_MS,
   });
   // An idle client's failure reaches the pool's "error" event (unhandled, it would crash).
   pool.on("error", (error) => end(`pool "error" ${codeOf(error)}`));
@@ -89,6 +98,7 @@ function openPostgres(endpoint: Endpoint, options: DriverOptions): Driver {
     user: options.user,
     database: "postgres",
     max: options.pool,
+    connect_timeout: CONNECT_LIMIT_MS / 1000,
     connection: { application_name: options.tag },
     onnotice: () => {},
     onclose: (id: number) => {
@@ -109,9 +119,10 @@ function openPostgres(endpoint: Endpoint, options: DriverOptions): Driver {
 function openIoredis(endpoint: Endpoint): Driver {
   const { ended, end } = endingSignal();
   const events: string[] = [];
+  const connectTimeout = CONNECT_LIMIT_MS;
   const redis = "path" in endpoint
-    ? new Redis({ path: endpoint.path })
-    : new Redis({ host: endpoint.host, port: endpoint.port });
+    ? new Redis({ path: endpoint.path, connectTimeout })
+    : new Redis({ host: endpoint.host, port: endpoint.port, connectTimeout });
   redis.on("error", (error) => events.push(`error ${codeOf(error)}`));
   redis.on("close", () => {
     events.push("close");
@@ -140,6 +151,7 @@ function openBunSql(endpoint: Endpoint, options: DriverOptions): Driver {
     database: "postgres",
     max: options.pool,
     idleTimeout: 0,
+    connectionTimeout: CONNECT_LIMIT_MS / 1000,
     connection: { application_name: options.tag },
     onclose: (error) => {
       closes.push(codeOf(error));
@@ -159,7 +171,7 @@ function openBunSql(endpoint: Endpoint, options: DriverOptions): Driver {
 function openBunRedis(endpoint: Endpoint): Driver {
   const { ended, end } = endingSignal();
   const url = "path" in endpoint ? `redis+unix://${endpoint.path}` : `redis://${endpoint.host}:${endpoint.port}`;
-  const client = new Bun.RedisClient(url);
+  const client = new Bun.RedisClient(url, { connectionTimeout: CONNECT_LIMIT_MS });
   const closes: string[] = [];
   client.onclose = (error) => {
     closes.push(codeOf(error));

@@ -4,9 +4,8 @@
  * DATABASE_URL and REDIS_URL.
  */
 import assert from "node:assert/strict";
-import net from "node:net";
 import { deadPeerPlan } from "../../mod.ts";
-import { startPostgres, startRedis } from "./servers.ts";
+import { startLoopbackServers } from "./servers.ts";
 
 /** How a recipe is run and checked. */
 export interface Recipe {
@@ -100,35 +99,20 @@ export const RECIPES: Record<string, Recipe> = {
 export interface RecipeServers {
   /** DATABASE_URL and REDIS_URL. */
   readonly env: Record<string, string>;
+  /** How long the servers took to start, in ms. */
+  readonly startupMs: number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts PostgreSQL and Redis on 127.0.0.1. */
 export async function startRecipeServers(): Promise<RecipeServers> {
-  const [pgPort, redisPort] = [await freePort(), await freePort()];
-  const started = await Promise.allSettled([startPostgres(pgPort, "127.0.0.1"), startRedis(redisPort, "127.0.0.1")]);
-  const [pg, redis] = started;
-  if (pg.status === "rejected" || redis.status === "rejected") {
-    // Stop whichever did start: these run on the host, where nothing else would.
-    await Promise.all(started.map((s) => s.status === "fulfilled" ? s.value.stop() : undefined));
-    throw pg.status === "rejected" ? pg.reason : (redis as PromiseRejectedResult).reason;
-  }
+  const servers = await startLoopbackServers();
   return {
     env: {
-      DATABASE_URL: `postgres://${pg.value.user}@127.0.0.1:${pgPort}/postgres`,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      DATABASE_URL: `postgres://${servers.pgUser}@127.0.0.1:${servers.pgPort}/postgres`,
+      REDIS_URL: `redis://127.0.0.1:${servers.redisPort}`,
     },
-    stop: async () => void await Promise.all([pg.value.stop(), redis.value.stop()]),
+    startupMs: servers.startupMs,
+    stop: servers.stop,
   };
 }
