@@ -43,7 +43,7 @@ export {
   type SockoptErrorDetails,
   UnsupportedError,
 } from "./src/errors.ts";
-export { type DebugEvent, type HandleRoute, type IdentityCheck, setDebug } from "./src/debug.ts";
+export { type DebugEvent, type HandleRoute, type IdentityCheck, setDebug } from "./src/sys/debug.ts";
 export { fdOf, type FdOfOptions, type SocketHandle } from "./src/handles/resolve.ts";
 export type {
   BunListenerLike,

@@ -1,5 +1,5 @@
 /**
- * The debug view (src/debug.ts): silent by default, on through `setDebug(listener)` or
+ * The debug view (src/sys/debug.ts): silent by default, on through `setDebug(listener)` or
  * `SOCKOPTS_DEBUG=1`, reporting how handles resolved, the system calls with their values and
  * errno, and what configureSockets matched and skipped. The example in docs/debugging.md runs
  * here as it is written.

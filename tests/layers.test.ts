@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["src/errors.ts", "src/address.ts"],
   ["src/ffi/"],
   ["platforms/"],
-  ["src/sys/", "src/debug.ts"],
+  ["src/sys/", "src/sys/debug.ts"],
   ["src/values.ts", "src/support.ts"],
   ["src/handles/"],
   ["src/options/"],

@@ -235,10 +235,11 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // another holder's duplicate. The Windows backend (its option calls for older builds and the user
     // timeout 3.0 kB, the handle-table listing 2.6 kB, its core table and NT layouts 2.4 kB, the
     // binding plan of four DLLs 1.6 kB; every backend is in every bundle, as the host picks one at
-    // run time) then took it to 73.4 kB. The bound keeps a little headroom, so
+    // run time) then took it to 73.4 kB, and Node's handle states (a socket still connecting, a
+    // replaced _handle, the cluster worker's message) and the one-walk dump to 75.7 kB. The bound keeps a little headroom, so
     // code that starts pulling in more fails here. What it must not carry: the option table, the
     // OS tables' other options, their notes and TCP info layouts, and string or struct values.
-    assert.ok(keepAlive.bytes <= 75_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 75 kB`);
+    assert.ok(keepAlive.bytes <= 78_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 78 kB`);
     assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
     assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
     assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");

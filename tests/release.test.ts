@@ -62,7 +62,11 @@ it("the release workflow runs the tests on a version tag (Linux, real Windows, a
 
 it("what JSR's score counts and the repository can hold: README, module doc with an example, license", () => {
   assert.equal(deno.name, "@sockopts/sockopts");
-  assert.deepEqual(deno.exports, { ".": "./mod.ts", "./cli": "./src/cli/main.ts" }, "the library, and the command");
+  assert.deepEqual(
+    deno.exports,
+    { ".": "./mod.ts", "./cli": "./src/cli/main.ts", "./net-keepalive": "./src/compat/net_keepalive.ts" },
+    "the library, the command, and net-keepalive's API",
+  );
   for (const file of ["README.md", "LICENSE", "mod.ts"]) assert.ok(deno.publish.include.includes(file), file);
   const moduleDoc = /^\/\*\*([\s\S]*?)\*\//.exec(read("mod.ts"))?.[1] ?? "";
   assert.match(moduleDoc, /@module/);

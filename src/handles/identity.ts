@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { IdentityCheck } from "../debug.ts";
+import type { IdentityCheck } from "../sys/debug.ts";
 import { cookieParts, endpointText, hasCookies, holdsCookie, readCookie } from "../sys/inspect.ts";
 import type { ClosedCheck } from "./target.ts";
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { debugging, debugHandle, type HandleRoute } from "../debug.ts";
+import { debugging, debugHandle, type HandleRoute } from "../sys/debug.ts";
 import { currentHost } from "../sys/host.ts";
 import { copyOptions } from "../values.ts";
 import { closed, FD_MAX, lookUp } from "./find.ts";

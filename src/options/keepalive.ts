@@ -7,7 +7,7 @@
 import { applyDeadPeer, prepareDeadPeer } from "./dead_peer.ts";
 import { resolveFd, type SocketHandle } from "../handles/resolve.ts";
 import { getInt } from "../sys/libc.ts";
-import { debugging, debugNote } from "../debug.ts";
+import { debugging, debugNote } from "../sys/debug.ts";
 import { applyOption, hostOption, prepareOption, readOptionOf } from "./core_options.ts";
 import { applyKeepAliveValues, checkKeepAliveOptions, type KeepAliveOptions } from "./keepalive_plan.ts";
 

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { noteDuplicate } from "../debug.ts";
+import { noteDuplicate } from "../sys/debug.ts";
 import { SockoptError } from "../errors.ts";
 import { closeDuplicate, duplicate } from "../sys/libc.ts";
 import { holdsCookie } from "../sys/inspect.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { type ConfigureResult, describeSkipped, NothingMatchedError, type SkippedSocket } from "./configure_result.ts";
-import { debugConfigure, debugging } from "../debug.ts";
+import { debugConfigure, debugging } from "../sys/debug.ts";
 import { SockoptError } from "../errors.ts";
 import { describeSocket, unixNamed } from "../sys/inspect.ts";
 import { getNative } from "../sys/native.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ErrnoName, OptionConstant } from "../../platforms/types.ts";
-import { debugging, debugSyscall, type Syscall } from "../debug.ts";
+import { debugging, debugSyscall, type Syscall } from "./debug.ts";
 import { describeErrno } from "./errno.ts";
 import { SockoptError } from "../errors.ts";
 import { CHECK_LEN, getNative, LEN, type Native, native, VALUE } from "./native.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { withoutNative } from "./sys/native.ts";
+import { withoutNative } from "./native.ts";
 
 /** The two calls the debug view reports. */
 export type Syscall = "setsockopt" | "getsockopt";
