@@ -5,7 +5,8 @@
  * free, and those of sockets that closed: the kernel hands out the lowest free number), and, when
  * a full scan is due (every 30 s), in every fd; what each fd held is kept in the fd index handle
  * lookups share (sys/fd_inodes.ts). A cookie found in no fd is taken for another
- * process's until the next full scan looks again. Elsewhere: a full listing per tick, sockets
+ * process's until it turns up at a number a tick reads (a connection handed over with SCM_RIGHTS
+ * lands at the lowest free one) or the next full scan looks again. Elsewhere: a full listing per tick, sockets
  * known by fd and both addresses.
  *
  * @module
@@ -75,8 +76,8 @@ class DiagScanner implements Scanner {
   #sorted = new Set<number>();
   #others = new Set<number>();
   #tick = 0;
-  /** The inodes of this tick's dump, built when first needed. */
-  #tcpInodes: Set<number> | undefined;
+  /** This tick's dump records by inode, built when first needed. */
+  #records: Map<number, number> | undefined;
 
   scan(full: boolean): ScanResult {
     const tick = ++this.#tick;
@@ -123,31 +124,33 @@ class DiagScanner implements Scanner {
   }
 
   /**
-   * Reads what `fd` holds now (the shared fd index records it); a socket that is neither wanted
-   * nor TCP is reported once. False when the number is free.
+   * Reads what `fd` holds now (the shared fd index records it) and takes a TCP socket of the dump
+   * that no tick has taken yet: wanted, or one taken for another process's (a connection handed
+   * over with SCM_RIGHTS, held by no fd when a tick first saw it). A socket that is neither in the
+   * dump nor TCP is reported once. False when the number is free.
    */
   #look(
     fd: number,
     table: DiagTable,
     wanted: Map<number, number>,
-    take: (fd: number, inode: number) => void,
+    take: (fd: number, inode: number, record: number) => void,
     others: ScanResult["others"],
   ): boolean {
     const inode = look(fd);
     if (inode < 0) return false;
-    if (inode > 0 && !wanted.has(inode) && !this.#sorted.has(inode)) {
-      this.#tcpInodes ??= inodesOf(table);
-      // A socket the TCP dump does not show: Unix-domain, UDP, or TCP opened since the dump.
-      if (!this.#tcpInodes.has(inode)) {
-        // TCP after all: left unsorted so that the next tick, whose dump has it, finds it.
-        if (rowFromFd(fd) !== undefined) return true;
-        const kind = socketKind(fd);
-        if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
-        this.#others.add(inode);
-      }
-      this.#sorted.add(inode);
+    if (inode === 0 || this.#sorted.has(inode)) return true;
+    const record = wanted.get(inode) ?? (this.#records ??= recordsOf(table)).get(inode);
+    if (record !== undefined) {
+      take(fd, inode, record);
+      return true;
     }
-    if (inode > 0) take(fd, inode);
+    // A socket the TCP dump does not show: Unix-domain, UDP, or TCP opened since the dump.
+    // TCP after all: left unsorted so that the next tick, whose dump has it, finds it.
+    if (rowFromFd(fd) !== undefined) return true;
+    const kind = socketKind(fd);
+    if (kind !== undefined) others.push({ fd, kind: kind.kind as "unix" | "udp" | "socket", detail: kind.detail });
+    this.#others.add(inode);
+    this.#sorted.add(inode);
     return true;
   }
 
@@ -173,22 +176,24 @@ class DiagScanner implements Scanner {
 
   /**
    * Drops the wanted records that another process's listener accepted (their local port is one
-   * that only a listener of another process listens on): the far ends of this process's own
-   * connections to a server on the same host, which no fd here holds.
+   * that only listeners of other processes listen on: listeners a tick looked for and found in no
+   * fd): the far ends of this process's own connections to a server on the same host, which no fd
+   * here holds. A listener not looked for yet may be this process's, new since the last tick:
+   * what its port accepted stays wanted, to be found with it.
    */
   #acceptedElsewhere(table: DiagTable, wanted: Map<number, number>, tick: number): void {
-    const ours = new Set<number>();
+    const open = new Set<number>(); // ports with a listener of this process, or of owner not known yet
     const theirs = new Set<number>();
     for (let i = 0; i < table.count; i++) {
       const at = table.offsets[i];
       if (table.bytes[at + REC.state] !== TCP_LISTEN) continue;
       const port = table.view.getUint16(at + REC.sport, false);
-      (this.known.has(cookieOf(table, i)) ? ours : theirs).add(port);
+      (this.#foreign.has(cookieOf(table, i)) ? theirs : open).add(port);
     }
     if (theirs.size === 0) return;
     for (const [inode, i] of wanted) {
       const port = table.view.getUint16(table.offsets[i] + REC.sport, false);
-      if (!theirs.has(port) || ours.has(port)) continue;
+      if (!theirs.has(port) || open.has(port)) continue;
       wanted.delete(inode);
       this.#foreign.set(cookieOf(table, i), tick);
     }
@@ -219,9 +224,7 @@ class DiagScanner implements Scanner {
   ): void {
     const wanted = new Map<number, number>();
     for (const i of fresh) wanted.set(table.view.getUint32(table.offsets[i] + REC.inode, true), i);
-    const take = (fd: number, inode: number) => {
-      const i = wanted.get(inode);
-      if (i === undefined) return;
+    const take = (fd: number, inode: number, i: number) => {
       wanted.delete(inode);
       const socket = rowFromRecord(table, i, fd);
       if (socket === undefined) return;
@@ -233,7 +236,7 @@ class DiagScanner implements Scanner {
       this.known.set(key, seen);
       added.push(seen);
     };
-    this.#tcpInodes = undefined;
+    this.#records = undefined;
     const look = (fd: number) => this.#look(fd, table, wanted, take, others);
     if (full) {
       // Every fd read again, from nothing known: free numbers and others rebuilt as it goes.
@@ -261,10 +264,11 @@ function cookieOf(table: DiagTable, i: number): number {
   return table.view.getUint32(at + 4, true) * TWO32 + table.view.getUint32(at, true);
 }
 
-function inodesOf(table: DiagTable): Set<number> {
-  const set = new Set<number>();
-  for (let i = 0; i < table.count; i++) set.add(table.view.getUint32(table.offsets[i] + REC.inode, true));
-  return set;
+/** Each record of `table` by its inode. */
+function recordsOf(table: DiagTable): Map<number, number> {
+  const map = new Map<number, number>();
+  for (let i = 0; i < table.count; i++) map.set(table.view.getUint32(table.offsets[i] + REC.inode, true), i);
+  return map;
 }
 
 /** Elsewhere (or without statx): a full listing each tick. */
