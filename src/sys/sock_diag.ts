@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DiagTable, SockDiag, TcpQuestion } from "../../platforms/backend.ts";
+import type { DiagTable, FdListingReader, SockDiag, TcpDumpReader, TcpQuestion } from "../../platforms/backend.ts";
 import { fdDirectoryOverride } from "./fd_listing.ts";
 import { currentHost } from "./host.ts";
 import { getNative, type Native } from "./native.ts";
@@ -66,4 +66,23 @@ export function socketInode(fd: number): number {
  */
 export function openFds(): Int32Array {
   return ready().openFds();
+}
+
+/**
+ * A dump of every TCP socket to read a part at a time (`start()`, then `step()` until true), in
+ * storage of its own: a policy tick spreads it over event-loop turns.
+ * @returns A new reader.
+ * @throws {Error} where this host has no sock_diag.
+ */
+export function tcpDumpReader(): TcpDumpReader {
+  return ready().tcpDumpReader();
+}
+
+/**
+ * A listing of every open fd to read a part at a time, in storage of its own.
+ * @returns A new reader.
+ * @throws {Error} where this host has no sock_diag.
+ */
+export function fdListingReader(): FdListingReader {
+  return ready().fdListingReader();
 }
