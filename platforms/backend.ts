@@ -108,6 +108,13 @@ export interface SteppedReader {
    * @throws {Error} when the kernel reports an error (the reader is closed).
    */
   step(): boolean;
+  /**
+   * Whether the next step may take much longer than the others: a dump's request for its next
+   * address family, for which the kernel walks its whole TCP hash of the host at once until a
+   * part is full (all of it for a family the namespace has few sockets of). A caller sharing the
+   * event loop starts such a step on a fresh turn.
+   */
+  longNext(): boolean;
   /** Closes a reading still in progress; nothing when there is none. */
   cancel(): void;
 }

@@ -41,6 +41,8 @@ export class DumpReader implements TcpDumpReader {
   readonly #d: Netlink;
   #fd = -1;
   #family = 0;
+  /** The last family's reply is in: the next step asks for the next family. */
+  #asking = false;
   #used = 0;
   #replies: Uint8Array;
   #view: DataView;
@@ -59,6 +61,7 @@ export class DumpReader implements TcpDumpReader {
     if (fd < 0) throw new Error(`Cannot open a NETLINK_SOCK_DIAG socket: errno ${n.lib.errno()}`);
     this.#fd = fd;
     this.#family = 0;
+    this.#asking = false;
     this.#used = 0;
     this.#records.count = 0;
     this.#ask();
@@ -67,6 +70,11 @@ export class DumpReader implements TcpDumpReader {
   step(): boolean {
     if (this.#fd < 0) return true;
     try {
+      if (this.#asking) {
+        this.#asking = false;
+        this.#ask();
+        return false;
+      }
       const status = this.#receive();
       if (status === MORE) return false;
       if (status !== DONE) throw new Error(`Cannot read the sock_diag dump: the kernel answered errno ${status}`);
@@ -74,12 +82,16 @@ export class DumpReader implements TcpDumpReader {
         this.cancel();
         return true;
       }
-      this.#ask();
+      this.#asking = true;
       return false;
     } catch (error) {
       this.cancel();
       throw error;
     }
+  }
+
+  longNext(): boolean {
+    return this.#asking;
   }
 
   table(): DiagTable {
@@ -193,6 +205,10 @@ export class ListingReader implements FdListingReader {
       );
     }
     return true;
+  }
+
+  longNext(): boolean {
+    return false;
   }
 
   fds(): Int32Array {

@@ -12,6 +12,7 @@ import { holdsCookie } from "../sys/inspect.ts";
 import { clearTimer, type TimerId, unrefTimeout } from "../ffi/timers.ts";
 import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
 import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
+import { Budget, type Outcome, Slices, type Work } from "./policy_slices.ts";
 import { checkPolicyOptions } from "./policy_options.ts";
 import { emptyReport, failureOf, stateOf } from "./policy_report.ts";
 import {
@@ -71,6 +72,8 @@ class Policy implements SocketPolicy {
   /** Sockets configured by this tick. */
   #now: Seen[] = [];
   #timer: TimerId | undefined;
+  /** The tick in progress: a timer tick between two of its slices, or one running at once. */
+  #ticking: Slices<PolicyReport> | undefined;
   #average = 0;
   #lastFull = -Infinity;
   #stopped = false;
@@ -89,7 +92,7 @@ class Policy implements SocketPolicy {
     this.#period = period;
     this.#reassert = reassert;
     this.#onReport = onReport;
-    this.#report = this.#tick();
+    this.#report = this.#tickAtOnce();
     this.#schedule();
   }
 
@@ -110,7 +113,9 @@ class Policy implements SocketPolicy {
   }
 
   refresh(): PolicyReport {
-    this.#report = this.#tick();
+    // A timer tick half done ends first, at once: this one starts from what that one found.
+    this.#ticking?.finish();
+    this.#report = this.#tickAtOnce();
     return this.#report;
   }
 
@@ -118,6 +123,8 @@ class Policy implements SocketPolicy {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimer(this.#timer);
     this.#timer = undefined;
+    this.#ticking?.cancel();
+    this.#ticking = undefined;
   }
 
   [Symbol.dispose](): void {
@@ -135,21 +142,50 @@ class Policy implements SocketPolicy {
     this.#timer = unrefTimeout(() => {
       this.#timer = undefined;
       if (this.#stopped) return;
-      try {
-        this.#report = this.#tick();
-      } catch (error) {
-        this.#report = emptyReport(Date.now(), 0, error as Error);
-        this.#deliver(this.#report);
-      }
-      this.#schedule();
+      // Shared with the event loop: slices of about SLICE_MS, a turn of the loop between two.
+      const budget = new Budget();
+      const run = new Slices(this.#tick(budget), budget, (outcome) => {
+        if (this.#ticking === run) this.#ticking = undefined;
+        if ("value" in outcome) this.#finished(outcome.value);
+        else {
+          this.#report = emptyReport(Date.now(), 0, outcome.error as Error);
+          this.#deliver(this.#report);
+        }
+        this.#schedule();
+      });
+      this.#ticking = run;
+      run.start();
     }, period);
   }
 
-  #tick(): PolicyReport {
-    const started = performance.now();
+  /** A whole tick now (the first, and refresh()), its report delivered before it returns. */
+  #tickAtOnce(): PolicyReport {
+    let outcome: Outcome<PolicyReport> | undefined;
+    const budget = new Budget();
+    const run = new Slices(this.#tick(budget), budget, (o) => outcome = o);
+    this.#ticking = run;
+    try {
+      run.finish();
+    } finally {
+      if (this.#ticking === run) this.#ticking = undefined;
+    }
+    // Stopped from inside the tick (by a listener it called): nothing more to report.
+    if (outcome === undefined) return emptyReport(Date.now(), budget.spent());
+    if ("error" in outcome) throw outcome.error;
+    this.#finished(outcome.value);
+    return outcome.value;
+  }
+
+  #finished(report: PolicyReport): void {
+    this.#report = report;
+    const { configured, reasserted, failed, skipped, gone } = report;
+    if (configured.length + reasserted.length + failed.length + skipped.length + gone > 0) this.#deliver(report);
+  }
+
+  *#tick(budget: Budget): Work<PolicyReport> {
     const at = Date.now();
     const full = at - this.#lastFull >= FULL_SCAN_EVERY;
-    const found = this.#scanner.scan(full);
+    const found = yield* this.#scanner.scan(full, budget);
     if (full) this.#lastFull = at;
     const configured: ConfiguredSocket[] = [];
     const reasserted: ConfiguredSocket[] = [];
@@ -163,10 +199,12 @@ class Policy implements SocketPolicy {
     let gone = 0;
     for (const seen of found.removed) if (this.#configured.delete(seen.key)) gone++;
     for (const seen of found.added) {
+      if (budget.due()) yield;
       seen.matched = mismatch(this.#filter, seen.socket) === undefined;
       if (seen.matched) this.#configure(seen, configured, failed);
     }
     for (const seen of found.changed) {
+      if (budget.due()) yield;
       if (!seen.matched) {
         // A socket that was not connected yet may match now that it has a remote end.
         seen.matched = mismatch(this.#filter, seen.socket) === undefined;
@@ -178,9 +216,9 @@ class Policy implements SocketPolicy {
         if (before !== undefined) this.#configured.set(seen.key, { ...before, ...stateOf(seen) });
       }
     }
-    if (this.#reassert) this.#reassertAll(found.added, found.changed, reasserted, failed);
+    if (this.#reassert) yield* this.#reassertAll(found.added, found.changed, reasserted, failed, budget);
     else this.#checkRecent(reasserted, failed);
-    const duration = performance.now() - started;
+    const duration = budget.spent();
     this.#average = this.#totals.ticks === 0 ? duration : 0.8 * this.#average + 0.2 * duration;
     this.#totals.ticks++;
     this.#totals.busy += duration;
@@ -198,7 +236,6 @@ class Policy implements SocketPolicy {
       skipped,
       gone,
     };
-    if (configured.length + reasserted.length + failed.length + skipped.length + gone > 0) this.#deliver(report);
     return report;
   }
 
@@ -262,9 +299,16 @@ class Policy implements SocketPolicy {
     }
   }
 
-  #reassertAll(added: Seen[], changed: Seen[], reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
+  *#reassertAll(
+    added: Seen[],
+    changed: Seen[],
+    reasserted: ConfiguredSocket[],
+    failed: SkippedSocket[],
+    budget: Budget,
+  ): Work<void> {
     const justDone = new Set([...added, ...changed].map((s) => s.key));
     for (const [key, before] of this.#configured) {
+      if (budget.due()) yield;
       if (justDone.has(key)) continue;
       const seen = this.#scanner.known.get(key);
       if (seen === undefined) continue;
