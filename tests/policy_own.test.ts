@@ -108,6 +108,52 @@ describe("keepConfigured: the process's own new sockets, found on the next tick"
     }
   });
 
+  it("configures a connection at the highest fd number, freed by a connection closed since", async () => {
+    const { server, accepted, next } = acceptor();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    const files: number[] = [];
+    const clients: net.Socket[] = [];
+    try {
+      // The accepted ends: each takes its number after its client's, the highest of all.
+      using policy = keepConfigured({ localPort: port, listening: false }, { detectWithin: BOUND }, { period: 0 });
+      const highest = Math.max(...readdirSync("/proc/self/fd").map(Number));
+      for (let fd = openSync("/dev/null", "r"); fd < highest; fd = openSync("/dev/null", "r")) files.push(fd);
+      const accept = async () => {
+        const arrived = next();
+        clients.push(await connectTcp(port));
+        return tcpFd(port, (await arrived).remotePort!);
+      };
+      const first = await accept();
+      assert.deepEqual(policy.refresh().configured.map((s) => s.fd), [first]);
+      assert.equal(
+        first,
+        Math.max(...readdirSync("/proc/self/fd").map(Number)) - 1,
+        "the highest number (the listing's own fd aside)",
+      );
+      await Promise.all(
+        [clients.pop()!, accepted.pop()!].map((s) =>
+          new Promise<void>((resolve) => (s.once("close", () => resolve()), s.destroy()))
+        ),
+      );
+      assert.equal(policy.refresh().gone, 1);
+      // The next accepted end gets that number back: the lowest free, and still the highest read.
+      const second = await accept();
+      assert.equal(second, first, "the same number");
+      const report = policy.refresh();
+      assert.deepEqual(
+        report.configured.map((s) => s.fd),
+        [second],
+        `not another process's: ${JSON.stringify(report)}`,
+      );
+      assert.deepEqual(keepAliveState(second), CONFIGURED);
+    } finally {
+      for (const s of [...clients, ...accepted]) s.destroy();
+      for (const fd of files) closeSync(fd);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it("configures a connection handed over with SCM_RIGHTS, though no fd held it when a tick first saw it", async () => {
     const { server, accepted, next } = acceptor();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

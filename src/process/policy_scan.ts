@@ -178,7 +178,8 @@ class DiagScanner implements Scanner {
    */
   *#probe(look: (fd: number) => boolean, wanted: Map<number, number>, budget: Budget): Work<void> {
     const highest = highestOpen();
-    for (let fd = 0; fd < highest; fd++) {
+    // Up to the highest number itself: freed when its socket closed, it is the next one's to take.
+    for (let fd = 0; fd <= highest; fd++) {
       if (known(fd) >= 0) continue;
       if (!look(fd) && wanted.size === 0) return;
       if (budget.due()) yield;
