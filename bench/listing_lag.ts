@@ -5,8 +5,9 @@
  *
  * - baseline: the probe alone, no policy (what the runtime's own pauses, such as garbage
  *   collection of the process's 10,000 sockets, cost);
- * - quiet: the policy's own timer at its adaptive period for 32 s, which takes in a full scan
- *   (every fd read again, at most every 30 s) besides the ticks that find nothing new;
+ * - quiet: the policy's own timer every second for 33 s, which takes in a full scan (every fd
+ *   read again, at most every 30 s) besides the ticks that find nothing new (the adaptive period
+ *   would be about 1.2 s here, but starts near 10 s after the first tick's full scan);
  * - new connections: rounds of 100 new connections to the peer, each found and configured by a
  *   timer tick and checked by the next; the probe's samples while this process opens or closes
  *   the connections (its own node:net work) are left out.
@@ -97,11 +98,12 @@ export async function measureLag(
   await sleep(5_000);
   const baseline = await probe.stop();
 
-  const quietMs = 32_000;
+  const quietMs = 33_000;
   let longestTickMs = 0;
   let fullScans = 0;
   let quietTicks = 0;
   const policy = sockopts.keepConfigured({ remotePort: peerPort }, settings, {
+    period: 1_000,
     onReport: (r) => longestTickMs = Math.max(longestTickMs, r.duration),
   });
   collect();
