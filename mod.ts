@@ -92,12 +92,6 @@ export {
 } from "./src/process/process_sockets.ts";
 export { type ConfigureResult, NothingMatchedError, type SkippedSocket } from "./src/process/configure_result.ts";
 export { type DeadPeerPlan, deadPeerPlan } from "./src/options/dead_peer.ts";
-export {
-  keepConfigured,
-  MAX_AUTO_PERIOD,
-  MIN_AUTO_PERIOD,
-  type PolicyOptions,
-  type PolicyReport,
-  type PolicyStats,
-  type SocketPolicy,
-} from "./src/process/policy.ts";
+export { MAX_AUTO_PERIOD, MIN_AUTO_PERIOD } from "./src/process/policy.ts";
+export { keepConfigured } from "./src/process/keep_configured.ts";
+export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./src/process/policy_types.ts";

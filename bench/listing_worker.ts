@@ -8,11 +8,13 @@
  * new connections, and one socket's configuration (identity confirmed, detectWithin applied, read
  * back, checked again). With one
  * (`connect`, `listen`, `serve`; Deno only): the process's first `fdOf()` of that handle kind.
+ * With `lag`: how long the policy's timer ticks block the event loop (bench/listing_lag.ts).
  */
 import net from "node:net";
 import { spawn } from "node:child_process";
 import { openSync, readdirSync } from "node:fs";
 import * as sockopts from "../mod.ts";
+import { measureLag } from "./listing_lag.ts";
 
 const [connections, files, rounds] = [0, 1, 2].map((i) => Number(process.argv[2 + i]));
 const lookup = process.argv[5];
@@ -61,7 +63,7 @@ async function open(count: number, to = port): Promise<net.Socket[]> {
 await open(connections);
 for (let i = 0; i < files; i++) openSync("/dev/null", "r");
 
-if (lookup !== undefined) {
+if (lookup !== undefined && lookup !== "lag") {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno!;
   const fdOf = sockopts.fdOf as (handle: object) => number;
   let handle: object;
@@ -107,6 +109,12 @@ const peerPort = await new Promise<number>((resolve, reject) => {
   peer.stdout!.once("data", (chunk) => resolve(Number(String(chunk).trim())));
   peer.once("error", reject);
 });
+
+if (lookup === "lag") {
+  console.log(JSON.stringify(await measureLag(open, peerPort, SETTINGS, collect)));
+  peer.stdin!.end();
+  process.exit(0);
+}
 
 const policy = sockopts.keepConfigured({ remotePort: peerPort }, SETTINGS, { period: 0 });
 const startTick = policy.report.duration;

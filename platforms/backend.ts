@@ -88,6 +88,48 @@ export interface SockDiag {
   socketInode(fd: number): number;
   /** Every open fd number; a view valid until the next call. */
   openFds(): Int32Array;
+  /** A dump of every TCP socket read a part at a time, in storage of its own (see {@link TcpDumpReader}). */
+  tcpDumpReader(): TcpDumpReader;
+  /** A listing of every open fd read a part at a time, in storage of its own (see {@link FdListingReader}). */
+  fdListingReader(): FdListingReader;
+}
+
+/**
+ * Something read from the kernel a part at a time, so that the reading can be spread over
+ * event-loop turns: `start()`, then `step()` until it returns true. Whatever is read in between
+ * is as current as the part that told it; a reader still open when abandoned is closed with
+ * `cancel()`.
+ */
+export interface SteppedReader {
+  /** Starts reading afresh (one still in progress is cancelled). @throws {Error} when the kernel refuses. */
+  start(): void;
+  /**
+   * Reads the next part.
+   * @returns True once everything is read (and the reader is closed).
+   * @throws {Error} when the kernel reports an error (the reader is closed).
+   */
+  step(): boolean;
+  /**
+   * Whether the next step may take much longer than the others: a dump's request for its next
+   * address family, for which the kernel walks its whole TCP hash of the host at once until a
+   * part is full (all of it for a family the namespace has few sockets of). A caller sharing the
+   * event loop starts such a step on a fresh turn.
+   */
+  longNext(): boolean;
+  /** Closes a reading still in progress; nothing when there is none. */
+  cancel(): void;
+}
+
+/** Every TCP socket of the network namespace, one recv (one part of the kernel's walk) a step. */
+export interface TcpDumpReader extends SteppedReader {
+  /** The records read so far (all of them once `step()` returned true); valid until the next `start()`. */
+  table(): DiagTable;
+}
+
+/** Every open fd number of this process, one getdents64 of `/proc/self/fd` a step. */
+export interface FdListingReader extends SteppedReader {
+  /** The numbers read so far (all once `step()` returned true); a view valid until the next step. */
+  fds(): Int32Array;
 }
 
 /**

@@ -18,17 +18,18 @@ import {
   DONE,
   MORE,
   NETLINK_SOCK_DIAG,
-  netlinkOpens,
   NLM_F_DUMP,
   NLM_F_REQUEST,
   NLMSG_ERROR,
   type Records,
   SOCK_CLOEXEC,
   SOCK_RAW,
+  STATES,
   TCPDIAG_GETSOCK,
   walk,
   writeRequest,
-} from "./sock_diag.ts";
+} from "./netlink.ts";
+import { netlinkOpens } from "./sock_diag.ts";
 
 interface Dump {
   readonly n: SystemLibrary;
@@ -69,8 +70,6 @@ export function openTcpDump(n: SystemLibrary): TcpDump | null {
 // where SOCK_DIAG_BY_FAMILY walks every bucket once per family. That walk is most of a policy
 // tick (about 1 ms per walk of 262,144 buckets here, whatever the process holds).
 const COMPAT_REQUEST = 76; // nlmsghdr (16) + inet_diag_req (60)
-// Every state but TIME_WAIT (6) and NEW_SYN_RECV (12): those are not sockets anyone holds (inode 0).
-const STATES = 0xfff & ~(1 << 6);
 
 // Whether this kernel answers the one-walk request (undefined: not asked yet).
 let oneWalk: boolean | undefined;
@@ -109,7 +108,7 @@ function dumpTcp(d: Dump, netlink: number | undefined): DiagTable {
     }
     if (oneWalk === false) {
       for (const family of [AF_INET, AF_INET6]) {
-        writeRequest(d.request, family);
+        writeRequest({ n, request: d.request, requestPtr: d.requestPtr, fdDirPtr: d.requestPtr }, family);
         send(d, fd, 72);
         used = receive(d, fd, used, false);
       }

@@ -10,23 +10,20 @@ export type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./p
 import type { SkippedSocket } from "./configure_result.ts";
 import { addressCheck, cookieCheck, GONE, type SocketCheck, throughDuplicate } from "./duplicate.ts";
 import { clearTimer, type TimerId, unrefTimeout } from "../ffi/timers.ts";
-import type { PolicyOptions, PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
-import { createScanner, type Scanner, type Seen } from "./policy_scan.ts";
-import { checkPolicyOptions } from "./policy_options.ts";
+import type { PolicyReport, PolicyStats, SocketPolicy } from "./policy_types.ts";
+import type { Scanner, Seen } from "./policy_scan.ts";
+import { createScanner } from "./scanner.ts";
+import { Budget, type Outcome, Slices, type Work } from "./policy_slices.ts";
 import { emptyReport, failureOf, stateOf } from "./policy_report.ts";
 import {
   applySettings,
   type CheckedFilter,
   type CheckedSettings,
-  checkFilter,
-  checkSettings,
   type ConfiguredSocket,
   drifted,
   mismatch,
   overwritten,
   readBack,
-  type SocketFilter,
-  type SocketSettings,
 } from "./socket_filter.ts";
 
 /**
@@ -71,7 +68,8 @@ interface Turn {
   passed: boolean;
 }
 
-class Policy implements SocketPolicy {
+/** A running policy; {@link keepConfigured} (keep_configured.ts) checks its arguments and starts one. */
+export class Policy implements SocketPolicy {
   #filter: CheckedFilter;
   #settings: CheckedSettings;
   #period: number | undefined;
@@ -88,6 +86,8 @@ class Policy implements SocketPolicy {
   /** The turn this tick waits for, once it configured an established socket. */
   #turn: Turn | undefined;
   #timer: TimerId | undefined;
+  /** The tick in progress: a timer tick between two of its slices, or one running at once. */
+  #ticking: Slices<PolicyReport> | undefined;
   #average = 0;
   #lastFull = -Infinity;
   #stopped = false;
@@ -106,7 +106,7 @@ class Policy implements SocketPolicy {
     this.#period = period;
     this.#reassert = reassert;
     this.#onReport = onReport;
-    this.#report = this.#tick();
+    this.#report = this.#tickAtOnce();
     this.#schedule();
   }
 
@@ -127,7 +127,9 @@ class Policy implements SocketPolicy {
   }
 
   refresh(): PolicyReport {
-    this.#report = this.#tick();
+    // A timer tick half done ends first, at once: this one starts from what that one found.
+    this.#ticking?.finish();
+    this.#report = this.#tickAtOnce();
     return this.#report;
   }
 
@@ -135,6 +137,8 @@ class Policy implements SocketPolicy {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimer(this.#timer);
     this.#timer = undefined;
+    this.#ticking?.cancel();
+    this.#ticking = undefined;
   }
 
   [Symbol.dispose](): void {
@@ -152,21 +156,50 @@ class Policy implements SocketPolicy {
     this.#timer = unrefTimeout(() => {
       this.#timer = undefined;
       if (this.#stopped) return;
-      try {
-        this.#report = this.#tick();
-      } catch (error) {
-        this.#report = emptyReport(Date.now(), 0, error as Error);
-        this.#deliver(this.#report);
-      }
-      this.#schedule();
+      // Shared with the event loop: slices of about SLICE_MS, a turn of the loop between two.
+      const budget = new Budget();
+      const run = new Slices(this.#tick(budget), budget, (outcome) => {
+        if (this.#ticking === run) this.#ticking = undefined;
+        if ("value" in outcome) this.#finished(outcome.value);
+        else {
+          this.#report = emptyReport(Date.now(), 0, outcome.error as Error);
+          this.#deliver(this.#report);
+        }
+        this.#schedule();
+      });
+      this.#ticking = run;
+      run.start();
     }, period);
   }
 
-  #tick(): PolicyReport {
-    const started = performance.now();
+  /** A whole tick now (the first, and refresh()), its report delivered before it returns. */
+  #tickAtOnce(): PolicyReport {
+    let outcome: Outcome<PolicyReport> | undefined;
+    const budget = new Budget();
+    const run = new Slices(this.#tick(budget), budget, (o) => outcome = o);
+    this.#ticking = run;
+    try {
+      run.finish();
+    } finally {
+      if (this.#ticking === run) this.#ticking = undefined;
+    }
+    // Stopped from inside the tick (by a listener it called): nothing more to report.
+    if (outcome === undefined) return emptyReport(Date.now(), budget.spent());
+    if ("error" in outcome) throw outcome.error;
+    this.#finished(outcome.value);
+    return outcome.value;
+  }
+
+  #finished(report: PolicyReport): void {
+    this.#report = report;
+    const { configured, reasserted, failed, skipped, gone } = report;
+    if (configured.length + reasserted.length + failed.length + skipped.length + gone > 0) this.#deliver(report);
+  }
+
+  *#tick(budget: Budget): Work<PolicyReport> {
     const at = Date.now();
     const full = at - this.#lastFull >= FULL_SCAN_EVERY;
-    const found = this.#scanner.scan(full);
+    const found = yield* this.#scanner.scan(full, budget);
     if (full) this.#lastFull = at;
     const configured: ConfiguredSocket[] = [];
     const reasserted: ConfiguredSocket[] = [];
@@ -181,10 +214,12 @@ class Policy implements SocketPolicy {
     this.#turn = undefined;
     for (const seen of found.removed) if (this.#configured.delete(seen.key)) gone++;
     for (const seen of found.added) {
+      if (budget.due()) yield;
       seen.matched = mismatch(this.#filter, seen.socket) === undefined;
       if (seen.matched) this.#configure(seen, configured, failed);
     }
     for (const seen of found.changed) {
+      if (budget.due()) yield;
       if (!seen.matched) {
         // A socket that was not connected yet may match now that it has a remote end.
         seen.matched = mismatch(this.#filter, seen.socket) === undefined;
@@ -196,9 +231,9 @@ class Policy implements SocketPolicy {
         if (before !== undefined) this.#configured.set(seen.key, { ...before, ...stateOf(seen) });
       }
     }
-    if (this.#reassert) this.#reassertAll(found.added, found.changed, reasserted, failed);
+    if (this.#reassert) yield* this.#reassertAll(found.added, found.changed, reasserted, failed, budget);
     else this.#checkWatched(configured, reasserted, failed);
-    const duration = performance.now() - started;
+    const duration = budget.spent();
     this.#average = this.#totals.ticks === 0 ? duration : 0.8 * this.#average + 0.2 * duration;
     this.#totals.ticks++;
     this.#totals.busy += duration;
@@ -216,7 +251,6 @@ class Policy implements SocketPolicy {
       skipped,
       gone,
     };
-    if (configured.length + reasserted.length + failed.length + skipped.length + gone > 0) this.#deliver(report);
     return report;
   }
 
@@ -307,9 +341,16 @@ class Policy implements SocketPolicy {
     return turn;
   }
 
-  #reassertAll(added: Seen[], changed: Seen[], reasserted: ConfiguredSocket[], failed: SkippedSocket[]): void {
+  *#reassertAll(
+    added: Seen[],
+    changed: Seen[],
+    reasserted: ConfiguredSocket[],
+    failed: SkippedSocket[],
+    budget: Budget,
+  ): Work<void> {
     const justDone = new Set([...added, ...changed].map((s) => s.key));
     for (const [key, before] of this.#configured) {
+      if (budget.due()) yield;
       if (justDone.has(key)) continue;
       const seen = this.#scanner.known.get(key);
       if (seen === undefined) continue;
@@ -338,45 +379,4 @@ const TWO32 = 2 ** 32;
 function checkOf(seen: Seen): SocketCheck {
   if (typeof seen.key !== "number") return addressCheck(seen.socket);
   return cookieCheck(seen.key % TWO32, Math.floor(seen.key / TWO32));
-}
-
-/**
- * Keeps every TCP socket of this process that matches `filter` configured with `settings`, for as
- * long as the policy runs: sockets that appear later (a pool growing, a driver reconnecting) are
- * configured on the next tick, a socket still connecting is configured at once and again once
- * established, each is checked by every tick of its first second established (a driver's connect
- * handler may have set its own keep-alive) and set again if it was, and with `reassert` values a
- * driver overwrote at any time are set again. A socket is known by the kernel's identity (Linux:
- * its cookie; elsewhere fd and addresses), so a reused fd number is a new socket. The first tick
- * runs before this returns; then a timer that never keeps the process alive ticks every `period`
- * ms, and {@link SocketPolicy.refresh} ticks on demand.
- *
- * @param filter Which sockets, as {@link configureSockets} takes it.
- * @param settings What to apply, as {@link configureSockets} takes it (`{ detectWithin }` is the usual choice).
- * @param options `{ period?, reassert?, onReport? }`.
- * @returns The running policy: `refresh()`, `report`, `stats`, `sockets`, `stop()`, and `using`.
- * @throws {TypeError} for a filter, setting or option of the wrong type, before any system call.
- * @throws {RangeError} for a value out of range, before any system call.
- * @throws {UnsupportedError} on an OS or runtime sockopts cannot drive.
- *
- * @example Every PostgreSQL connection of a growing pool notices a dead server within 30 s
- * ```ts
- * import { keepConfigured } from "jsr:@sockopts/sockopts";
- *
- * using policy = keepConfigured({ remotePort: 5432 }, { detectWithin: 30_000 }, {
- *   onReport: (r) => r.failed.forEach((f) => console.warn(f.detail)),
- * });
- * // … the pool opens, grows and reconnects; each new socket is configured within one period.
- * console.log(policy.stats);
- * ```
- */
-export function keepConfigured(
-  filter: SocketFilter,
-  settings: SocketSettings,
-  options: PolicyOptions = {},
-): SocketPolicy {
-  const f = checkFilter(filter);
-  const s = checkSettings(settings);
-  const o = checkPolicyOptions(options);
-  return new Policy(f, s, o.period, o.reassert, o.onReport);
 }

@@ -23,7 +23,7 @@ import type { ConfiguredSocket } from "./socket_filter.ts";
 export interface PolicyReport {
   /** When the tick ran (`Date.now()`). */
   readonly at: number;
-  /** How long it took, in ms. */
+  /** The ms of work it took (a timer tick's slices added up, the event-loop turns between them not counted). */
   readonly duration: number;
   /** TCP sockets of this process seen. */
   readonly seen: number;
@@ -69,7 +69,7 @@ export interface PolicyStats {
   readonly failed: number;
   /** Matching sockets alive now. */
   readonly tracked: number;
-  /** Milliseconds spent in ticks, in all. */
+  /** Milliseconds of work in ticks, in all (each tick's {@link PolicyReport.duration}). */
   readonly busy: number;
   /** The current period between timer ticks, in ms (0: no timer). */
   readonly period: number;
@@ -116,7 +116,11 @@ export interface PolicyOptions {
  * ```
  */
 export interface SocketPolicy extends Disposable {
-  /** Runs one tick now (for a pool's connect hook) and returns its report. @throws {Error} when the listing fails. */
+  /**
+   * Runs one whole tick now (for a pool's connect hook) and returns its report; a timer tick half
+   * done is finished first. @throws {Error} when the listing fails, or when called from inside the
+   * policy's own tick.
+   */
   refresh(): PolicyReport;
   /** The last tick's report. */
   readonly report: PolicyReport;
@@ -126,6 +130,10 @@ export interface SocketPolicy extends Disposable {
   readonly sockets: readonly ConfiguredSocket[];
   /** Whether {@link stop} was called. */
   readonly stopped: boolean;
-  /** Stops the timer; sockets keep the values they were given. Calling it again does nothing. */
+  /**
+   * Stops the timer and abandons a timer tick half done; sockets keep the values they were given.
+   * A policy runs until this is called, even with no reference left to it. Calling it again does
+   * nothing.
+   */
   stop(): void;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SockDiag } from "../../platforms/backend.ts";
+import type { FdListingReader, SockDiag, TcpDumpReader } from "../../platforms/backend.ts";
 import { fdDirectoryOverride } from "./fd_listing.ts";
 import { currentHost } from "./host.ts";
 import { getNative, type Native } from "./native.ts";
@@ -24,7 +24,32 @@ export function sockDiag(): SockDiag | null {
   return fdDirectoryOverride() === undefined ? diag : null;
 }
 
+function ready(): SockDiag {
+  const found = sockDiag();
+  if (found === null) throw new Error("Cannot use sock_diag: this host has no NETLINK_SOCK_DIAG listing");
+  return found;
+}
+
 /** Whether this host can list sockets through sock_diag (Linux with statx and getdents64 bound). */
 export function sockDiagAvailable(): boolean {
   return sockDiag() !== null;
+}
+
+/**
+ * A dump of every TCP socket to read a part at a time (`start()`, then `step()` until true), in
+ * storage of its own: a policy tick spreads it over event-loop turns.
+ * @returns A new reader.
+ * @throws {Error} where this host has no sock_diag.
+ */
+export function tcpDumpReader(): TcpDumpReader {
+  return ready().tcpDumpReader();
+}
+
+/**
+ * A listing of every open fd to read a part at a time, in storage of its own.
+ * @returns A new reader.
+ * @throws {Error} where this host has no sock_diag.
+ */
+export function fdListingReader(): FdListingReader {
+  return ready().fdListingReader();
 }
