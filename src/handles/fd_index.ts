@@ -22,7 +22,7 @@
  * @module
  */
 import { isLinkLocal } from "../address.ts";
-import { closeOnExec, cookieParts, endpointText, readCookie, readNetns, threadNetns } from "../sys/inspect.ts";
+import { closeOnExec, cookieParts, readCookie, readNetns, threadNetns } from "../sys/inspect.ts";
 import { type Endpoint, hasCookies, localPort, PORT_CLOSED, socketName } from "../sys/inspect.ts";
 import { isListening, socketType } from "../sys/inspect.ts";
 import { listFds } from "../sys/fd_listing.ts";
@@ -166,16 +166,16 @@ function inLookingNamespace(fd: number): boolean {
 /**
  * One fd per socket: several fds holding one socket (a `dup`) count once, as the handle's own fd
  * (`hint`) where the runtime names it, else one with close-on-exec (every runtime sets it on its
- * sockets; a plain `dup` leaves it off). Sockets are told apart by SO_COOKIE, else by both ends
- * (a link-local end's interface included), which no two live sockets of one namespace share.
+ * sockets; a plain `dup` leaves it off). Sockets are told apart by SO_COOKIE; without one, every
+ * fd counts as its own socket.
  */
 function distinct(fds: number[], hint: number | undefined): number[] {
   if (fds.length < 2) return fds;
   const chosen = new Map<string, number>();
   for (const fd of fds) {
-    let key: string;
-    if (hasCookies() && readCookie(fd)) key = cookieParts().join(":");
-    else key = `${endpointText(fd, false)} ${endpointText(fd, true)}`;
+    // Only a cookie proves two fds hold one socket: without one (macOS, FreeBSD, qemu-user), two
+    // SO_REUSEPORT listeners share both addresses and are two sockets, so each fd stands alone.
+    const key = hasCookies() && readCookie(fd) ? cookieParts().join(":") : `fd ${fd}`;
     const held = chosen.get(key);
     if (held === undefined || (held !== hint && (fd === hint || closeOnExec(fd) > closeOnExec(held)))) {
       chosen.set(key, fd);

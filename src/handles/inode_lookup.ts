@@ -24,7 +24,7 @@
 import type { SocketQuery } from "./query.ts";
 import { formatIp, WILDCARD } from "../address.ts";
 import { closeOnExec, holdsCookie, socketName } from "../sys/inspect.ts";
-import { extent, FREE, known as knownAt, look, UNSEEN } from "../sys/fd_inodes.ts";
+import { extent, known as knownAt, look } from "../sys/fd_inodes.ts";
 import { sockDiag } from "../sys/sock_diag.ts";
 import { REC, type SockDiag, type TcpQuestion } from "../../platforms/backend.ts";
 
@@ -204,13 +204,13 @@ export function findByInode(query: SocketQuery, hint?: number): number[] | undef
   let done = false;
   // First wherever a wanted inode was seen before: an open socket keeps its fd number.
   for (let fd = 0; fd < indexed && !done; fd++) if (inodes.has(knownAt(fd))) done = check(fd);
-  // Every number below `lowest` was open when the netlink socket took it. First those free when
-  // last probed (opened since); then those never probed, nearest `lowest` first (the newest
-  // sockets sit just below it); then those that held something else (closed and reused since).
-  // No list is built: a first lookup usually ends at its first probe.
-  for (let fd = 0; fd < known && !done; fd++) if (knownAt(fd) === FREE && !probed[fd]) done = check(fd);
+  // Every number below `lowest` was open when the netlink socket took it. First those free or
+  // never read when last looked at (opened since), nearest `lowest` first: the newest sockets sit
+  // just below it (the shared index also marks free every number whose socket a policy saw
+  // close, long ago perhaps); then those that held something else (closed and reused since). No
+  // list is built: a first lookup usually ends at its first probe.
   for (let fd = lowest - 1; fd >= 0 && !done; fd--) {
-    if (!probed[fd] && (fd >= known || knownAt(fd) === UNSEEN)) done = check(fd);
+    if (!probed[fd] && (fd >= known || knownAt(fd) < 0)) done = check(fd);
   }
   for (let fd = known - 1; fd >= 0 && !done; fd--) if (!probed[fd]) done = check(fd);
   if (!done) {
