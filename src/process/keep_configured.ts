@@ -47,10 +47,10 @@ import { Policy } from "./policy.ts";
 export function keepConfigured(
   filter: SocketFilter,
   settings: SocketSettings,
-  options: PolicyOptions = {},
+  options?: PolicyOptions,
 ): SocketPolicy {
   const f = checkFilter(filter);
   const s = checkSettings(settings);
-  const o = checkPolicyOptions(options);
+  const o = checkPolicyOptions(options === undefined ? {} : options);
   return new Policy(f, s, o.period, o.reassert, o.onReport);
 }
