@@ -76,6 +76,7 @@ export {
   type OptionValue,
   type WritableOptionName,
 } from "./src/options/option_schema.ts";
+export type { OptionSchema } from "./src/options/option_schema_type.ts";
 export { getsockoptRaw, setsockoptRaw } from "./src/options/raw.ts";
 export { isSupported } from "./src/support.ts";
 export { getTcpInfo, type TcpInfo, type TcpState } from "./src/options/tcp_info.ts";

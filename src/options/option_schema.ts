@@ -6,6 +6,7 @@
  * @module
  */
 import type { OptionConstant, OptionName, OsName } from "../../platforms/types.ts";
+import type { OptionSchema } from "./option_schema_type.ts";
 import type { Linger } from "./option_values.ts";
 
 /**
@@ -78,7 +79,7 @@ export interface OptionSchemaEntry {
  * console.log(durations); // TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_USER_TIMEOUT
  * ```
  */
-export const optionSchema = {
+export const optionSchema: OptionSchema = {
   SO_KEEPALIVE: {
     level: "SOL_SOCKET",
     type: "bool",
