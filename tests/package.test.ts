@@ -236,10 +236,12 @@ describe("the npm package, from the outside", { skip: once }, () => {
     // timeout 3.0 kB, the handle-table listing 2.6 kB, its core table and NT layouts 2.4 kB, the
     // binding plan of four DLLs 1.6 kB; every backend is in every bundle, as the host picks one at
     // run time) then took it to 73.4 kB, and Node's handle states (a socket still connecting, a
-    // replaced _handle, the cluster worker's message) and the one-walk dump to 75.7 kB. The bound keeps a little headroom, so
+    // replaced _handle, the cluster worker's message) and the one-walk dump to 75.7 kB, and the policy's
+    // stepped readers (issue 20 item 11: the dump and listing read a part at a time, reached through
+    // the OS backend) to 77.7 kB. The bound keeps a little headroom, so
     // code that starts pulling in more fails here. What it must not carry: the option table, the
     // OS tables' other options, their notes and TCP info layouts, and string or struct values.
-    assert.ok(keepAlive.bytes <= 78_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 78 kB`);
+    assert.ok(keepAlive.bytes <= 80_000, `setKeepAlive alone is ${keepAlive.bytes} bytes, over 80 kB`);
     assert.ok(!keepAlive.text.includes("TCP_CONGESTION"), "setKeepAlive alone carries no full OS table");
     assert.ok(!keepAlive.text.includes("SO_LINGER"), "setKeepAlive alone carries no SO_LINGER constant or code");
     assert.ok(whole.text.includes("Reading it clears the pending error"), "the whole package carries the notes");
